@@ -1,0 +1,119 @@
+"""Settings from the environment and an optional .env file (see .env.example)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.content import DEFAULT_CONTENT_DIR
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///mobility.db"
+
+# Telegram tokens look like "123456789:AA..."; anything else is a typo or a placeholder.
+TOKEN_SHAPE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
+PLACEHOLDER_TOKENS = {"123456789:replace-with-the-token-from-botfather"}
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it (and never shows a secret)."""
+
+
+class CommonSettings(BaseSettings):
+    """What every command needs (migrate and content-check too): no token."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: str = "INFO"
+    content_dir: Path = DEFAULT_CONTENT_DIR
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+
+class Settings(CommonSettings):
+    """Everything the running bot needs."""
+
+    telegram_bot_token: SecretStr
+    telegram_api_url: str = DEFAULT_API_URL
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # Long-poll timeout for getUpdates, seconds.
+    polling_timeout: int = Field(default=10, ge=0, le=50)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token:
+            raise ValueError("is empty")
+        if token in PLACEHOLDER_TOKENS:
+            raise ValueError("is still the placeholder from .env.example")
+        if not TOKEN_SHAPE.match(token):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return SecretStr(token)
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            if not all(re.fullmatch(r"-?\d+", p) for p in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 12345,67890")
+            return tuple(int(p) for p in parts)
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @property
+    def token(self) -> str:
+        return self.telegram_bot_token.get_secret_value()
+
+
+S = TypeVar("S", bound=CommonSettings)
+
+
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """Read settings; raise SettingsError with one line per problem, naming the variable."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            if error["type"] == "missing":
+                lines.append(
+                    f"{name} is not set: put it in the environment or in a .env file "
+                    "(see .env.example)"
+                )
+            else:
+                message = error["msg"].removeprefix("Value error, ")
+                lines.append(f"{name} {message} (see .env.example)")
+        raise SettingsError("\n".join(lines)) from None

@@ -1,0 +1,545 @@
+"""Load and validate content/ (exercises, routines, progression thresholds, texts).
+
+Content is data: a clinician or writer edits YAML, never Python. Everything is
+validated into typed, frozen models when the bot starts; a broken file stops the
+start with a message that names the file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+SLUG = r"^[a-z][a-z0-9_]*$"
+SEED_FILE = r"^\d{3}_[0-9a-f]{16}\.txt$"
+
+# Instructions are read on a phone lying on the floor: keep each line short.
+MAX_INSTRUCTION_CHARS = 220
+MAX_INSTRUCTIONS_TOTAL = 700
+
+M = TypeVar("M", bound=BaseModel)
+
+Equipment = Literal["foam_roller", "mat", "wall", "chair", "step", "towel"]
+
+
+class ContentError(Exception):
+    """A content file is missing or invalid; the message names file, entry and field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _as_range(value: Any) -> Any:
+    """Accept `30`, `[15, 30]` or `{min: 15, max: 30}` for a dose range."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return {"min": value, "max": value}
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return {"min": value[0], "max": value[1]}
+    return value
+
+
+class _Range(_Model):
+    min: float = Field(gt=0)
+    max: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Range:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+    @property
+    def typical(self) -> float:
+        return (self.min + self.max) / 2
+
+    def describe(self) -> str:
+        if self.min == self.max:
+            return f"{self.max:g}"
+        return f"{self.min:g}-{self.max:g}"
+
+
+Range = Annotated[_Range, BeforeValidator(_as_range)]
+
+
+class Dose(_Model):
+    """How much of an exercise: any of hold, reps, breaths, minutes, per side or not."""
+
+    hold_seconds: Range | None = None
+    reps: Range | None = None
+    breaths: Range | None = None
+    minutes: Range | None = None
+    sides: Literal[1, 2] = 1
+
+    @model_validator(mode="after")
+    def _something(self) -> Dose:
+        if not (self.hold_seconds or self.reps or self.breaths or self.minutes):
+            raise ValueError("a dose needs at least one of hold_seconds, reps, breaths, minutes")
+        return self
+
+    @property
+    def is_timed_hold(self) -> bool:
+        """A hold long enough that a countdown button helps."""
+        return self.hold_seconds is not None and self.hold_seconds.max >= 10
+
+    def estimated_seconds(self) -> float:
+        """A typical duration, used for routine lengths shown to the runner."""
+        if self.minutes is not None:
+            per_side = self.minutes.typical * 60
+        else:
+            reps = self.reps.typical if self.reps else 1
+            if self.hold_seconds is not None:
+                per_rep = self.hold_seconds.typical
+            elif self.breaths is not None:
+                per_rep = self.breaths.typical * 5  # a slow breath is about five seconds
+            else:
+                per_rep = 3  # a controlled dynamic rep
+            per_side = reps * per_rep + 10  # getting into position
+        return per_side * self.sides
+
+    def describe(self) -> str:
+        """'Hold 15-30 s · 4-6 reps · each side' style summary."""
+        parts: list[str] = []
+        if self.minutes is not None:
+            if self.minutes.max < 2:  # "30-60 s" reads better than "0.5-1 min"
+                low, high = round(self.minutes.min * 60), round(self.minutes.max * 60)
+                parts.append(f"{low} s" if low == high else f"{low}-{high} s")
+            else:
+                parts.append(f"{self.minutes.describe()} min")
+        if self.hold_seconds is not None:
+            parts.append(f"hold {self.hold_seconds.describe()} s")
+        if self.breaths is not None:
+            unit = "breath" if self.breaths.max == 1 else "breaths"
+            parts.append(f"{self.breaths.describe()} {unit}")
+        if self.reps is not None:
+            unit = "rep" if self.reps.max == 1 else "reps"
+            parts.append(f"{self.reps.describe()} {unit}")
+        if self.sides == 2:
+            parts.append("each side")
+        text = " · ".join(parts)
+        return text[:1].upper() + text[1:]
+
+
+class Exercise(_Model):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=2, max_length=60)
+    seed: str = Field(pattern=SEED_FILE)
+    instructions: list[str] = Field(min_length=1)
+    dose: Dose
+    cues: list[str] = Field(default_factory=list)
+    cautions: list[str] = Field(default_factory=list)
+    equipment: list[Equipment] = Field(default_factory=list)
+    easier: str | None = Field(default=None, pattern=SLUG)
+    without_equipment: str | None = Field(default=None, pattern=SLUG)
+    without_equipment_reason: str | None = None
+
+    @field_validator("instructions")
+    @classmethod
+    def _short(cls, lines: list[str]) -> list[str]:
+        for line in lines:
+            if len(line) > MAX_INSTRUCTION_CHARS:
+                raise ValueError(
+                    f"an instruction line has {len(line)} characters; "
+                    f"keep each under {MAX_INSTRUCTION_CHARS} for a phone screen"
+                )
+        total = sum(len(line) for line in lines)
+        if total > MAX_INSTRUCTIONS_TOTAL:
+            raise ValueError(
+                f"instructions total {total} characters; keep them under {MAX_INSTRUCTIONS_TOTAL}"
+            )
+        return lines
+
+    @model_validator(mode="after")
+    def _substitute_explained(self) -> Exercise:
+        if self.without_equipment and not self.without_equipment_reason:
+            raise ValueError(
+                "without_equipment needs a without_equipment_reason to tell the runner"
+            )
+        if self.without_equipment and not self.equipment:
+            raise ValueError("without_equipment is only for an exercise that needs equipment")
+        return self
+
+
+class Routine(_Model):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=2, max_length=60)
+    kind: Literal["ladder", "routine"]
+    seeds: list[str] = Field(min_length=1)
+    summary: str = Field(min_length=10, max_length=300)
+    steps: list[str] = Field(min_length=1)
+
+    @field_validator("seeds")
+    @classmethod
+    def _seed_names(cls, seeds: list[str]) -> list[str]:
+        for seed in seeds:
+            if not re.match(SEED_FILE, seed):
+                raise ValueError(f"{seed!r} is not a seed file name like 000_0123456789abcdef.txt")
+        return seeds
+
+
+class Source(_Model):
+    file: str = Field(pattern=SEED_FILE)
+    title: str = Field(min_length=3)
+
+
+class Zones(_Model):
+    green_max: int = Field(ge=0, le=10)
+    amber_max: int = Field(ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Zones:
+        if not self.green_max < self.amber_max < 10:
+            raise ValueError("need green_max < amber_max < 10")
+        return self
+
+
+class Baseline(_Model):
+    first_mornings: int = Field(ge=1)
+    recompute_days: int = Field(ge=1)
+    trend_days: int = Field(ge=1)
+
+
+class LevelUp(_Model):
+    sessions_in_a_row: int = Field(ge=1)
+    max_pain: int = Field(ge=0, le=10)
+    min_days_between: int = Field(ge=0)
+
+
+class LevelDown(_Model):
+    pain_above: int = Field(ge=0, le=10)
+    hold_sessions: int = Field(ge=0)
+
+
+class Flare(_Model):
+    pain_at_least: int = Field(ge=0, le=10)
+    morning_rise: int = Field(ge=1)
+    morning_rise_days: int = Field(ge=1)
+    max_level: int = Field(ge=1)
+    clinician_after_days: int = Field(ge=1)
+    weekly_rise: int = Field(ge=1)
+
+
+class Gates(_Model):
+    level: int = Field(ge=1, description="the level this gate guards")
+    pain_below: int = Field(ge=0, le=10)
+    comfortable_step: int = Field(ge=1)
+    comfortable_sessions: int = Field(ge=1)
+    sharp_pain_step: int = Field(ge=1)
+    sharp_pain_drop_days: int = Field(ge=1)
+
+
+class Dosing(_Model):
+    seconds_per_stretch: int = Field(ge=1)
+    nudge_below_sessions: int = Field(ge=1)
+    nudge_window_days: int = Field(ge=1)
+
+
+class Improvement(_Model):
+    points: int = Field(ge=1)
+    percent: int = Field(ge=1, le=100)
+    small_baseline_max: int = Field(ge=0, le=10)
+    small_baseline_points: int = Field(ge=1)
+
+
+class Labels(_Model):
+    mild_min: int = Field(ge=1, le=10)
+    moderate_min: int = Field(ge=1, le=10)
+    severe_min: int = Field(ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Labels:
+        if not self.mild_min < self.moderate_min < self.severe_min:
+            raise ValueError("need mild_min < moderate_min < severe_min")
+        return self
+
+
+class Progression(_Model):
+    """The thresholds of PROGRESSION.md; defaults live in content/progression.yaml."""
+
+    zones: Zones
+    settled_margin: int = Field(ge=0)
+    baseline: Baseline
+    level_up: LevelUp
+    level_down: LevelDown
+    flare: Flare
+    gates: Gates
+    dosing: Dosing
+    improvement: Improvement
+    labels: Labels
+
+
+class Texts(_Model):
+    """Everything the bot says to a runner; placeholders are str.format fields."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    disclaimer: str
+    welcome: str
+    welcome_back: str
+    help: str
+    unknown_command: str
+    unknown_text: str
+    group_chat: str
+    error: str
+    expired_button: str
+
+    def get(self, key: str, **fields: Any) -> str:
+        """The text `key` with its placeholders filled in."""
+        template = getattr(self, key, None)
+        if not isinstance(template, str):
+            raise KeyError(f"no text {key!r} in content/texts.yaml")
+        return template.format(**fields) if fields else template
+
+    @model_validator(mode="after")
+    def _all_strings(self) -> Texts:
+        for key, value in (self.model_extra or {}).items():
+            if not isinstance(value, str):
+                raise ValueError(f"text {key!r} must be a string")
+        return self
+
+
+@dataclass(frozen=True)
+class Command:
+    command: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Content:
+    sources: Mapping[str, Source]
+    exercises: Mapping[str, Exercise]
+    routines: Mapping[str, Routine]
+    progression: Progression
+    texts: Texts
+    commands: tuple[Command, ...]
+    exercise_files: Mapping[str, str]  # exercise id -> file it came from (for messages)
+
+    @property
+    def ladder(self) -> Routine:
+        return next(r for r in self.routines.values() if r.kind == "ladder")
+
+    def routine_seconds(self, routine: Routine) -> float:
+        return sum(self.exercises[step].dose.estimated_seconds() for step in routine.steps)
+
+    def routine_minutes(self, routine: Routine) -> int:
+        return max(1, round(self.routine_seconds(routine) / 60))
+
+
+# --- loading -------------------------------------------------------------------
+
+
+def _read_yaml(path: Path, root: Path) -> Any:
+    rel = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(f"{rel}: file is missing") from None
+    except OSError as exc:
+        raise ContentError(f"{rel}: cannot be read ({exc.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ContentError(f"{rel}: not valid YAML{where}: {problem}") from None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return f"content/{path.relative_to(root).as_posix()}"
+    except ValueError:
+        return str(path)
+
+
+def _explain(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"] if not isinstance(p, int)) or "(entry)"
+    message = first["msg"].removeprefix("Value error, ")
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"field '{field}': {message}{suffix}"
+
+
+def _entries(data: Any, rel: str, key: str) -> list[Any]:
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise ContentError(f"{rel}: expected a top-level '{key}:' list")
+    return list(data[key])
+
+
+def _parse_entries(model: type[M], items: Iterable[Any], rel: str, kind: str) -> list[M]:
+    parsed: list[M] = []
+    for index, item in enumerate(items, start=1):
+        name = item.get("id") or item.get("file") if isinstance(item, dict) else None
+        label = f"{kind} '{name}'" if name else f"{kind} #{index}"
+        if not isinstance(item, dict):
+            raise ContentError(f"{rel}: {label}: expected a mapping of fields")
+        try:
+            parsed.append(model.model_validate(item))
+        except ValidationError as exc:
+            raise ContentError(f"{rel}: {label}: {_explain(exc)}") from None
+    return parsed
+
+
+def _parse_one(model: type[M], data: Any, rel: str) -> M:
+    if not isinstance(data, dict):
+        raise ContentError(f"{rel}: expected a mapping at the top level")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(f"{rel}: {_explain(exc)}") from None
+
+
+def _check_placeholders(texts: Texts, rel: str) -> None:
+    for key, value in texts.model_dump().items():
+        try:
+            list(string.Formatter().parse(value))
+        except ValueError as exc:
+            raise ContentError(f"{rel}: text '{key}': field 'value': {exc}") from None
+
+
+def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
+    """Read and cross-check every file under content/; raise ContentError on the first problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ContentError(f"{root}: content folder is missing")
+
+    rel = "content/sources.yaml"
+    sources_list = _parse_entries(
+        Source, _entries(_read_yaml(root / "sources.yaml", root), rel, "sources"), rel, "source"
+    )
+    sources = {s.file: s for s in sources_list}
+
+    exercises: dict[str, Exercise] = {}
+    exercise_files: dict[str, str] = {}
+    files = sorted((root / "exercises").glob("*.yaml"))
+    if not files:
+        raise ContentError("content/exercises/: no exercise files (*.yaml)")
+    for path in files:
+        rel = _rel(path, root)
+        for exercise in _parse_entries(
+            Exercise, _entries(_read_yaml(path, root), rel, "exercises"), rel, "exercise"
+        ):
+            if exercise.id in exercises:
+                raise ContentError(
+                    f"{rel}: exercise '{exercise.id}': field 'id': already defined in "
+                    f"{exercise_files[exercise.id]}"
+                )
+            if exercise.seed not in sources:
+                raise ContentError(
+                    f"{rel}: exercise '{exercise.id}': field 'seed': {exercise.seed} "
+                    "is not listed in content/sources.yaml"
+                )
+            exercises[exercise.id] = exercise
+            exercise_files[exercise.id] = rel
+
+    for exercise in exercises.values():
+        rel = exercise_files[exercise.id]
+        for field in ("easier", "without_equipment"):
+            ref = getattr(exercise, field)
+            if ref is None:
+                continue
+            if ref not in exercises:
+                raise ContentError(
+                    f"{rel}: exercise '{exercise.id}': field '{field}': no exercise with id '{ref}'"
+                )
+            if ref == exercise.id:
+                raise ContentError(
+                    f"{rel}: exercise '{exercise.id}': field '{field}': cannot name itself"
+                )
+            if field == "without_equipment" and exercises[ref].equipment == exercise.equipment:
+                raise ContentError(
+                    f"{rel}: exercise '{exercise.id}': field '{field}': '{ref}' needs the "
+                    "same equipment"
+                )
+
+    rel = "content/routines.yaml"
+    routines_list = _parse_entries(
+        Routine, _entries(_read_yaml(root / "routines.yaml", root), rel, "routines"), rel, "routine"
+    )
+    routines: dict[str, Routine] = {}
+    for routine in routines_list:
+        if routine.id in routines:
+            raise ContentError(f"{rel}: routine '{routine.id}': field 'id': defined twice")
+        for seed in routine.seeds:
+            if seed not in sources:
+                raise ContentError(
+                    f"{rel}: routine '{routine.id}': field 'seeds': {seed} is not listed in "
+                    "content/sources.yaml"
+                )
+        for step in routine.steps:
+            if step not in exercises:
+                raise ContentError(
+                    f"{rel}: routine '{routine.id}': field 'steps': no exercise with id '{step}'"
+                )
+        routines[routine.id] = routine
+    ladders = [r for r in routines.values() if r.kind == "ladder"]
+    if len(ladders) != 1:
+        raise ContentError(
+            f"{rel}: field 'kind': need exactly one ladder routine, found {len(ladders)}"
+        )
+
+    rel = "content/progression.yaml"
+    progression = _parse_one(Progression, _read_yaml(root / "progression.yaml", root), rel)
+    ladder_len = len(ladders[0].steps)
+    for field, value in (
+        ("gates.level", progression.gates.level),
+        ("gates.comfortable_step", progression.gates.comfortable_step),
+        ("gates.sharp_pain_step", progression.gates.sharp_pain_step),
+        ("flare.max_level", progression.flare.max_level),
+    ):
+        if value > ladder_len:
+            raise ContentError(
+                f"{rel}: field '{field}': {value} is beyond the ladder's {ladder_len} steps"
+            )
+
+    rel = "content/texts.yaml"
+    texts_data = _read_yaml(root / "texts.yaml", root)
+    if not isinstance(texts_data, dict) or not isinstance(texts_data.get("texts"), dict):
+        raise ContentError(f"{rel}: expected a top-level 'texts:' mapping")
+    texts = _parse_one(Texts, texts_data["texts"], rel)
+    _check_placeholders(texts, rel)
+    raw_commands = texts_data.get("commands")
+    if not isinstance(raw_commands, dict) or not raw_commands:
+        raise ContentError(f"{rel}: expected a 'commands:' mapping of command to description")
+    commands: list[Command] = []
+    for name, description in raw_commands.items():
+        if not re.fullmatch(r"[a-z0-9_]{1,32}", str(name)) or not isinstance(description, str):
+            raise ContentError(
+                f"{rel}: command '{name}': field 'commands': need a lowercase name "
+                "and a description"
+            )
+        if not 3 <= len(description) <= 256:
+            raise ContentError(
+                f"{rel}: command '{name}': field 'commands': description must be 3-256 characters"
+            )
+        commands.append(Command(str(name), description))
+
+    return Content(
+        sources=sources,
+        exercises=exercises,
+        routines=routines,
+        progression=progression,
+        texts=texts,
+        commands=tuple(commands),
+        exercise_files=exercise_files,
+    )

@@ -1,0 +1,60 @@
+"""The typed context every handler receives, and the long-lived things it reaches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content import Content, Texts
+from bot.db.engine import Database
+
+DEPS_KEY = "deps"
+
+
+@dataclass
+class Deps:
+    """Owned by the application's lifecycle hooks (bot.app.post_init / post_shutdown)."""
+
+    settings: Settings
+    content: Content
+    clock: Clock
+    db: Database | None = None  # opened in post_init, closed in post_shutdown
+
+
+class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with typed access to settings, content, clock and database."""
+
+    @property
+    def deps(self) -> Deps:
+        deps = self.application.bot_data[DEPS_KEY]
+        assert isinstance(deps, Deps)
+        return deps
+
+    @property
+    def content(self) -> Content:
+        return self.deps.content
+
+    @property
+    def texts(self) -> Texts:
+        return self.deps.content.texts
+
+    @property
+    def clock(self) -> Clock:
+        return self.deps.clock
+
+    @property
+    def db(self) -> Database:
+        db = self.deps.db
+        if db is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return db
+
+
+# ExtBot[int]: the bot's rate limiter (AIORateLimiter) takes int arguments.
+BotApplication = Application[
+    ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]

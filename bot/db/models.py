@@ -1,0 +1,265 @@
+"""SQLAlchemy 2 typed models. Portable: the same code runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints, so Alembic migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ALL_DAYS = 0b1111111  # Monday is bit 0
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite stores no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class UserStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    BLOCKED = "blocked"
+    RED_FLAG = "red_flag"
+
+
+class SessionStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    ABANDONED = "abandoned"
+
+
+class StepOutcome(enum.StrEnum):
+    DONE = "done"
+    EASIER = "easier"
+    SKIPPED = "skipped"
+    HURTS = "hurts"
+    STOPPED = "stopped"
+
+
+class CheckinContext(enum.StrEnum):
+    AFTER_SESSION = "after_session"
+    AFTER_RUN = "after_run"
+    MORNING = "morning"
+    AD_HOC = "ad_hoc"
+
+
+class DeliveryKind(enum.StrEnum):
+    REMINDER = "reminder"
+    MORNING_CHECKIN = "morning_checkin"
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012  (SQLAlchemy reads it)
+        datetime: UTCDateTime(),
+        date: Date(),
+        time: Time(),
+    }
+
+
+class User(Base):
+    """A runner, keyed by their Telegram user id."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[UserStatus] = mapped_column(
+        _enum(UserStatus, "user_status"), default=UserStatus.ACTIVE
+    )
+    # Where onboarding stands: the name of the open question, or "done".
+    onboarding_step: Mapped[str] = mapped_column(String(32), default="welcome")
+    onboarding_answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    reminder_time: Mapped[time | None]
+    reminder_days: Mapped[int] = mapped_column(SmallInteger, default=ALL_DAYS)
+    has_foam_roller: Mapped[bool | None]
+    level: Mapped[int] = mapped_column(SmallInteger, default=1)
+    routine_id: Mapped[str] = mapped_column(String(64), default="decompression")
+    baseline_pain: Mapped[int | None] = mapped_column(SmallInteger)
+    paused_until: Mapped[datetime | None]
+    flare_since: Mapped[datetime | None]
+    next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    sessions: Mapped[list[RoutineSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        CheckConstraint("level >= 1", name="level_positive"),
+        CheckConstraint("reminder_days >= 0 AND reminder_days <= 127", name="reminder_days_mask"),
+        CheckConstraint(
+            "baseline_pain IS NULL OR (baseline_pain >= 0 AND baseline_pain <= 10)",
+            name="baseline_pain_range",
+        ),
+    )
+
+
+class RoutineSession(Base):
+    """One run-through of a routine, one step at a time."""
+
+    __tablename__ = "routine_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    routine_id: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    # The exercise ids of this session, fixed when it starts (content may change later).
+    steps: Mapped[list[str]] = mapped_column(JSON)
+    current_step: Mapped[int] = mapped_column(SmallInteger, default=0)
+    status: Mapped[SessionStatus] = mapped_column(
+        _enum(SessionStatus, "session_status"), default=SessionStatus.IN_PROGRESS
+    )
+    local_date: Mapped[date]
+    step_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+    events: Mapped[list[StepEvent]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        Index("ix_routine_sessions_user_status", "user_id", "status"),
+        CheckConstraint("current_step >= 0", name="current_step_positive"),
+    )
+
+
+class StepEvent(Base):
+    """What the runner answered on one step of a session."""
+
+    __tablename__ = "step_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("routine_sessions.id", ondelete="CASCADE"), index=True
+    )
+    step_index: Mapped[int] = mapped_column(SmallInteger)
+    exercise_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[StepOutcome] = mapped_column(_enum(StepOutcome, "step_outcome"))
+    at: Mapped[datetime]
+
+    session: Mapped[RoutineSession] = relationship(back_populates="events")
+
+
+class PainCheckin(Base):
+    """A pain rating, 0-10 (NPRS). Health data: never logged in clear."""
+
+    __tablename__ = "pain_checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    context: Mapped[CheckinContext] = mapped_column(_enum(CheckinContext, "checkin_context"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routine_sessions.id", ondelete="SET NULL")
+    )
+    local_date: Mapped[date]
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("score >= 0 AND score <= 10", name="score_range"),
+        Index("ix_pain_checkins_user_recorded", "user_id", "recorded_at"),
+    )
+
+
+class ReminderDelivery(Base):
+    """A reminder or morning prompt for one user and local date: sent at most once."""
+
+    __tablename__ = "reminder_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[DeliveryKind] = mapped_column(_enum(DeliveryKind, "delivery_kind"))
+    local_date: Mapped[date]
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    snoozed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("user_id", "kind", "local_date"),)
+
+
+class LevelChange(Base):
+    """A decision of the progression rules, with the rule id and the numbers behind it."""
+
+    __tablename__ = "level_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    from_level: Mapped[int] = mapped_column(SmallInteger)
+    to_level: Mapped[int] = mapped_column(SmallInteger)
+    rule_id: Mapped[str] = mapped_column(String(8))
+    numbers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime]
