@@ -1,0 +1,95 @@
+"""Fixtures: settings on a temporary SQLite file, the Bot API stand-in, and the real bot."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application, polling
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.content import Content, load_content
+from bot.context import BotApplication
+from bot.db.engine import Database
+from bot.db.migrate import upgrade_to_head
+from bot.standin import BotApiStandIn
+from tests.utils.chat import ChatUser
+
+TEST_TOKEN = "123456:TEST-token-for-the-local-stand-in"
+_user_ids = itertools.count(10_001)
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+async def migrated_db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database on a temporary SQLite file."""
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    db = Database(database_url)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandIn]:
+    async with BotApiStandIn(TEST_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def make_settings(standin: BotApiStandIn, database_url: str) -> Callable[..., Settings]:
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "telegram_bot_token": TEST_TOKEN,
+            "telegram_api_url": standin.url,
+            "database_url": database_url,
+            "polling_timeout": 1,
+            "_env_file": None,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+async def bot_app(
+    make_settings: Callable[..., Settings], content: Content, clock: ManualClock
+) -> AsyncIterator[BotApplication]:
+    """The real application, built as `python -m bot` builds it, polling the stand-in."""
+    settings = make_settings()
+    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    app = build_application(settings, content, clock=clock)
+    async with polling(app, settings):
+        yield app
+
+
+@pytest.fixture
+def new_user(standin: BotApiStandIn, bot_app: BotApplication) -> Callable[..., ChatUser]:
+    def make(first_name: str = "Runner") -> ChatUser:
+        return ChatUser(standin, next(_user_ids), first_name)
+
+    return make
+
+
+@pytest.fixture
+def runner(new_user: Callable[..., ChatUser]) -> ChatUser:
+    return new_user("Alex")

@@ -1,0 +1,182 @@
+"""Content validation: a broken file names the file, the entry and the field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content import DEFAULT_CONTENT_DIR, ContentError, Dose, load_content
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, target)
+    return target
+
+
+def _edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _first_exercise_file(root: Path) -> Path:
+    return sorted((root / "exercises").glob("*.yaml"))[0]
+
+
+def test_real_content_loads(content_copy: Path) -> None:
+    content = load_content(content_copy)
+    assert content.ladder.kind == "ladder"
+    assert len(content.sources) == 5
+
+
+def test_bad_dose_names_file_entry_and_field(content_copy: Path) -> None:
+    path = _first_exercise_file(content_copy)
+    exercise_id = yaml.safe_load(path.read_text())["exercises"][0]["id"]
+
+    def change(data):
+        data["exercises"][0]["dose"] = {"reps": [10, 3]}
+
+    _edit(path, change)
+    with pytest.raises(ContentError) as info:
+        load_content(content_copy)
+    message = str(info.value)
+    assert f"content/exercises/{path.name}" in message
+    assert f"exercise '{exercise_id}'" in message
+    assert "dose.reps" in message
+
+
+def test_missing_field_is_named(content_copy: Path) -> None:
+    path = _first_exercise_file(content_copy)
+
+    def change(data):
+        del data["exercises"][0]["name"]
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=r"field 'name': Field required"):
+        load_content(content_copy)
+
+
+def test_routine_naming_an_unknown_exercise(content_copy: Path) -> None:
+    def change(data):
+        data["routines"][1]["steps"].append("moonwalk")
+
+    _edit(content_copy / "routines.yaml", change)
+    with pytest.raises(ContentError) as info:
+        load_content(content_copy)
+    assert "content/routines.yaml" in str(info.value)
+    assert "field 'steps'" in str(info.value)
+    assert "moonwalk" in str(info.value)
+
+
+def test_unknown_easier_alternative(content_copy: Path) -> None:
+    path = _first_exercise_file(content_copy)
+
+    def change(data):
+        data["exercises"][0]["easier"] = "no_such_stretch"
+
+    _edit(path, change)
+    with pytest.raises(
+        ContentError, match=r"field 'easier': no exercise with id 'no_such_stretch'"
+    ):
+        load_content(content_copy)
+
+
+def test_seed_not_in_sources(content_copy: Path) -> None:
+    path = _first_exercise_file(content_copy)
+
+    def change(data):
+        data["exercises"][0]["seed"] = "009_0000000000000000.txt"
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=r"field 'seed': 009_0000000000000000.txt"):
+        load_content(content_copy)
+
+
+def test_duplicate_exercise_id_across_files(content_copy: Path) -> None:
+    first, second = sorted((content_copy / "exercises").glob("*.yaml"))[:2]
+    duplicate = yaml.safe_load(first.read_text())["exercises"][0]
+
+    def change(data):
+        data["exercises"].append(duplicate)
+
+    _edit(second, change)
+    with pytest.raises(ContentError, match="already defined in"):
+        load_content(content_copy)
+
+
+def test_threshold_out_of_range(content_copy: Path) -> None:
+    def change(data):
+        data["zones"]["green_max"] = 6
+
+    _edit(content_copy / "progression.yaml", change)
+    with pytest.raises(ContentError, match=r"content/progression.yaml: field 'zones'"):
+        load_content(content_copy)
+
+
+def test_gate_beyond_the_ladder(content_copy: Path) -> None:
+    def change(data):
+        data["gates"]["sharp_pain_step"] = 12
+
+    _edit(content_copy / "progression.yaml", change)
+    with pytest.raises(ContentError, match=r"field 'gates.sharp_pain_step': 12 is beyond"):
+        load_content(content_copy)
+
+
+def test_missing_text(content_copy: Path) -> None:
+    def change(data):
+        del data["texts"]["help"]
+
+    _edit(content_copy / "texts.yaml", change)
+    with pytest.raises(ContentError, match=r"content/texts.yaml: field 'help': Field required"):
+        load_content(content_copy)
+
+
+def test_broken_yaml_names_the_line(content_copy: Path) -> None:
+    (content_copy / "routines.yaml").write_text("routines:\n  - id: x\n   name: [unclosed\n")
+    with pytest.raises(ContentError, match=r"content/routines.yaml: not valid YAML at line \d"):
+        load_content(content_copy)
+
+
+def test_missing_file(content_copy: Path) -> None:
+    (content_copy / "progression.yaml").unlink()
+    with pytest.raises(ContentError, match=r"content/progression.yaml: file is missing"):
+        load_content(content_copy)
+
+
+def test_overlong_instruction(content_copy: Path) -> None:
+    path = _first_exercise_file(content_copy)
+
+    def change(data):
+        data["exercises"][0]["instructions"] = ["x" * 400]
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=r"field 'instructions'.*phone"):
+        load_content(content_copy)
+
+
+@pytest.mark.parametrize(
+    ("dose", "text"),
+    [
+        (
+            {"hold_seconds": [15, 30], "reps": [4, 6], "sides": 2},
+            "Hold 15-30 s · 4-6 reps · each side",
+        ),
+        ({"minutes": [1, 5]}, "1-5 min"),
+        ({"reps": 10}, "10 reps"),
+        ({"minutes": [0.5, 1]}, "30-60 s"),
+        ({"breaths": 2, "reps": [5, 10]}, "2 breaths · 5-10 reps"),
+    ],
+)
+def test_dose_describe(dose: dict[str, object], text: str) -> None:
+    assert Dose.model_validate(dose).describe() == text
+
+
+def test_dose_estimates_are_plausible() -> None:
+    lunge = Dose.model_validate({"hold_seconds": [15, 30], "reps": [4, 6], "sides": 2})
+    assert 3 * 60 < lunge.estimated_seconds() < 6 * 60
+    assert Dose.model_validate({"minutes": [1, 5]}).estimated_seconds() == 180
