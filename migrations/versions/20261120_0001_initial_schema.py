@@ -27,6 +27,8 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('active', 'paused', 'blocked', 'red_flag', name='user_status', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('onboarding_step', sa.String(length=32), nullable=False),
     sa.Column('onboarding_answers', sa.JSON(), nullable=False),
+    sa.Column('awaiting', sa.String(length=32), nullable=True),
+    sa.Column('prompt_message_id', sa.BigInteger(), nullable=True),
     sa.Column('time_zone', sa.String(length=64), nullable=True),
     sa.Column('reminder_time', sa.Time(), nullable=True),
     sa.Column('reminder_days', sa.SmallInteger(), nullable=False),
