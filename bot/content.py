@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.zones import is_known_zone
+
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 SLUG = r"^[a-z][a-z0-9_]*$"
@@ -287,10 +289,51 @@ class Progression(_Model):
     labels: Labels
 
 
-class Texts(_Model):
-    """Everything the bot says to a runner; placeholders are str.format fields."""
+class Choices(_Model):
+    """Buttons offered for typed answers, and names the zone parser understands."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    time_presets: list[str] = Field(min_length=1, max_length=12)
+    common_zones: list[str] = Field(min_length=1, max_length=12)
+    zone_aliases: dict[str, str] = Field(default_factory=dict)
+    pause_days: list[int] = Field(min_length=1, max_length=4)
+
+    @field_validator("time_presets")
+    @classmethod
+    def _times(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+                raise ValueError(f"{value!r} is not a time like 07:30")
+        return values
+
+    @field_validator("common_zones")
+    @classmethod
+    def _zones(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not is_known_zone(value):
+                raise ValueError(f"{value!r} is not an IANA time zone")
+        return values
+
+    @field_validator("zone_aliases")
+    @classmethod
+    def _aliases(cls, values: dict[str, str]) -> dict[str, str]:
+        for alias, zone in values.items():
+            if alias != alias.lower():
+                raise ValueError(f"alias {alias!r} must be lower case")
+            if not is_known_zone(zone):
+                raise ValueError(f"alias {alias!r}: {zone!r} is not an IANA time zone")
+        return values
+
+    @field_validator("pause_days")
+    @classmethod
+    def _pause(cls, values: list[int]) -> list[int]:
+        if any(not 1 <= v <= 90 for v in values):
+            raise ValueError("pause options are 1 to 90 days")
+        return values
+
+
+class Texts(_Model):
+    """Everything the bot says to a runner (content/texts.yaml); placeholders are str.format
+    fields. Every text is declared here, so a missing or misspelt one stops the start."""
 
     disclaimer: str
     welcome: str
@@ -301,6 +344,84 @@ class Texts(_Model):
     group_chat: str
     error: str
     expired_button: str
+    already_answered: str
+    use_buttons: str
+    screen_emergency: str
+    screen_doctor: str
+    red_flag_stop: str
+    doctor_first: str
+    red_flag_return: str
+    red_flag_still: str
+    doctor_return: str
+    doctor_still: str
+    ask_pain: str
+    ask_equipment: str
+    ask_time: str
+    ask_zone: str
+    ask_days: str
+    summary: str
+    summary_no_roller: str
+    start_session_offer: str
+    finish_setup_first: str
+    restart_confirm: str
+    restart_kept: str
+    answered: str
+    bad_pain: str
+    bad_time: str
+    bad_days: str
+    days_none: str
+    bad_zone: str
+    bad_offset: str
+    ambiguous_zone: str
+    fixed_offset_warning: str
+    zone_from_location: str
+    settings_menu: str
+    settings_done: str
+    time_set: str
+    zone_set: str
+    days_set: str
+    equipment_set_yes: str
+    equipment_set_no: str
+    pause_prompt: str
+    paused_until: str
+    paused_indefinitely: str
+    resumed: str
+    not_paused: str
+    safety_hold: str
+    not_set_up: str
+    no_next_reminder: str
+    status_active: str
+    status_paused: str
+    status_paused_until: str
+    status_red_flag: str
+    status_blocked: str
+    every_day: str
+    weekdays: str
+    weekends: str
+    schedule: str
+    next_at: str
+    today: str
+    tomorrow: str
+    answer_yes: str
+    answer_no: str
+    roller_yes: str
+    roller_no: str
+    save: str
+    start_over: str
+    keep_settings: str
+    doctor_cleared: str
+    not_yet: str
+    change_time: str
+    change_zone: str
+    change_days: str
+    change_equipment: str
+    pause: str
+    resume: str
+    close: str
+    pause_for_days: str
+    pause_week: str
+    pause_until_resume: str
+    start_first_session: str
 
     def get(self, key: str, **fields: Any) -> str:
         """The text `key` with its placeholders filled in."""
@@ -308,13 +429,6 @@ class Texts(_Model):
         if not isinstance(template, str):
             raise KeyError(f"no text {key!r} in content/texts.yaml")
         return template.format(**fields) if fields else template
-
-    @model_validator(mode="after")
-    def _all_strings(self) -> Texts:
-        for key, value in (self.model_extra or {}).items():
-            if not isinstance(value, str):
-                raise ValueError(f"text {key!r} must be a string")
-        return self
 
 
 @dataclass(frozen=True)
@@ -330,6 +444,7 @@ class Content:
     routines: Mapping[str, Routine]
     progression: Progression
     texts: Texts
+    choices: Choices
     commands: tuple[Command, ...]
     exercise_files: Mapping[str, str]  # exercise id -> file it came from (for messages)
 
@@ -534,12 +649,16 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
             )
         commands.append(Command(str(name), description))
 
+    rel = "content/choices.yaml"
+    choices = _parse_one(Choices, _read_yaml(root / "choices.yaml", root), rel)
+
     return Content(
         sources=sources,
         exercises=exercises,
         routines=routines,
         progression=progression,
         texts=texts,
+        choices=choices,
         commands=tuple(commands),
         exercise_files=exercise_files,
     )

@@ -613,6 +613,19 @@ class BotApiStandIn:
         self.push_update({"message": self._render(message)})
         return message
 
+    def user_location(
+        self, user_id: int, latitude: float, longitude: float, *, chat_id: int | None = None
+    ) -> StoredMessage:
+        """The user shares a location; stored (without text) and queued as a "message"."""
+        user = self._remember_user(user_id, None, None)
+        target = user_id if chat_id is None else chat_id
+        self._remember_chat(target, "private", user["first_name"])
+        message = self._new_message(target, from_bot=False, text=None, sender_id=user_id)
+        rendered = self._render(message)
+        rendered["location"] = {"latitude": latitude, "longitude": longitude}
+        self.push_update({"message": rendered})
+        return message
+
     def user_tap(
         self,
         user_id: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -70,16 +71,57 @@ def make_settings(standin: BotApiStandIn, database_url: str) -> Callable[..., Se
     return make
 
 
+class BotRunner:
+    """Runs the real application against the stand-in; can restart it on the same database,
+    as a process restart would (nothing carried over but the database)."""
+
+    def __init__(self, settings: Settings, content: Content, clock: ManualClock) -> None:
+        self.settings, self.content, self.clock = settings, content, clock
+        self.app: BotApplication | None = None
+        self._stack: contextlib.AsyncExitStack | None = None
+
+    async def start(self) -> BotApplication:
+        self._stack = contextlib.AsyncExitStack()
+        self.app = await self._stack.enter_async_context(
+            polling(build_application(self.settings, self.content, clock=self.clock), self.settings)
+        )
+        return self.app
+
+    async def stop(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = None
+            self.app = None
+
+    async def restart(self) -> BotApplication:
+        await self.stop()
+        return await self.start()
+
+    @property
+    def db(self) -> Database:
+        assert self.app is not None
+        deps = self.app.bot_data["deps"]
+        assert deps.db is not None
+        return deps.db  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-async def bot_app(
+async def bot_runner(
     make_settings: Callable[..., Settings], content: Content, clock: ManualClock
-) -> AsyncIterator[BotApplication]:
+) -> AsyncIterator[BotRunner]:
     """The real application, built as `python -m bot` builds it, polling the stand-in."""
     settings = make_settings()
     await asyncio.to_thread(upgrade_to_head, settings.database_url)
-    app = build_application(settings, content, clock=clock)
-    async with polling(app, settings):
-        yield app
+    runner = BotRunner(settings, content, clock)
+    await runner.start()
+    yield runner
+    await runner.stop()
+
+
+@pytest.fixture
+def bot_app(bot_runner: BotRunner) -> BotApplication:
+    assert bot_runner.app is not None
+    return bot_runner.app
 
 
 @pytest.fixture

@@ -137,6 +137,8 @@ async def test_polls_answers_and_stops_cleanly(
         sent = standin.user_text(42, "/start", first_name="Robin")
         reply = await standin.wait_for_bot_message(42, after_message_id=sent.message_id, timeout=10)
         assert "Robin" in (reply.text or "")
+        question = await standin.wait_for_bot_message(42, after_message_id=reply.message_id)
+        assert "safety check" in (question.text or "")
         sent = standin.user_text(42, "/help", first_name="Robin")
         reply = await standin.wait_for_bot_message(42, after_message_id=sent.message_id, timeout=10)
         assert "/start" in (reply.text or "")

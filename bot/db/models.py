@@ -137,6 +137,10 @@ class User(Base):
     # Where onboarding stands: the name of the open question, or "done".
     onboarding_step: Mapped[str] = mapped_column(String(32), default="welcome")
     onboarding_answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The settings question waiting for an answer (None when none), and the message that
+    # carries the open question's buttons: a tap on any other message has expired.
+    awaiting: Mapped[str | None] = mapped_column(String(32))
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
     time_zone: Mapped[str | None] = mapped_column(String(64))
     reminder_time: Mapped[time | None]
     reminder_days: Mapped[int] = mapped_column(SmallInteger, default=ALL_DAYS)

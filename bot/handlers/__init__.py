@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApplication
-from bot.handlers import common
+from bot.handlers import common, onboarding, router, settings
 
 
 def register(app: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("start", common.start, filters=private))
+    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
     app.add_handler(CommandHandler("help", common.help_command, filters=private))
+    app.add_handler(CommandHandler("settings", settings.settings_command, filters=private))
+    app.add_handler(CommandHandler("pause", settings.pause_command, filters=private))
+    app.add_handler(CommandHandler("resume", settings.resume_command, filters=private))
+    # Every tap goes through one router that parses and checks the callback data.
+    app.add_handler(CallbackQueryHandler(router.on_callback))
+    app.add_handler(MessageHandler(private & filters.LOCATION, router.on_location))
     # Catch-alls last, so they only see what no handler above took.
     app.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, router.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, common.unknown_text))
     app.add_error_handler(common.on_error)

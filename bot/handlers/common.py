@@ -7,32 +7,8 @@ import logging
 from telegram import Update
 
 from bot.context import BotContext
-from bot.db import repo
 
 log = logging.getLogger(__name__)
-
-
-async def start(update: Update, context: BotContext) -> None:
-    """/start: greet the runner (and remember them) with the one-line disclaimer."""
-    tg_user = update.effective_user
-    message = update.effective_message
-    if tg_user is None or message is None:
-        return
-    async with context.db.write() as session:
-        _user, created = await repo.get_or_create_user(
-            session,
-            telegram_user_id=tg_user.id,
-            chat_id=message.chat_id,
-            first_name=tg_user.first_name,
-            language_code=tg_user.language_code,
-            now=context.clock.now(),
-        )
-    texts = context.texts
-    key = "welcome" if created else "welcome_back"
-    await message.reply_text(
-        texts.get(key, first_name=tg_user.first_name, disclaimer=texts.disclaimer)
-    )
-    log.info("event=start user_created=%s", created)
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.standin import BotApiStandIn, StoredMessage
 
@@ -14,7 +14,6 @@ class ChatUser:
     standin: BotApiStandIn
     user_id: int
     first_name: str = "Runner"
-    _seen: int = field(default=0, init=False)
 
     @property
     def chat_id(self) -> int:
@@ -23,7 +22,13 @@ class ChatUser:
     def bot_messages(self) -> list[StoredMessage]:
         return self.standin.chat_messages(self.chat_id)
 
-    def _last_seen_id(self) -> int:
+    def last(self) -> StoredMessage:
+        """The bot's newest message in this chat."""
+        messages = self.bot_messages()
+        assert messages, "the bot has sent nothing to this chat"
+        return messages[-1]
+
+    def _newest_id(self) -> int:
         messages = self.standin.chat_messages(self.chat_id, from_bot=None, include_deleted=True)
         return messages[-1].message_id if messages else 0
 
@@ -34,11 +39,44 @@ class ChatUser:
             self.chat_id, after_message_id=sent.message_id, timeout=timeout
         )
 
+    async def say(self, text: str) -> list[StoredMessage]:
+        """Send text and return every reply once the bot has gone quiet."""
+        sent = self.standin.user_text(self.user_id, text, first_name=self.first_name)
+        await self.standin.wait_for_bot_message(self.chat_id, after_message_id=sent.message_id)
+        await self.standin.wait_idle(quiet=0.15)
+        return [m for m in self.bot_messages() if m.message_id > sent.message_id]
+
+    async def share_location(self, latitude: float, longitude: float) -> list[StoredMessage]:
+        sent = self.standin.user_location(self.user_id, latitude, longitude)
+        await self.standin.wait_for_bot_message(self.chat_id, after_message_id=sent.message_id)
+        await self.standin.wait_idle(quiet=0.15)
+        return [m for m in self.bot_messages() if m.message_id > sent.message_id]
+
     async def tap(self, label: str, *, timeout: float = 5.0) -> dict[str, object]:
-        """Tap the newest button with this label; return the answerCallbackQuery params."""
+        """Tap the newest button with this label; return the answerCallbackQuery params
+        once the bot has finished reacting."""
         query_id = self.standin.user_tap_label(self.user_id, label, chat_id=self.chat_id)
-        return await self.standin.wait_for_call(
+        return await self._answered(query_id, timeout)
+
+    async def tap_message(
+        self, message: StoredMessage, label: str, *, timeout: float = 5.0
+    ) -> dict[str, object]:
+        """Tap a button on a given (possibly old) message, by label."""
+        data = next((b["callback_data"] for b in message.buttons() if b.get("text") == label), None)
+        assert data is not None, f"no {label!r} on message {message.message_id}"
+        query_id = self.standin.user_tap(self.user_id, message, str(data))
+        return await self._answered(query_id, timeout)
+
+    async def tap_data(self, message: StoredMessage, data: str) -> dict[str, object]:
+        """Send a callback query with any data (forged, stale, malformed) from a message."""
+        query_id = self.standin.user_tap(self.user_id, message, data)
+        return await self._answered(query_id, 5.0)
+
+    async def _answered(self, query_id: str, timeout: float) -> dict[str, object]:
+        answer = await self.standin.wait_for_call(
             "answerCallbackQuery",
             predicate=lambda params: params.get("callback_query_id") == query_id,
             timeout=timeout,
         )
+        await self.standin.wait_idle(quiet=0.15)
+        return answer

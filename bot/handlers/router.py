@@ -1,0 +1,73 @@
+"""Where taps, typed text and shared locations go, by the runner's own state."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot import keyboards
+from bot.context import BotContext
+from bot.db import repo
+from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, parse_step
+from bot.domain.zones import zone_from_location
+from bot.handlers import onboarding, prompts, settings
+
+log = logging.getLogger(__name__)
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    """Every tap: parsed and never trusted; anything we cannot place has expired."""
+    query = update.callback_query
+    if query is None:
+        return
+    callback = keyboards.decode(query.data)
+    if callback is None:
+        log.info("event=callback_rejected reason=malformed")
+        await prompts.answer_query(query, context.texts.expired_button)
+        return
+    if callback.kind == keyboards.ONBOARDING:
+        await onboarding.on_tap(update, context, callback)
+    elif callback.kind == keyboards.SETTINGS:
+        await settings.on_tap(update, context, callback)
+    else:  # a kind decode() knows but nothing here handles yet
+        await prompts.answer_query(query, context.texts.expired_button)
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Typed text: the answer to the open question, or a hint."""
+    message, tg_user = update.effective_message, update.effective_user
+    if message is None or tg_user is None or message.text is None:
+        return
+    async with context.db.read() as session:
+        user = await repo.get_user(session, telegram_user_id=tg_user.id)
+    if user is None:
+        await message.reply_text(context.texts.not_set_up)
+        return
+    step = parse_step(user.onboarding_step)
+    if step is not None and (is_in_progress(step) or step in SAFETY_STOPS):
+        await onboarding.on_text(update, context, user)
+    elif step is Step.DONE and user.awaiting is not None:
+        await settings.on_text(update, context, user)
+    else:
+        await message.reply_text(context.texts.unknown_text)
+
+
+async def on_location(update: Update, context: BotContext) -> None:
+    """A shared location answers the time-zone question (the place itself is not stored)."""
+    message, tg_user = update.effective_message, update.effective_user
+    if message is None or tg_user is None or message.location is None:
+        return
+    async with context.db.read() as session:
+        user = await repo.get_user(session, telegram_user_id=tg_user.id)
+    if user is None:
+        await message.reply_text(context.texts.not_set_up)
+        return
+    choice = zone_from_location(message.location.latitude, message.location.longitude)
+    await message.reply_text(context.texts.get("zone_from_location", zone=choice.name))
+    if user.onboarding_step == Step.ZONE:
+        await onboarding.on_location(update, context, user, choice)
+    elif parse_step(user.onboarding_step) is Step.DONE and user.awaiting == "zone":
+        await settings.on_location(update, context, user, choice)
+    else:
+        await message.reply_text(context.texts.unknown_text)

@@ -1,0 +1,48 @@
+"""Sentences built from content/texts.yaml and plain data (no Telegram, no database)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from bot.content import Texts
+from bot.domain.parsing import ALL_DAYS, WEEKDAYS, days_of
+from bot.domain.schedule import describe_next
+
+WEEKDAYS_MASK = 0b0011111
+WEEKENDS_MASK = 0b1100000
+
+
+def days_text(texts: Texts, mask: int) -> str:
+    if mask == ALL_DAYS:
+        return texts.every_day
+    if mask == WEEKDAYS_MASK:
+        return texts.weekdays
+    if mask == WEEKENDS_MASK:
+        return texts.weekends
+    return ", ".join(WEEKDAYS[d] for d in days_of(mask))
+
+
+def time_text(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def schedule_text(texts: Texts, *, local_time: time, zone: str, days_mask: int) -> str:
+    """'Mon, Wed, Fri at 07:30, Europe/Berlin'"""
+    return texts.get(
+        "schedule", days=days_text(texts, days_mask), time=time_text(local_time), zone=zone
+    )
+
+
+def next_text(texts: Texts, instant: datetime | None, *, now: datetime, zone: str | None) -> str:
+    """'tomorrow 07:30' in the runner's zone, or 'none scheduled'."""
+    if instant is None or zone is None:
+        return texts.no_next_reminder
+    day, clock = describe_next(instant, now=now, zone=zone)
+    day = {"today": texts.today, "tomorrow": texts.tomorrow}.get(day, day)
+    return texts.get("next_at", day=day, time=clock)
+
+
+def local_day_text(instant: datetime, *, now: datetime, zone: str, texts: Texts) -> str:
+    """A date in the runner's zone: 'tomorrow' or 'Thu 26 Nov'."""
+    day, _clock = describe_next(instant, now=now, zone=zone)
+    return {"today": texts.today, "tomorrow": texts.tomorrow}.get(day, day)
