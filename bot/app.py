@@ -12,6 +12,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot import handlers
 from bot.clock import Clock, SystemClock
+from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.content import Content
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
@@ -52,6 +53,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerChatUpdateProcessor())
         # Retries after a 429 for the time Telegram asks, and spreads bursts.
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(post_init)

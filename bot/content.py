@@ -422,6 +422,44 @@ class Texts(_Model):
     pause_week: str
     pause_until_resume: str
     start_first_session: str
+    session_intro: str
+    session_intro_ladder: str
+    session_resume: str
+    session_open_below: str
+    session_dropped: str
+    step_header: str
+    step_tip: str
+    step_caution: str
+    step_record: str
+    outcome_done: str
+    outcome_skipped: str
+    outcome_hurts: str
+    outcome_stopped: str
+    outcome_easier: str
+    hurts_prompt: str
+    hurts_prompt_no_easier: str
+    session_complete: str
+    session_stopped: str
+    ask_pain_after: str
+    checkin_logged: str
+    checkin_neutral_next: str
+    already_logged: str
+    step_already_done: str
+    session_finished_already: str
+    pain_none: str
+    pain_mild: str
+    pain_moderate: str
+    pain_severe: str
+    btn_done: str
+    btn_easier: str
+    btn_skip: str
+    btn_hurts: str
+    btn_stop: str
+    btn_start: str
+    routines_list: str
+    routine_label: str
+    routine_label_ladder: str
+    routine_unknown: str
 
     def get(self, key: str, **fields: Any) -> str:
         """The text `key` with its placeholders filled in."""

@@ -21,10 +21,15 @@ CALLBACK_VERSION = "1"
 MAX_CALLBACK_BYTES = 64
 _PART = re.compile(r"^[A-Za-z0-9_.:+/-]{0,40}$")
 
-# Kinds of callback: onboarding question, settings question.
+# Kinds of callback: onboarding question, settings question, a session step, start (or
+# resume) today's session, a pain check-in, a routine from /routines.
 ONBOARDING = "ob"
 SETTINGS = "st"
-KINDS = frozenset({ONBOARDING, SETTINGS})
+SESSION = "ss"
+GO = "go"
+CHECKIN = "ck"
+ROUTINE = "rt"
+KINDS = frozenset({ONBOARDING, SETTINGS, SESSION, GO, CHECKIN, ROUTINE})
 
 
 @dataclass(frozen=True)
@@ -113,4 +118,34 @@ def days(texts: Texts, kind: str, mask: int) -> InlineKeyboardMarkup:
     ]
     return InlineKeyboardMarkup(
         [toggles[:4], toggles[4:], [_button(texts.save, kind, "days", "s", 0, mask)]]
+    )
+
+
+def step_buttons(
+    texts: Texts, *, session_id: int, index: int, version: int, actions: Sequence[str]
+) -> InlineKeyboardMarkup:
+    """Done / Easier / Skip / Hurts / Stop, each naming the session, step and its version."""
+    labels = {
+        "d": texts.btn_done,
+        "e": texts.btn_easier,
+        "s": texts.btn_skip,
+        "h": texts.btn_hurts,
+        "x": texts.btn_stop,
+    }
+    buttons = [_button(labels[a], SESSION, session_id, index, version, a) for a in actions]
+    first = 2 if len(buttons) > 3 else len(buttons)
+    return InlineKeyboardMarkup(
+        [buttons[:first], buttons[first:]] if buttons[first:] else [buttons]
+    )
+
+
+def start_button(label: str) -> InlineKeyboardMarkup:
+    """Start (or resume) today's session."""
+    return InlineKeyboardMarkup([[_button(label, GO, "today")]])
+
+
+def routine_list(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One row per routine: (label, routine id)."""
+    return InlineKeyboardMarkup(
+        [[_button(label, ROUTINE, routine_id)] for label, routine_id in options]
     )

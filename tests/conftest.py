@@ -75,8 +75,10 @@ class BotRunner:
     """Runs the real application against the stand-in; can restart it on the same database,
     as a process restart would (nothing carried over but the database)."""
 
-    def __init__(self, settings: Settings, content: Content, clock: ManualClock) -> None:
-        self.settings, self.content, self.clock = settings, content, clock
+    def __init__(
+        self, settings: Settings, content: Content, clock: ManualClock, standin: BotApiStandIn
+    ) -> None:
+        self.settings, self.content, self.clock, self.standin = settings, content, clock, standin
         self.app: BotApplication | None = None
         self._stack: contextlib.AsyncExitStack | None = None
 
@@ -97,6 +99,26 @@ class BotRunner:
         await self.stop()
         return await self.start()
 
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Wait until every update the stand-in holds was fetched and fully handled: nothing
+        pending, nothing queued, no handler running (checked a few times in a row, to cover
+        the moment between fetching an update and starting its handler)."""
+        assert self.app is not None
+        processor = self.app.update_processor
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        calm = 0
+        while calm < 4:
+            busy = (
+                bool(self.standin.pending_updates)
+                or self.app.update_queue.qsize() > 0
+                or processor.current_concurrent_updates > 0
+            )
+            calm = 0 if busy else calm + 1
+            if loop.time() > deadline:
+                raise TimeoutError(f"the bot is still busy after {timeout}s")
+            await asyncio.sleep(0.01)
+
     @property
     def db(self) -> Database:
         assert self.app is not None
@@ -107,12 +129,15 @@ class BotRunner:
 
 @pytest.fixture
 async def bot_runner(
-    make_settings: Callable[..., Settings], content: Content, clock: ManualClock
+    make_settings: Callable[..., Settings],
+    content: Content,
+    clock: ManualClock,
+    standin: BotApiStandIn,
 ) -> AsyncIterator[BotRunner]:
     """The real application, built as `python -m bot` builds it, polling the stand-in."""
     settings = make_settings()
     await asyncio.to_thread(upgrade_to_head, settings.database_url)
-    runner = BotRunner(settings, content, clock)
+    runner = BotRunner(settings, content, clock, standin)
     await runner.start()
     yield runner
     await runner.stop()
@@ -125,9 +150,9 @@ def bot_app(bot_runner: BotRunner) -> BotApplication:
 
 
 @pytest.fixture
-def new_user(standin: BotApiStandIn, bot_app: BotApplication) -> Callable[..., ChatUser]:
+def new_user(standin: BotApiStandIn, bot_runner: BotRunner) -> Callable[..., ChatUser]:
     def make(first_name: str = "Runner") -> ChatUser:
-        return ChatUser(standin, next(_user_ids), first_name)
+        return ChatUser(standin, next(_user_ids), first_name, settle=bot_runner.settle)
 
     return make
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -180,6 +181,11 @@ class RoutineSession(Base):
     # The exercise ids of this session, fixed when it starts (content may change later).
     steps: Mapped[list[str]] = mapped_column(JSON)
     current_step: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Bumped whenever the current step changes under the runner (Hurts, Easier), so a tap on
+    # the step's earlier buttons is recognised as stale even though the index is the same.
+    step_version: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Hurts was tapped on the current step: only Easier, Skip and Stop are offered.
+    step_hurt: Mapped[bool] = mapped_column(default=False)
     status: Mapped[SessionStatus] = mapped_column(
         _enum(SessionStatus, "session_status"), default=SessionStatus.IN_PROGRESS
     )
@@ -195,6 +201,14 @@ class RoutineSession(Base):
 
     __table_args__ = (
         Index("ix_routine_sessions_user_status", "user_id", "status"),
+        # At most one session in progress per runner, whatever races the handlers lose.
+        Index(
+            "uq_routine_sessions_one_in_progress",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
         CheckConstraint("current_step >= 0", name="current_step_positive"),
     )
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import User, UserStatus
+from bot.db.models import (
+    CheckinContext,
+    PainCheckin,
+    RoutineSession,
+    SessionStatus,
+    StepEvent,
+    StepOutcome,
+    User,
+    UserStatus,
+)
 
 
 async def get_user(session: AsyncSession, *, telegram_user_id: int) -> User | None:
@@ -48,3 +57,45 @@ async def get_or_create_user(
     session.add(user)
     await session.flush()
     return user, True
+
+
+async def open_session(session: AsyncSession, *, user_id: int) -> RoutineSession | None:
+    """The runner's session in progress, if any (there is at most one)."""
+    return await session.scalar(
+        select(RoutineSession).where(
+            RoutineSession.user_id == user_id,
+            RoutineSession.status == SessionStatus.IN_PROGRESS,
+        )
+    )
+
+
+async def hurt_recently(
+    session: AsyncSession, *, user_id: int, exercise_id: str, since: datetime
+) -> datetime | None:
+    """When the runner last tapped Hurts on this exercise since `since`, if they did."""
+    return await session.scalar(
+        select(func.max(StepEvent.at))
+        .join(RoutineSession, StepEvent.session_id == RoutineSession.id)
+        .where(
+            RoutineSession.user_id == user_id,
+            StepEvent.exercise_id == exercise_id,
+            StepEvent.outcome == StepOutcome.HURTS,
+            StepEvent.at >= since,
+        )
+    )
+
+
+async def session_outcomes(session: AsyncSession, *, session_id: int) -> list[StepOutcome]:
+    result = await session.scalars(
+        select(StepEvent.outcome).where(StepEvent.session_id == session_id).order_by(StepEvent.id)
+    )
+    return list(result)
+
+
+async def checkin_for_session(session: AsyncSession, *, session_id: int) -> PainCheckin | None:
+    return await session.scalar(
+        select(PainCheckin).where(
+            PainCheckin.session_id == session_id,
+            PainCheckin.context == CheckinContext.AFTER_SESSION,
+        )
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApplication
-from bot.handlers import common, onboarding, router, settings
+from bot.handlers import common, onboarding, router, session, settings
 
 
 def register(app: BotApplication) -> None:
@@ -15,6 +15,8 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("settings", settings.settings_command, filters=private))
     app.add_handler(CommandHandler("pause", settings.pause_command, filters=private))
     app.add_handler(CommandHandler("resume", settings.resume_command, filters=private))
+    app.add_handler(CommandHandler("session", session.session_command, filters=private))
+    app.add_handler(CommandHandler("routines", session.routines_command, filters=private))
     # Every tap goes through one router that parses and checks the callback data.
     app.add_handler(CallbackQueryHandler(router.on_callback))
     app.add_handler(MessageHandler(private & filters.LOCATION, router.on_location))

@@ -85,8 +85,16 @@ async def start(update: Update, context: BotContext) -> None:
     await ask(context, user, step)
 
 
-async def ask(context: BotContext, user: User, step: str, *, lead: str | None = None) -> None:
-    """Send an onboarding question as the one live prompt (an optional line first)."""
+async def ask(
+    context: BotContext,
+    user: User,
+    step: str,
+    *,
+    lead: str | None = None,
+    previous_closed: bool = False,
+) -> None:
+    """Send an onboarding question as the one live prompt (an optional line first).
+    `previous_closed`: the last prompt's buttons are already gone (it was just answered)."""
     texts = context.texts
     text = texts.get(ASK_TEXT[step])
     if lead:
@@ -98,7 +106,7 @@ async def ask(context: BotContext, user: User, step: str, *, lead: str | None = 
         chat_id=user.chat_id,
         text=text,
         markup=markup(context.content, keyboards.ONBOARDING, step, days_mask=days_mask),
-        previous_prompt_id=user.prompt_message_id,
+        previous_prompt_id=None if previous_closed else user.prompt_message_id,
     )
 
 
@@ -198,7 +206,7 @@ async def follow_up(context: BotContext, user: User, outcome: Outcome) -> None:
     notes = [n for n in outcome.notes if n]
     if outcome.ask is not None:
         lead = "\n".join(notes) if notes else None
-        await ask(context, user, outcome.ask, lead=lead)
+        await ask(context, user, outcome.ask, lead=lead, previous_closed=True)
         return
     for note in notes:
         await context.bot.send_message(user.chat_id, note)
@@ -226,4 +234,6 @@ async def send_summary(context: BotContext, user: User) -> None:
         routine=f"{ladder.name} (level {user.level}: {first.name})",
         minutes=str(minutes),
     )
-    await context.bot.send_message(user.chat_id, text)
+    await context.bot.send_message(
+        user.chat_id, text, reply_markup=keyboards.start_button(texts.start_first_session)
+    )

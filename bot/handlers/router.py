@@ -12,6 +12,7 @@ from bot.db import repo
 from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, parse_step
 from bot.domain.zones import zone_from_location
 from bot.handlers import onboarding, prompts, settings
+from bot.handlers import session as guided
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,14 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await onboarding.on_tap(update, context, callback)
     elif callback.kind == keyboards.SETTINGS:
         await settings.on_tap(update, context, callback)
+    elif callback.kind == keyboards.SESSION:
+        await guided.on_step(update, context, callback)
+    elif callback.kind == keyboards.GO:
+        await guided.on_go(update, context, callback)
+    elif callback.kind == keyboards.CHECKIN:
+        await guided.on_checkin_tap(update, context, callback)
+    elif callback.kind == keyboards.ROUTINE:
+        await guided.on_routine_tap(update, context, callback)
     else:  # a kind decode() knows but nothing here handles yet
         await prompts.answer_query(query, context.texts.expired_button)
 
@@ -47,6 +56,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     step = parse_step(user.onboarding_step)
     if step is not None and (is_in_progress(step) or step in SAFETY_STOPS):
         await onboarding.on_text(update, context, user)
+    elif step is Step.DONE and (user.awaiting or "").startswith("pain:"):
+        await guided.on_checkin_text(update, context, user)
     elif step is Step.DONE and user.awaiting is not None:
         await settings.on_text(update, context, user)
     else:

@@ -11,7 +11,7 @@ from bot import keyboards
 from bot.context import BotContext
 from bot.db import repo
 from bot.db.models import User, UserStatus
-from bot.domain.onboarding import Step, is_in_progress, parse_step
+from bot.domain.onboarding import Step, parse_step
 from bot.handlers import prompts
 from bot.handlers.answers import no_roller_reason, refresh_next_reminder, schedule_of, set_field
 from bot.handlers.onboarding import ask as ask_onboarding
@@ -26,6 +26,7 @@ from bot.handlers.questions import (
     read_typed,
     toggled,
 )
+from bot.handlers.users import ready_user
 from bot.render import days_text, local_day_text, next_text, schedule_text, time_text
 
 log = logging.getLogger(__name__)
@@ -75,29 +76,9 @@ def _next(context: BotContext, user: User) -> str:
     )
 
 
-async def _load_ready_user(update: Update, context: BotContext) -> User | None:
-    """The runner, if set up; otherwise tell them what to do first and return None."""
-    tg_user, message = update.effective_user, update.effective_message
-    if tg_user is None or message is None:
-        return None
-    async with context.db.read() as session:
-        user = await repo.get_user(session, telegram_user_id=tg_user.id)
-    step = parse_step(user.onboarding_step) if user else None
-    if user is None or step is None or step is Step.WELCOME:
-        await message.reply_text(context.texts.not_set_up)
-        return None
-    if is_in_progress(step):
-        await ask_onboarding(context, user, step, lead=context.texts.finish_setup_first)
-        return None
-    if step is not Step.DONE:  # a safety stop
-        await message.reply_text(context.texts.safety_hold)
-        return None
-    return user
-
-
 async def settings_command(update: Update, context: BotContext) -> None:
     """/settings: the current settings, with a button for each thing to change."""
-    user = await _load_ready_user(update, context)
+    user = await ready_user(update, context)
     if user is None:
         return
     await _open(context, user, MENU)
@@ -105,7 +86,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
 
 async def pause_command(update: Update, context: BotContext) -> None:
     """/pause: for how long?"""
-    user = await _load_ready_user(update, context)
+    user = await ready_user(update, context)
     if user is None:
         return
     await _open(context, user, PAUSE)
@@ -113,7 +94,7 @@ async def pause_command(update: Update, context: BotContext) -> None:
 
 async def resume_command(update: Update, context: BotContext) -> None:
     """/resume: reminders back on, with the next one named."""
-    user = await _load_ready_user(update, context)
+    user = await ready_user(update, context)
     message = update.effective_message
     if user is None or message is None:
         return

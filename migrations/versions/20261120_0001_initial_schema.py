@@ -85,6 +85,8 @@ def upgrade() -> None:
     sa.Column('level', sa.SmallInteger(), nullable=True),
     sa.Column('steps', sa.JSON(), nullable=False),
     sa.Column('current_step', sa.SmallInteger(), nullable=False),
+    sa.Column('step_version', sa.SmallInteger(), nullable=False),
+    sa.Column('step_hurt', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Enum('in_progress', 'completed', 'stopped', 'abandoned', name='session_status', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('local_date', sa.Date(), nullable=False),
     sa.Column('step_message_id', sa.BigInteger(), nullable=True),
@@ -96,6 +98,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('routine_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_routine_sessions_user_status', ['user_id', 'status'], unique=False)
+        batch_op.create_index('uq_routine_sessions_one_in_progress', ['user_id'], unique=True, sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
 
     op.create_table('pain_checkins',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -140,6 +143,7 @@ def downgrade() -> None:
 
     op.drop_table('pain_checkins')
     with op.batch_alter_table('routine_sessions', schema=None) as batch_op:
+        batch_op.drop_index('uq_routine_sessions_one_in_progress', sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
         batch_op.drop_index('ix_routine_sessions_user_status')
 
     op.drop_table('routine_sessions')

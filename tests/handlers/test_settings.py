@@ -202,7 +202,7 @@ async def test_double_tap_on_a_setting_acts_once(
     data = next(b["callback_data"] for b in prompt.buttons() if b["text"] == "18:00")
     first = onboarded.standin.user_tap(onboarded.user_id, prompt, data)
     second = onboarded.standin.user_tap(onboarded.user_id, prompt, data)
-    await onboarded.standin.wait_idle(quiet=0.3)
+    await onboarded.settled()
 
     texts = [onboarded.standin.answered_callbacks[q].get("text") for q in (first, second)]
     assert texts.count("That button has expired.") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.standin import BotApiStandIn, StoredMessage
@@ -14,6 +15,15 @@ class ChatUser:
     standin: BotApiStandIn
     user_id: int
     first_name: str = "Runner"
+    # Waits until the bot has handled everything sent so far (BotRunner.settle); without
+    # it, a quiet period on the stand-in stands in for that.
+    settle: Callable[[], Awaitable[None]] | None = None
+
+    async def settled(self) -> None:
+        if self.settle is not None:
+            await self.settle()
+        else:
+            await self.standin.wait_idle(quiet=0.3)
 
     @property
     def chat_id(self) -> int:
@@ -43,13 +53,13 @@ class ChatUser:
         """Send text and return every reply once the bot has gone quiet."""
         sent = self.standin.user_text(self.user_id, text, first_name=self.first_name)
         await self.standin.wait_for_bot_message(self.chat_id, after_message_id=sent.message_id)
-        await self.standin.wait_idle(quiet=0.15)
+        await self.settled()
         return [m for m in self.bot_messages() if m.message_id > sent.message_id]
 
     async def share_location(self, latitude: float, longitude: float) -> list[StoredMessage]:
         sent = self.standin.user_location(self.user_id, latitude, longitude)
         await self.standin.wait_for_bot_message(self.chat_id, after_message_id=sent.message_id)
-        await self.standin.wait_idle(quiet=0.15)
+        await self.settled()
         return [m for m in self.bot_messages() if m.message_id > sent.message_id]
 
     async def tap(self, label: str, *, timeout: float = 5.0) -> dict[str, object]:
@@ -78,5 +88,5 @@ class ChatUser:
             predicate=lambda params: params.get("callback_query_id") == query_id,
             timeout=timeout,
         )
-        await self.standin.wait_idle(quiet=0.15)
+        await self.settled()
         return answer

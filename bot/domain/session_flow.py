@@ -1,0 +1,101 @@
+"""A guided session as a small state machine over plain data: which taps a step accepts
+and what each one does. The handlers apply the result in one atomic database update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """Buttons on a step; the value is what rides in the callback data."""
+
+    DONE = "d"
+    EASIER = "e"
+    SKIP = "s"
+    HURTS = "h"
+    STOP = "x"
+
+
+class Outcome(StrEnum):
+    """Mirrors the database's step outcome without importing it."""
+
+    DONE = "done"
+    EASIER = "easier"
+    SKIPPED = "skipped"
+    HURTS = "hurts"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class StepState:
+    index: int
+    total: int
+    hurt: bool  # Hurts was tapped on this step
+    has_easier: bool
+
+
+@dataclass(frozen=True)
+class Transition:
+    outcome: Outcome  # the event recorded for the current step
+    next_index: int  # the step the session is on afterwards
+    finished: bool  # the session ends (completed when not stopped)
+    stopped: bool
+    hurt: bool  # the (same) step now waits for Easier / Skip / Stop
+    swap_to_easier: bool  # the current step becomes its easier alternative
+
+
+def offered(state: StepState) -> tuple[Action, ...]:
+    """The buttons a step shows. After Hurts there is no Done: nobody is pushed on."""
+    if state.hurt:
+        return (
+            (Action.EASIER, Action.SKIP, Action.STOP)
+            if state.has_easier
+            else (
+                Action.SKIP,
+                Action.STOP,
+            )
+        )
+    if state.has_easier:
+        return (Action.DONE, Action.EASIER, Action.SKIP, Action.HURTS, Action.STOP)
+    return (Action.DONE, Action.SKIP, Action.HURTS, Action.STOP)
+
+
+def transition(state: StepState, action: Action) -> Transition | None:
+    """What `action` does on this step; None when the step does not offer it."""
+    if action not in offered(state):
+        return None
+    if action is Action.STOP:
+        return Transition(Outcome.STOPPED, state.index, True, True, False, False)
+    if action is Action.HURTS:
+        return Transition(Outcome.HURTS, state.index, False, False, True, False)
+    if action is Action.EASIER:
+        return Transition(Outcome.EASIER, state.index, False, False, False, True)
+    outcome = Outcome.DONE if action is Action.DONE else Outcome.SKIPPED
+    following = state.index + 1
+    return Transition(outcome, following, following >= state.total, False, False, False)
+
+
+def progress_bar(index: int, total: int, width: int = 10) -> str:
+    """'▰▰▰▱▱▱▱' for step index+1 of total (at most `width` cells)."""
+    if total <= 0:
+        return ""
+    cells = min(total, width)
+    filled = round(cells * (index + 1) / total)
+    return "▰" * filled + "▱" * (cells - filled)
+
+
+@dataclass(frozen=True)
+class Tally:
+    done: int
+    skipped: int
+    hurt: int
+
+
+def tally(outcomes: list[Outcome]) -> Tally:
+    """Counts for the end-of-session summary (an easier swap counts when finished)."""
+    return Tally(
+        done=outcomes.count(Outcome.DONE),
+        skipped=outcomes.count(Outcome.SKIPPED),
+        hurt=outcomes.count(Outcome.HURTS),
+    )

@@ -1,0 +1,492 @@
+"""Guided sessions end to end: one message per step, taps that cannot corrupt state."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import ManualClock
+from bot.content import Content
+from bot.db.engine import Database
+from bot.db.models import PainCheckin, RoutineSession, SessionStatus, StepEvent, User
+from bot.standin import StoredMessage
+from tests.conftest import BotRunner
+from tests.handlers.test_onboarding import onboard_to
+from tests.utils.chat import ChatUser
+from tests.utils.rows import user_row
+
+
+@pytest.fixture
+async def onboarded(runner: ChatUser) -> ChatUser:
+    await onboard_to(runner, "days")
+    await runner.tap("Save")
+    return runner
+
+
+async def set_user(db: Database, telegram_user_id: int, **fields: object) -> None:
+    async with db.write() as session:
+        user = await session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
+        assert user is not None
+        for name, value in fields.items():
+            setattr(user, name, value)
+
+
+async def sessions_of(db: Database, telegram_user_id: int) -> list[RoutineSession]:
+    user = await user_row(db, telegram_user_id)
+    async with db.read() as session:
+        result = await session.scalars(
+            select(RoutineSession)
+            .where(RoutineSession.user_id == user.id)
+            .order_by(RoutineSession.id)
+        )
+        return list(result)
+
+
+async def count(db: Database, model: type, **where: object) -> int:
+    async with db.read() as session:
+        query = select(func.count()).select_from(model)
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return int(await session.scalar(query) or 0)
+
+
+def step_messages(runner: ChatUser) -> list[StoredMessage]:
+    return [m for m in runner.bot_messages() if (m.text or "").startswith("Step ")]
+
+
+def assert_nothing_tappable_but_last(runner: ChatUser) -> None:
+    """No answered step keeps buttons; only the newest message may have some."""
+    last = runner.last().message_id
+    live = [m.message_id for m in step_messages(runner) if m.buttons() and m.message_id != last]
+    assert live == [], live
+
+
+async def run_through(runner: ChatUser, steps: int) -> None:
+    for index in range(steps):
+        assert (runner.last().text or "").startswith(f"Step {index + 1} of {steps}")
+        await runner.tap("✅ Done")
+
+
+async def test_level_one_session_from_the_summary_start_button(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await onboarded.tap("Start first session")
+
+    messages = onboarded.bot_messages()
+    assert "Decompression ladder, level 1 of 7: 1 steps" in (messages[-2].text or "")
+    step = onboarded.last()
+    assert (step.text or "").startswith("Step 1 of 1  ▰")
+    assert "Upper-back foam rolling" in (step.text or "")
+    assert "Never roll your lower back" in (step.text or "")
+    assert step.button_labels() == ["✅ Done", "Skip", "Hurts", "Stop"]
+
+    await onboarded.tap("✅ Done")
+    closed = next(m for m in onboarded.bot_messages() if m.message_id == step.message_id)
+    assert closed.text == "Upper-back foam rolling: done"
+    assert closed.buttons() == []
+    texts = [m.text for m in onboarded.bot_messages()]
+    assert "Session complete: 1 done, 0 skipped, 0 hurt." in texts
+    assert onboarded.last().button_labels() == [str(n) for n in range(11)]
+
+    await onboarded.tap("2")
+    assert onboarded.last().text == (
+        "Logged 2/10 (mild). Your programme stays as it is for now; "
+        "it will adapt as your check-ins add up."
+    )
+    sessions = await sessions_of(bot_runner.db, onboarded.user_id)
+    assert [s.status for s in sessions] == [SessionStatus.COMPLETED]
+    assert await count(bot_runner.db, PainCheckin, session_id=sessions[0].id) == 1
+    assert_nothing_tappable_but_last(onboarded)
+
+
+async def test_full_ladder_at_level_seven(
+    onboarded: ChatUser, bot_runner: BotRunner, content: Content
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=7)
+    await onboarded.say("/session")
+    await run_through(onboarded, 7)
+
+    names = [content.exercises[e].name for e in content.ladder.steps]
+    records = [m.text for m in onboarded.bot_messages() if (m.text or "").endswith(": done")]
+    assert records == [f"{name}: done" for name in names]
+    assert "Session complete: 7 done, 0 skipped, 0 hurt." in [
+        m.text for m in onboarded.bot_messages()
+    ]
+
+
+@pytest.mark.parametrize(
+    "routine_id",
+    ["post_run_cooldown", "pre_run_warmup", "home_stretches", "yoga_for_runners", "strength_core"],
+)
+async def test_full_session_of_every_routine(
+    onboarded: ChatUser, bot_runner: BotRunner, content: Content, routine_id: str
+) -> None:
+    routine = content.routines[routine_id]
+    await onboarded.say("/routines")
+    await onboarded.tap(routine.name)
+
+    assert f"Today: {routine.name}, {len(routine.steps)} steps" in (
+        onboarded.bot_messages()[-2].text or ""
+    )
+    await run_through(onboarded, len(routine.steps))
+    await onboarded.tap("0")
+
+    sessions = await sessions_of(bot_runner.db, onboarded.user_id)
+    assert sessions[-1].routine_id == routine_id
+    assert sessions[-1].status is SessionStatus.COMPLETED
+    assert await count(bot_runner.db, StepEvent, session_id=sessions[-1].id) == len(routine.steps)
+    assert (await user_row(bot_runner.db, onboarded.user_id)).routine_id == routine_id
+    assert_nothing_tappable_but_last(onboarded)
+
+
+async def test_no_foam_roller_swaps_step_one(runner: ChatUser, bot_runner: BotRunner) -> None:
+    await onboard_to(runner, "equipment")
+    await runner.tap("No roller")
+    await runner.say("7:30")
+    await runner.say("Europe/Berlin")
+    await runner.tap("Save")
+    await runner.tap("Start first session")
+
+    assert "cat-cow mobilises the upper back" in (runner.bot_messages()[-2].text or "")
+    assert "Cat-cow" in (runner.last().text or "")
+
+
+async def test_hurts_offers_easier_skip_stop_and_never_done(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=2)
+    await onboarded.say("/session")
+    await onboarded.tap("✅ Done")
+    assert "Boogie board side stretch" in (onboarded.last().text or "")
+
+    await onboarded.tap("Hurts")
+    step = onboarded.last()
+    assert "Sorry it hurts" in (step.text or "")
+    assert step.button_labels() == ["Easier", "Skip", "Stop"]
+
+    await onboarded.tap("Easier")
+    assert "Standing side bend" in (onboarded.last().text or "")
+    assert (onboarded.last().text or "").startswith("Step 2 of 2")
+    await onboarded.tap("✅ Done")
+    assert "Session complete: 2 done, 0 skipped, 1 hurt." in [
+        m.text for m in onboarded.bot_messages()
+    ]
+
+
+async def test_stale_done_after_hurts_is_refused(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await onboarded.say("/session")
+    step = copy.deepcopy(onboarded.last())
+    await onboarded.tap("Hurts")
+
+    answer = await onboarded.tap_message(step, "✅ Done")
+
+    assert answer.get("text") == "That button has expired."
+    rs = (await sessions_of(bot_runner.db, onboarded.user_id))[-1]
+    assert rs.status is SessionStatus.IN_PROGRESS
+    assert await count(bot_runner.db, StepEvent, session_id=rs.id) == 1
+
+
+async def test_trunk_rotation_hurt_is_dropped_for_two_days(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=6)
+    await onboarded.say("/session")
+    for _ in range(5):
+        await onboarded.tap("✅ Done")
+    assert "trunk rotation" in (onboarded.last().text or "").lower()
+    await onboarded.tap("Hurts")
+    assert onboarded.last().button_labels() == ["Skip", "Stop"]
+    await onboarded.tap("Stop")
+    assert "Stopped for today" in (onboarded.bot_messages()[-2].text or "")
+    await onboarded.tap("4")
+
+    clock.advance(timedelta(days=1))
+    await onboarded.say("/session")
+    intro = onboarded.bot_messages()[-2].text or ""
+    assert "level 6 of 7: 5 steps" in intro
+    assert "left out until" in intro
+    await run_through(onboarded, 5)
+
+    clock.advance(timedelta(days=1, hours=1))
+    await onboarded.say("/session")
+    assert "level 6 of 7: 6 steps" in (onboarded.bot_messages()[-2].text or "")
+
+
+async def test_stop_closes_the_session_and_asks_for_pain(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    await onboarded.tap("Skip")
+    await onboarded.tap("Stop")
+
+    texts = [m.text for m in onboarded.bot_messages()]
+    stopped = "Stopped for today: 0 done, 1 skipped, 0 hurt."
+    assert f"{stopped} Stopping when something hurts is the right call." in texts
+    assert "How's your back right now" in (onboarded.last().text or "")
+    rs = (await sessions_of(bot_runner.db, onboarded.user_id))[-1]
+    assert rs.status is SessionStatus.STOPPED
+
+
+async def test_resume_after_restart(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=4)
+    await onboarded.say("/session")
+    await onboarded.tap("✅ Done")
+    old_step = copy.deepcopy(onboarded.last())
+
+    await bot_runner.restart()
+    replies = await onboarded.say("/session")
+
+    assert replies[0].text == "Picking up where you left off: step 2 of 4."
+    assert (onboarded.last().text or "").startswith("Step 2 of 4")
+    old = next(m for m in onboarded.bot_messages() if m.message_id == old_step.message_id)
+    assert old.buttons() == []
+    await run_through_from(onboarded, 2, 4)
+    rs = await sessions_of(bot_runner.db, onboarded.user_id)
+    assert len(rs) == 1
+    assert rs[0].status is SessionStatus.COMPLETED
+
+
+async def run_through_from(runner: ChatUser, first: int, total: int) -> None:
+    for index in range(first, total + 1):
+        assert (runner.last().text or "").startswith(f"Step {index} of {total}")
+        await runner.tap("✅ Done")
+
+
+async def test_taps_on_the_live_step_work_after_a_restart(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=2)
+    await onboarded.say("/session")
+    await bot_runner.restart()
+    await onboarded.tap("✅ Done")
+    assert (onboarded.last().text or "").startswith("Step 2 of 2")
+
+
+async def test_yesterdays_session_is_abandoned(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    await onboarded.tap("✅ Done")
+    yesterday_step = copy.deepcopy(onboarded.last())
+
+    clock.advance(timedelta(days=1))
+    await onboarded.say("/session")
+
+    assert "Today: Decompression ladder" in (onboarded.bot_messages()[-2].text or "")
+    statuses = [s.status for s in await sessions_of(bot_runner.db, onboarded.user_id)]
+    assert statuses == [SessionStatus.ABANDONED, SessionStatus.IN_PROGRESS]
+    answer = await onboarded.tap_message(yesterday_step, "✅ Done")
+    assert answer.get("text") == "That session is already over."
+
+
+async def test_stale_tap_on_an_answered_step(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    first = copy.deepcopy(onboarded.last())
+    await onboarded.tap("✅ Done")
+
+    answer = await onboarded.tap_message(first, "Skip")
+
+    assert answer.get("text") == "This step is already done."
+    rs = (await sessions_of(bot_runner.db, onboarded.user_id))[-1]
+    assert rs.current_step == 1
+    assert await count(bot_runner.db, StepEvent, session_id=rs.id) == 1
+
+
+async def test_forged_callback_data_writes_nothing(
+    onboarded: ChatUser,
+    new_user,
+    bot_runner: BotRunner,
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    rs = (await sessions_of(bot_runner.db, onboarded.user_id))[-1]
+    step = onboarded.last()
+
+    intruder = new_user("Mallory")
+    await onboard_to(intruder, "days")
+    await intruder.tap("Save")
+    intruder_message = intruder.last()
+    forged = [
+        f"1|ss|{rs.id}|0|0|d",  # another runner's session, from the intruder
+    ]
+    for data in forged:
+        answer = await intruder.tap_data(intruder_message, data)
+        assert answer.get("text") == "That button has expired."
+    for data in [
+        f"1|ss|{rs.id}|0|0|z",  # unknown action
+        f"1|ss|{rs.id}|0|9|d",  # a version that never existed
+        f"1|ss|{rs.id}|5|0|d",  # a step ahead
+        f"1|ss|{rs.id}|0|d",  # too few parts
+        f"2|ss|{rs.id}|0|0|d",  # another version of the format
+        "hello",
+        "1|ss|" + "9" * 70,  # over 64 bytes
+        "1|zz|1|2",
+        "",
+    ]:
+        answer = await onboarded.tap_data(step, data)
+        assert answer.get("text") == "That button has expired.", data
+
+    after = (await sessions_of(bot_runner.db, onboarded.user_id))[-1]
+    assert (after.current_step, after.step_version, after.status) == (
+        0,
+        0,
+        SessionStatus.IN_PROGRESS,
+    )
+    assert await count(bot_runner.db, StepEvent) == 0
+
+
+async def test_double_tap_advances_once(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    step = onboarded.last()
+    data = step.buttons()[0]["callback_data"]
+    onboarded.standin.user_tap(onboarded.user_id, step, data)
+    onboarded.standin.user_tap(onboarded.user_id, step, data)
+    await onboarded.settled()
+
+    rs = (await sessions_of(bot_runner.db, onboarded.user_id))[-1]
+    assert rs.current_step == 1
+    assert await count(bot_runner.db, StepEvent, session_id=rs.id) == 1
+    assert [m.text for m in onboarded.bot_messages()].count("Upper-back foam rolling: done") == 1
+    assert len([m for m in step_messages(onboarded) if (m.text or "").startswith("Step 2")]) == 1
+
+
+async def test_twenty_simultaneous_taps_advance_once(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    step = onboarded.last()
+    data = step.buttons()[0]["callback_data"]
+    ids = [onboarded.standin.user_tap(onboarded.user_id, step, data) for _ in range(20)]
+    await onboarded.settled()
+
+    answers = [onboarded.standin.answered_callbacks[i].get("text") for i in ids]
+    assert answers.count(None) == 1
+    assert answers.count("This step is already done.") == 19
+    rs = (await sessions_of(bot_runner.db, onboarded.user_id))[-1]
+    assert rs.current_step == 1
+    assert await count(bot_runner.db, StepEvent, session_id=rs.id) == 1
+    assert len([m for m in step_messages(onboarded) if (m.text or "").startswith("Step 2")]) == 1
+
+
+async def test_concurrent_updates_from_different_runners(new_user, bot_runner: BotRunner) -> None:
+    runners = [new_user(f"R{i}") for i in range(5)]
+    for r in runners:
+        await onboard_to(r, "days")
+        await r.tap("Save")
+    for r in runners:
+        onboarded_step = r.last()
+        r.standin.user_tap(r.user_id, onboarded_step, onboarded_step.buttons()[0]["callback_data"])
+    await runners[0].settled()
+    for r in runners:
+        assert (r.last().text or "").startswith("Step 1 of 1")
+
+
+async def test_429_in_the_middle_of_a_session(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    onboarded.standin.inject_error(onboarded.chat_id, 429, retry_after=1, methods=["sendMessage"])
+
+    await onboarded.tap("✅ Done", timeout=10)
+    await onboarded.settled()
+
+    refused = [
+        p for name, p in onboarded.standin.calls if name == "sendMessage" and p.get("_error")
+    ]
+    assert len(refused) == 1  # Telegram said "retry after 1 s" once
+    second = [m for m in step_messages(onboarded) if (m.text or "").startswith("Step 2 of 3")]
+    assert len(second) == 1  # the step still arrives, once
+    assert second[0].buttons()
+
+
+async def test_start_double_tap_opens_one_session(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    summary = onboarded.last()
+    data = summary.buttons()[0]["callback_data"]
+    onboarded.standin.user_tap(onboarded.user_id, summary, data)
+    onboarded.standin.user_tap(onboarded.user_id, summary, data)
+    await onboarded.settled()
+
+    assert len(await sessions_of(bot_runner.db, onboarded.user_id)) == 1
+    assert len(step_messages(onboarded)) == 1
+
+
+async def test_checkin_accepts_typed_numbers_and_refuses_bad_ones(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await onboarded.say("/session")
+    await onboarded.tap("✅ Done")
+    replies = await onboarded.say("eleven")
+    assert "whole number from 0" in (replies[0].text or "")
+    assert await count(bot_runner.db, PainCheckin) == 0
+    replies = await onboarded.say("11")
+    assert await count(bot_runner.db, PainCheckin) == 0
+    replies = await onboarded.say("6")
+    assert replies[-1].text is not None
+    assert replies[-1].text.startswith("Logged 6/10 (moderate).")
+    assert await count(bot_runner.db, PainCheckin) == 1
+
+
+async def test_checkin_tapped_twice_counts_once(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await onboarded.say("/session")
+    await onboarded.tap("✅ Done")
+    prompt = copy.deepcopy(onboarded.last())
+    await onboarded.tap("3")
+    answer = await onboarded.tap_message(prompt, "5")
+
+    assert answer.get("text") == "Already logged, thanks."
+    assert await count(bot_runner.db, PainCheckin) == 1
+
+
+async def test_session_before_setup(runner: ChatUser) -> None:
+    reply = await runner.send("/session")
+    assert "send /start" in (reply.text or "")
+
+
+async def test_routines_list_marks_the_current_one(onboarded: ChatUser) -> None:
+    replies = await onboarded.say("/routines")
+    labels = replies[-1].button_labels()
+    assert len(labels) == 6
+    assert labels[0].startswith("✓ Decompression ladder · level 1")
+    assert not any(label.startswith("✓") for label in labels[1:])
+
+
+async def test_unknown_routine_id(onboarded: ChatUser) -> None:
+    replies = await onboarded.say("/routines")
+    answer = await onboarded.tap_data(replies[-1], "1|rt|moonwalk")
+    assert (
+        answer.get("text") == "That routine is no longer available. Send /routines to see the list."
+    )
+
+
+async def test_concurrent_taps_directly_on_the_database(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    """Even without the per-chat ordering, two units of work claiming one step: one wins."""
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    rs = (await sessions_of(bot_runner.db, onboarded.user_id))[-1]
+
+    async def claim() -> bool:
+        async with bot_runner.db.write() as session:
+            row = await session.get(RoutineSession, rs.id)
+            assert row is not None
+            await asyncio.sleep(0)
+            if row.current_step != 0:
+                return False
+            row.current_step = 1
+            return True
+
+    results = await asyncio.gather(*(claim() for _ in range(20)))
+    assert results.count(True) == 1
