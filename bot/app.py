@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import cast
 
 from telegram import BotCommand, Update
@@ -17,6 +18,7 @@ from bot.config import Settings
 from bot.content import Content
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db.engine import Database
+from bot.reminders import SweepConfig, sweep
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,29 @@ async def post_init(app: BotApplication) -> None:
     await app.bot.set_my_commands(
         [BotCommand(c.command, c.description) for c in deps.content.commands]
     )
+    interval = deps.settings.sweep_interval_seconds
+    if interval and app.job_queue is not None:
+        app.job_queue.run_repeating(sweep_job, interval=interval, first=1, name="sweep")
     me = app.bot.bot
     log.info("event=ready bot_username=%s database=%s", me.username, deps.db.dialect)
+
+
+def sweep_config(settings: Settings) -> SweepConfig:
+    return SweepConfig(
+        grace=timedelta(minutes=settings.reminder_grace_minutes),
+        send_rate_per_second=settings.send_rate_per_second,
+    )
+
+
+async def sweep_job(context: BotContext) -> None:
+    """The reminder sweep, every SWEEP_INTERVAL_SECONDS (one job for all runners)."""
+    await sweep(
+        context.bot,
+        context.db,
+        context.content,
+        now=context.clock.now(),
+        config=sweep_config(context.deps.settings),
+    )
 
 
 async def post_shutdown(app: BotApplication) -> None:
@@ -54,8 +77,9 @@ def build_application(
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerChatUpdateProcessor())
-        # Retries after a 429 for the time Telegram asks, and spreads bursts.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Retries after a 429 for the time Telegram asks. No overall cap here: replies to a
+        # runner mid-session must not queue behind a reminder burst; the sweep paces itself.
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build(),

@@ -59,6 +59,12 @@ class Settings(CommonSettings):
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     # Long-poll timeout for getUpdates, seconds.
     polling_timeout: int = Field(default=10, ge=0, le=50)
+    # Reminders: how late a reminder may still go out after downtime, how fast a burst is
+    # sent (Telegram allows about 30 messages a second in all), how often the sweep runs
+    # (0 turns the sweep off in this process).
+    reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
+    sweep_interval_seconds: int = Field(default=20, ge=0, le=30)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -460,6 +460,17 @@ class Texts(_Model):
     routine_label: str
     routine_label_ladder: str
     routine_unknown: str
+    reminder: str
+    routine_with_level: str
+    reminder_flare: str
+    btn_snooze: str
+    btn_skip_today: str
+    snoozed: str
+    skipped_today: str
+    reminder_closed: str
+    morning_prompt: str
+    morning_logged: str
+    morning_closed: str
 
     def get(self, key: str, **fields: Any) -> str:
         """The text `key` with its placeholders filled in."""

@@ -29,7 +29,13 @@ SESSION = "ss"
 GO = "go"
 CHECKIN = "ck"
 ROUTINE = "rt"
-KINDS = frozenset({ONBOARDING, SETTINGS, SESSION, GO, CHECKIN, ROUTINE})
+REMINDER = "rm"  # Snooze / Skip today on a reminder
+MORNING = "am"  # the morning check-in's 0-10
+RUN = "rn"  # /run: did you run, and pain after it
+ADHOC = "ah"  # /checkin: a rating at any time
+KINDS = frozenset(
+    {ONBOARDING, SETTINGS, SESSION, GO, CHECKIN, ROUTINE, REMINDER, MORNING, RUN, ADHOC}
+)
 
 
 @dataclass(frozen=True)
@@ -149,3 +155,12 @@ def routine_list(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[_button(label, ROUTINE, routine_id)] for label, routine_id in options]
     )
+
+
+def reminder_buttons(texts: Texts, delivery_id: int, *, snooze: bool) -> InlineKeyboardMarkup:
+    """Start / Snooze 30 min (once a day) / Skip today."""
+    row = [_button(texts.btn_start, GO, "today")]
+    if snooze:
+        row.append(_button(texts.btn_snooze, REMINDER, delivery_id, "z"))
+    row.append(_button(texts.btn_skip_today, REMINDER, delivery_id, "s"))
+    return InlineKeyboardMarkup([row])

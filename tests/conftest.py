@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_application, polling
+from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import BotApplication
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
+from bot.reminders import SweepConfig, SweepResult, sweep
 from bot.standin import BotApiStandIn
 from tests.utils.chat import ChatUser
 
@@ -63,6 +64,7 @@ def make_settings(standin: BotApiStandIn, database_url: str) -> Callable[..., Se
             "telegram_api_url": standin.url,
             "database_url": database_url,
             "polling_timeout": 1,
+            "sweep_interval_seconds": 0,  # tests run the sweep themselves, at clock times
             "_env_file": None,
         }
         values.update(overrides)
@@ -118,6 +120,20 @@ class BotRunner:
             if loop.time() > deadline:
                 raise TimeoutError(f"the bot is still busy after {timeout}s")
             await asyncio.sleep(0.01)
+
+    def sweep_config(self) -> SweepConfig:
+        return sweep_config(self.settings)
+
+    async def sweep(self) -> SweepResult:
+        """One reminder sweep at the clock's time, as the job would run it."""
+        assert self.app is not None
+        return await sweep(
+            self.app.bot,
+            self.db,
+            self.content,
+            now=self.clock.now(),
+            config=sweep_config(self.settings),
+        )
 
     @property
     def db(self) -> Database:

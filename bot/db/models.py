@@ -108,9 +108,12 @@ class DeliveryKind(enum.StrEnum):
 
 
 class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"  # claimed by a sweep, not yet confirmed sent
     SENT = "sent"
-    SKIPPED = "skipped"
-    FAILED = "failed"
+    SNOOZED = "snoozed"  # the runner asked for it again in 30 minutes
+    SKIPPED = "skipped"  # the runner tapped "Skip today"
+    MISSED = "missed"  # the bot was down past the grace window: not sent, on purpose
+    FAILED = "failed"  # Telegram refused for good (blocked) or retries ran out
 
 
 class Base(DeclarativeBase):
@@ -152,6 +155,11 @@ class User(Base):
     paused_until: Mapped[datetime | None]
     flare_since: Mapped[datetime | None]
     next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A snoozed reminder fires again at next_reminder_at but still belongs to this date.
+    snooze_date: Mapped[date | None]
+    # The morning check-in ("How's your back this morning?") the day after a session or run.
+    morning_hour: Mapped[int] = mapped_column(SmallInteger, default=8)
+    next_morning_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -262,10 +270,16 @@ class ReminderDelivery(Base):
     local_date: Mapped[date]
     status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"))
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    snoozed_until: Mapped[datetime | None]
+    due_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    snoozed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
 
-    __table_args__ = (UniqueConstraint("user_id", "kind", "local_date"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "local_date"),
+        Index("ix_reminder_deliveries_status_claimed", "status", "claimed_at"),
+    )
 
 
 class LevelChange(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,3 +99,24 @@ async def checkin_for_session(session: AsyncSession, *, session_id: int) -> Pain
             PainCheckin.context == CheckinContext.AFTER_SESSION,
         )
     )
+
+
+async def morning_logged(session: AsyncSession, *, user_id: int, local_date: date) -> bool:
+    """A morning rating for that local date exists already."""
+    found = await session.scalar(
+        select(PainCheckin.id).where(
+            PainCheckin.user_id == user_id,
+            PainCheckin.context == CheckinContext.MORNING,
+            PainCheckin.local_date == local_date,
+        )
+    )
+    return found is not None
+
+
+async def session_started_since(session: AsyncSession, *, user_id: int, since: datetime) -> bool:
+    found = await session.scalar(
+        select(RoutineSession.id).where(
+            RoutineSession.user_id == user_id, RoutineSession.started_at > since
+        )
+    )
+    return found is not None

@@ -13,7 +13,7 @@ from bot.db.models import User
 from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, parse_step
 from bot.domain.parsing import ALL_DAYS
 from bot.handlers import prompts
-from bot.handlers.answers import Outcome, apply_onboarding, schedule_of
+from bot.handlers.answers import Outcome, apply_onboarding, refresh_next_reminder, schedule_of
 from bot.handlers.questions import (
     ASK_TEXT,
     Answer,
@@ -51,6 +51,9 @@ async def start(update: Update, context: BotContext) -> None:
             user.onboarding_step = step
             user.onboarding_answers = {}
         user.awaiting = "restart" if step is Step.DONE else None
+        if step is Step.DONE and user.next_reminder_at is None:
+            # Back after blocking the bot (or anything else that dropped the schedule).
+            refresh_next_reminder(user, context.clock.now())
     log.info("event=start new_user=%s step=%s", created, step.value)
 
     if fresh:

@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.db import repo
 from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, parse_step
 from bot.domain.zones import zone_from_location
-from bot.handlers import onboarding, prompts, settings
+from bot.handlers import onboarding, prompts, reminders, settings
 from bot.handlers import session as guided
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await guided.on_checkin_tap(update, context, callback)
     elif callback.kind == keyboards.ROUTINE:
         await guided.on_routine_tap(update, context, callback)
+    elif callback.kind == keyboards.REMINDER:
+        await reminders.on_reminder_tap(update, context, callback)
+    elif callback.kind == keyboards.MORNING:
+        await reminders.on_morning_tap(update, context, callback)
     else:  # a kind decode() knows but nothing here handles yet
         await prompts.answer_query(query, context.texts.expired_button)
 

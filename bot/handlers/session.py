@@ -40,6 +40,7 @@ from bot.domain.session_flow import (
 from bot.domain.session_flow import Outcome as FlowOutcome
 from bot.handlers import prompts
 from bot.handlers.answers import no_roller_reason
+from bot.handlers.checkins import after_checkin
 from bot.handlers.users import ready_user
 from bot.render import local_day_text
 
@@ -495,11 +496,13 @@ async def _record_checkin(
         moderate_min=labels.moderate_min,
         severe_min=labels.severe_min,
     )
-    log.info("event=checkin context=after_session")  # the score is health data: never logged
     await context.bot.send_message(
         user.chat_id,
         f"{texts.get('checkin_logged', score=str(score), label=texts.get(f'pain_{label.value}'))} "
         f"{texts.checkin_neutral_next}",
+    )
+    await after_checkin(
+        context, user.telegram_user_id, CheckinContext.AFTER_SESSION, score, session_id
     )
 
 

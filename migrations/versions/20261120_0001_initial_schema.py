@@ -39,6 +39,9 @@ def upgrade() -> None:
     sa.Column('paused_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('flare_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('next_reminder_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('snooze_date', sa.Date(), nullable=True),
+    sa.Column('morning_hour', sa.SmallInteger(), nullable=False),
+    sa.Column('next_morning_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('baseline_pain IS NULL OR (baseline_pain >= 0 AND baseline_pain <= 10)', name=op.f('ck_users_baseline_pain_range')),
@@ -48,6 +51,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('telegram_user_id', name=op.f('uq_users_telegram_user_id'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_users_next_morning_at'), ['next_morning_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_next_reminder_at'), ['next_reminder_at'], unique=False)
 
     op.create_table('level_changes',
@@ -70,14 +74,20 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('reminder', 'morning_checkin', name='delivery_kind', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('local_date', sa.Date(), nullable=False),
-    sa.Column('status', sa.Enum('sent', 'skipped', 'failed', name='delivery_status', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sent', 'snoozed', 'skipped', 'missed', 'failed', name='delivery_status', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('message_id', sa.BigInteger(), nullable=True),
-    sa.Column('snoozed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.SmallInteger(), nullable=False),
+    sa.Column('snoozed', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reminder_deliveries_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_deliveries')),
     sa.UniqueConstraint('user_id', 'kind', 'local_date', name=op.f('uq_reminder_deliveries_user_id_kind_local_date'))
     )
+    with op.batch_alter_table('reminder_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_reminder_deliveries_status_claimed', ['status', 'claimed_at'], unique=False)
+
     op.create_table('routine_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -147,6 +157,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_routine_sessions_user_status')
 
     op.drop_table('routine_sessions')
+    with op.batch_alter_table('reminder_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_reminder_deliveries_status_claimed')
+
     op.drop_table('reminder_deliveries')
     with op.batch_alter_table('level_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_level_changes_user_id'))
@@ -154,6 +167,7 @@ def downgrade() -> None:
     op.drop_table('level_changes')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_next_reminder_at'))
+        batch_op.drop_index(batch_op.f('ix_users_next_morning_at'))
 
     op.drop_table('users')
     # ### end Alembic commands ###

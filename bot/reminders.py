@@ -1,0 +1,439 @@
+"""The reminder sweep: one job, not one job per user.
+
+Every runner has `next_reminder_at` (and `next_morning_at` for the morning check-in) in
+UTC. A sweep claims the due ones in batches, inside one transaction per batch (row locks
+with SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite), records a delivery that is
+unique per runner, kind and local date, advances the runner's next time, and commits;
+then it sends, paced to SEND_RATE_PER_SECOND, and marks each delivery sent.
+
+What can go wrong, and what happens:
+- the bot was down: a reminder older than the grace window is recorded as missed and not
+  sent; the next one is scheduled;
+- the process dies between claim and send: the delivery stays `pending`; after a lease it
+  is claimed again and sent (if still within the grace window), so nothing is lost. The
+  only duplicate possible is a death between Telegram accepting the message and the
+  database marking it sent, a window of one database write;
+- Telegram answers 403: the runner blocked the bot: marked blocked, no more reminders;
+- 429, 5xx, network errors: retried with backoff; what still fails stays pending for the
+  next sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
+
+from bot import keyboards
+from bot.content import Content
+from bot.db.engine import Database
+from bot.db.models import (
+    DeliveryKind,
+    DeliveryStatus,
+    ReminderDelivery,
+    User,
+    UserStatus,
+)
+from bot.domain.plan import ladder_steps
+from bot.domain.schedule import instant_on, local_date_of, next_reminder_at
+from bot.domain.zones import tzinfo_for
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)  # a pending delivery older than this is claimed again
+MAX_ATTEMPTS = 5
+MAX_CATCH_UP = 14  # occurrences walked through after downtime before jumping to now
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: int
+    telegram_user_id: int
+    chat_id: int
+    kind: DeliveryKind
+    local_date: date
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+
+@dataclass
+class SweepResult:
+    claimed: int = 0
+    sent: int = 0
+    missed: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    grace: timedelta
+    batch_size: int = 200
+    send_rate_per_second: float = 25.0
+    concurrency: int = 16
+    retries: int = 3
+    backoff_seconds: float = 0.5
+
+
+def next_morning_after(day: date, *, hour: int, zone: str) -> datetime:
+    """The morning check-in instant (UTC) on the local day after `day`."""
+    return instant_on(day + timedelta(days=1), time(hour), tzinfo_for(zone))
+
+
+def _schedule_next(user: User, after: datetime) -> datetime | None:
+    if user.reminder_time is None or user.time_zone is None:
+        return None
+    return next_reminder_at(
+        after=after,
+        local_time=user.reminder_time,
+        zone=user.time_zone,
+        days_mask=user.reminder_days,
+    )
+
+
+def reminder_text(content: Content, user: User) -> str:
+    texts = content.texts
+    routine = content.routines.get(user.routine_id) or content.ladder
+    if routine.kind == "ladder":
+        substitutes = (
+            {}
+            if user.has_foam_roller
+            else {
+                e.id: e.without_equipment
+                for e in content.exercises.values()
+                if e.without_equipment and "foam_roller" in e.equipment
+            }
+        )
+        steps = ladder_steps(routine.steps, user.level, substitutes=substitutes)
+        name = texts.get("routine_with_level", routine=routine.name, level=str(user.level))
+    else:
+        steps = list(routine.steps)
+        name = routine.name
+    minutes = max(1, round(sum(content.exercises[s].dose.estimated_seconds() for s in steps) / 60))
+    return texts.get("reminder", routine=name, steps=str(len(steps)), minutes=str(minutes))
+
+
+def reminder_markup(content: Content, delivery_id: int, *, snoozed: bool) -> InlineKeyboardMarkup:
+    return keyboards.reminder_buttons(content.texts, delivery_id, snooze=not snoozed)
+
+
+async def _claim_kind(
+    db: Database,
+    content: Content,
+    *,
+    kind: DeliveryKind,
+    now: datetime,
+    config: SweepConfig,
+    result: SweepResult,
+) -> tuple[list[Claimed], int]:
+    """Claimed deliveries, and how many due runners the batch looked at."""
+    column: ColumnElement[datetime | None]
+    column = User.next_reminder_at if kind is DeliveryKind.REMINDER else User.next_morning_at  # type: ignore[assignment]
+    claimed: list[Claimed] = []
+    async with db.write() as session:
+        users = (
+            await session.scalars(
+                select(User)
+                .where(column.is_not(None), column <= now)
+                .order_by(column)
+                .limit(config.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for user in users:
+            item = await _claim_user(
+                session, content, user, kind=kind, now=now, config=config, result=result
+            )
+            if item is not None:
+                claimed.append(item)
+    return claimed, len(users)
+
+
+async def _claim_user(
+    session: AsyncSession,
+    content: Content,
+    user: User,
+    *,
+    kind: DeliveryKind,
+    now: datetime,
+    config: SweepConfig,
+    result: SweepResult,
+) -> Claimed | None:
+    attr = "next_reminder_at" if kind is DeliveryKind.REMINDER else "next_morning_at"
+    due: datetime | None = getattr(user, attr)
+    assert due is not None
+    zone = user.time_zone or "UTC"
+
+    # Nobody in a safety stop, blocked, or paused gets one; a pause that has ended ends here.
+    if (
+        user.status is UserStatus.PAUSED
+        and user.paused_until is not None
+        and user.paused_until <= now
+    ):
+        user.status = UserStatus.ACTIVE
+        user.paused_until = None
+    if user.status is not UserStatus.ACTIVE or user.onboarding_step != "done":
+        setattr(
+            user,
+            attr,
+            None if user.status is not UserStatus.PAUSED else _after_pause(user, kind, now),
+        )
+        return None
+
+    snooze_date = user.snooze_date if kind is DeliveryKind.REMINDER else None
+    steps = 0
+    while True:
+        local_date = snooze_date or local_date_of(due, zone)
+        if now - due <= config.grace:
+            break
+        # Too late to be useful: recorded as missed, quietly, and on to the next one.
+        await _record(session, user, kind, local_date, due, now, DeliveryStatus.MISSED)
+        result.missed += 1
+        snooze_date = None
+        user.snooze_date = None
+        following = _following(user, kind, due if steps < MAX_CATCH_UP else now)
+        steps += 1
+        if following is None or following > now:
+            setattr(user, attr, following)
+            return None
+        due = following
+
+    user.snooze_date = None if kind is DeliveryKind.REMINDER else user.snooze_date
+    setattr(
+        user, attr, _following(user, kind, max(due, now)) if kind is DeliveryKind.REMINDER else None
+    )
+    delivery = await _record(session, user, kind, local_date, due, now, DeliveryStatus.PENDING)
+    if delivery is None:
+        return None  # already delivered for that date
+    result.claimed += 1
+    return _claimed(content, user, delivery)
+
+
+def _following(user: User, kind: DeliveryKind, after: datetime) -> datetime | None:
+    if kind is DeliveryKind.REMINDER:
+        return _schedule_next(user, after)
+    return None  # a morning check-in is one-off: set again after the next session or run
+
+
+def _after_pause(user: User, kind: DeliveryKind, now: datetime) -> datetime | None:
+    if kind is not DeliveryKind.REMINDER or user.paused_until is None:
+        return None
+    return _schedule_next(user, max(now, user.paused_until))
+
+
+async def _record(
+    session: AsyncSession,
+    user: User,
+    kind: DeliveryKind,
+    local_date: date,
+    due: datetime,
+    now: datetime,
+    status: DeliveryStatus,
+) -> ReminderDelivery | None:
+    """The delivery row for (user, kind, date): created, or re-armed after a snooze.
+    None when that date was already delivered (or missed, or skipped)."""
+    existing = await session.scalar(
+        select(ReminderDelivery).where(
+            ReminderDelivery.user_id == user.id,
+            ReminderDelivery.kind == kind,
+            ReminderDelivery.local_date == local_date,
+        )
+    )
+    if existing is not None:
+        if existing.status is DeliveryStatus.SNOOZED and status is DeliveryStatus.PENDING:
+            existing.status = DeliveryStatus.PENDING
+            existing.snoozed = True
+            existing.claimed_at = now
+            existing.due_at = due
+            existing.attempts = 0
+            return existing
+        return None
+    delivery = ReminderDelivery(
+        user_id=user.id,
+        kind=kind,
+        local_date=local_date,
+        status=status,
+        due_at=due,
+        claimed_at=now if status is DeliveryStatus.PENDING else None,
+        attempts=0,
+        snoozed=False,
+        created_at=now,
+    )
+    session.add(delivery)
+    await session.flush()
+    return delivery
+
+
+def _claimed(content: Content, user: User, delivery: ReminderDelivery) -> Claimed:
+    texts = content.texts
+    if delivery.kind is DeliveryKind.REMINDER:
+        text = reminder_text(content, user)
+        if user.flare_since is not None:
+            text = f"{text}\n{texts.reminder_flare}"
+        markup: InlineKeyboardMarkup | None = reminder_markup(
+            content, delivery.id, snoozed=delivery.snoozed
+        )
+    else:
+        text = texts.morning_prompt
+        markup = keyboards.pain_scale(keyboards.MORNING, str(delivery.id))
+    return Claimed(
+        delivery_id=delivery.id,
+        telegram_user_id=user.telegram_user_id,
+        chat_id=user.chat_id,
+        kind=delivery.kind,
+        local_date=delivery.local_date,
+        text=text,
+        markup=markup,
+    )
+
+
+async def _reclaim_stale(
+    db: Database, content: Content, *, now: datetime, config: SweepConfig, result: SweepResult
+) -> list[Claimed]:
+    """Pending deliveries whose sender died (or gave up for now): claimed again."""
+    claimed: list[Claimed] = []
+    async with db.write() as session:
+        rows = (
+            await session.scalars(
+                select(ReminderDelivery)
+                .where(
+                    ReminderDelivery.status == DeliveryStatus.PENDING,
+                    ReminderDelivery.claimed_at <= now - LEASE,
+                )
+                .order_by(ReminderDelivery.id)
+                .limit(config.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for delivery in rows:
+            user = await session.get(User, delivery.user_id)
+            too_late = now - delivery.due_at > config.grace
+            if user is None or user.status is not UserStatus.ACTIVE or too_late:
+                delivery.status = DeliveryStatus.MISSED if too_late else DeliveryStatus.FAILED
+                result.missed += int(too_late)
+                continue
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+                result.failed += 1
+                continue
+            delivery.claimed_at = now
+            result.claimed += 1
+            claimed.append(_claimed(content, user, delivery))
+    return claimed
+
+
+async def claim_due(
+    db: Database, content: Content, *, now: datetime, config: SweepConfig, result: SweepResult
+) -> tuple[list[Claimed], int]:
+    """One batch of each kind: what to send, and how many rows were looked at."""
+    claimed = await _reclaim_stale(db, content, now=now, config=config, result=result)
+    touched = len(claimed)
+    for kind in (DeliveryKind.REMINDER, DeliveryKind.MORNING_CHECKIN):
+        items, looked_at = await _claim_kind(
+            db, content, kind=kind, now=now, config=config, result=result
+        )
+        claimed += items
+        touched += looked_at
+    return claimed, touched
+
+
+async def _send_one(bot: ExtBot[int], item: Claimed, config: SweepConfig) -> tuple[str, int | None]:
+    """Send with retries; ('sent', message id), ('blocked', None) or ('retry', None)."""
+    for attempt in range(config.retries + 1):
+        try:
+            message = await bot.send_message(item.chat_id, item.text, reply_markup=item.markup)
+            return "sent", message.message_id
+        except Forbidden:
+            return "blocked", None
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            await asyncio.sleep(seconds)
+        except BadRequest as exc:
+            log.warning("event=reminder_rejected reason=%s", exc.message[:80])
+            return "failed", None
+        except (TimedOut, NetworkError):
+            await asyncio.sleep(config.backoff_seconds * 2**attempt)
+    return "retry", None
+
+
+async def _settle(
+    db: Database, item: Claimed, outcome: str, message_id: int | None, result: SweepResult
+) -> None:
+    async with db.write() as session:
+        delivery = await session.get(ReminderDelivery, item.delivery_id)
+        if delivery is None:
+            return  # the runner deleted their data meanwhile
+        delivery.attempts += 1
+        if outcome == "sent":
+            delivery.status = DeliveryStatus.SENT
+            delivery.message_id = message_id
+            result.sent += 1
+        elif outcome == "blocked":
+            delivery.status = DeliveryStatus.FAILED
+            user = await session.get(User, delivery.user_id)
+            if user is not None:
+                user.status = UserStatus.BLOCKED
+                user.next_reminder_at = None
+                user.next_morning_at = None
+            result.blocked += 1
+        elif outcome == "failed":
+            delivery.status = DeliveryStatus.FAILED
+            result.failed += 1
+        else:
+            result.retry_later += 1  # stays pending: the next sweep after the lease retries
+
+
+async def deliver(
+    bot: ExtBot[int],
+    db: Database,
+    items: Sequence[Claimed],
+    *,
+    config: SweepConfig,
+    result: SweepResult,
+) -> None:
+    limiter = AsyncLimiter(config.send_rate_per_second, 1)
+    gate = asyncio.Semaphore(config.concurrency)
+
+    async def one(item: Claimed) -> None:
+        async with gate:
+            await limiter.acquire()
+            outcome, message_id = await _send_one(bot, item, config)
+            await _settle(db, item, outcome, message_id, result)
+
+    await asyncio.gather(*(one(item) for item in items))
+
+
+async def sweep(
+    bot: ExtBot[int], db: Database, content: Content, *, now: datetime, config: SweepConfig
+) -> SweepResult:
+    """Claim and send everything due at `now`, batch after batch."""
+    result = SweepResult()
+    for _ in range(1000):  # bounded; a batch with nothing due ends the sweep
+        items, touched = await claim_due(db, content, now=now, config=config, result=result)
+        if items:
+            await deliver(bot, db, items, config=config, result=result)
+        if touched == 0:
+            break
+    if result.claimed or result.missed:
+        log.info(
+            "event=sweep claimed=%s sent=%s missed=%s blocked=%s failed=%s retry=%s",
+            result.claimed,
+            result.sent,
+            result.missed,
+            result.blocked,
+            result.failed,
+            result.retry_later,
+        )
+    return result
