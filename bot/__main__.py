@@ -31,6 +31,8 @@ def cmd_run() -> int:
     except SettingsError as exc:
         return _fail(str(exc))
     secrets = [settings.token]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
     setup_logging(settings.log_level, secrets=secrets)
     try:
         content = _load_content(settings)
@@ -38,7 +40,7 @@ def cmd_run() -> int:
         return _fail(f"content error: {exc}")
 
     # Imported here so that `content-check` and a missing token stay fast and light.
-    from bot.app import build_application, run_polling
+    from bot.app import build_application, run
     from bot.db.migrate import upgrade_to_head
 
     try:
@@ -49,7 +51,7 @@ def cmd_run() -> int:
         return _fail(f"database error: could not apply migrations: {exc}", secrets)
     log.info("event=migrated")
     app = build_application(settings, content)
-    run_polling(app, settings)
+    run(app, settings)
     return 0
 
 

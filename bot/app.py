@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import cast
+from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
@@ -89,9 +90,22 @@ def build_application(
     return app
 
 
-def run_polling(app: BotApplication, settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM; PTB's run_polling installs the signal handlers."""
-    app.run_polling(timeout=settings.polling_timeout, allowed_updates=Update.ALL_TYPES)
+def run(app: BotApplication, settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM (PTB installs the signal handlers): long polling, or a
+    webhook server when WEBHOOK_URL is set. PTB's webhook server answers 403 to a request
+    without the right X-Telegram-Bot-Api-Secret-Token."""
+    if settings.webhook_url is None:
+        app.run_polling(timeout=settings.polling_timeout, allowed_updates=Update.ALL_TYPES)
+        return
+    assert settings.webhook_secret is not None  # enforced by Settings
+    app.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )
 
 
 @asynccontextmanager

@@ -114,6 +114,9 @@ _DODGE_MAX_DAYS = 0.25
 # A morning line is broken where ratings are more than this many days apart.
 _MAX_LINE_GAP_DAYS = 3
 
+# Level labels above the plot use at most this many staggered rows.
+_LEVEL_ROWS = 3
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TICK_STEPS = (1, 2, 3, 7, 14, 21, 28, 56, 91, 182, 364)
 
@@ -369,7 +372,7 @@ def _labelled(lines: list[Line2D], label: str) -> list[Line2D]:
 def _draw_levels(
     ax: Axes, data: ProgressData, n_days: int, width_px: int, font: _Fonts, scale: float
 ) -> None:
-    """Dotted vertical lines with 'Level 2→3' above the plot, staggered when close."""
+    """Dotted vertical lines with 'Level 2→3' above the plot, staggered in up to 3 rows."""
     marks = sorted((m for m in data.level_marks if _in_range(data, m.day)), key=lambda m: m.day)
     if not marks:
         return
@@ -390,6 +393,8 @@ def _draw_levels(
             align, left = "center", x * px_per_day - width / 2
         row = next((i for i, end in enumerate(row_ends) if end + 6 * scale < left), None)
         if row is None:
+            if len(row_ends) == _LEVEL_ROWS:
+                continue  # no room left: the dotted line alone marks this change
             row = len(row_ends)
             row_ends.append(0.0)
         row_ends[row] = left + width

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.content import DEFAULT_CONTENT_DIR
@@ -65,6 +65,12 @@ class Settings(CommonSettings):
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
     sweep_interval_seconds: int = Field(default=20, ge=0, le=30)
+    # Webhook mode (several processes behind one URL): set WEBHOOK_URL, and WEBHOOK_SECRET,
+    # which Telegram sends back in X-Telegram-Bot-Api-Secret-Token; other requests are refused.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -85,6 +91,26 @@ class Settings(CommonSettings):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if info.data.get("webhook_url") and not secret:
+            raise ValueError("is required when WEBHOOK_URL is set")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        return SecretStr(secret) if secret else None
 
     @field_validator("admin_ids", mode="before")
     @classmethod

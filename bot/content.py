@@ -293,11 +293,12 @@ class Choices(_Model):
     """Buttons offered for typed answers, and names the zone parser understands."""
 
     time_presets: list[str] = Field(min_length=1, max_length=12)
+    morning_presets: list[str] = Field(min_length=1, max_length=12)
     common_zones: list[str] = Field(min_length=1, max_length=12)
     zone_aliases: dict[str, str] = Field(default_factory=dict)
     pause_days: list[int] = Field(min_length=1, max_length=4)
 
-    @field_validator("time_presets")
+    @field_validator("time_presets", "morning_presets")
     @classmethod
     def _times(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -356,6 +357,7 @@ class Texts(_Model):
     doctor_still: str
     ask_pain: str
     ask_equipment: str
+    ask_morning: str
     ask_time: str
     ask_zone: str
     ask_days: str
@@ -378,6 +380,7 @@ class Texts(_Model):
     settings_menu: str
     settings_done: str
     time_set: str
+    morning_set: str
     zone_set: str
     days_set: str
     equipment_set_yes: str
@@ -415,6 +418,7 @@ class Texts(_Model):
     change_zone: str
     change_days: str
     change_equipment: str
+    change_morning: str
     pause: str
     resume: str
     close: str
@@ -442,7 +446,6 @@ class Texts(_Model):
     session_stopped: str
     ask_pain_after: str
     checkin_logged: str
-    checkin_neutral_next: str
     already_logged: str
     step_already_done: str
     session_finished_already: str
@@ -471,6 +474,53 @@ class Texts(_Model):
     morning_prompt: str
     morning_logged: str
     morning_closed: str
+    decision_level_up: str
+    decision_repeat_amber: str
+    decision_wait_days: str
+    decision_wait_hold: str
+    decision_wait_run: str
+    decision_wait_trend: str
+    decision_wait_top: str
+    decision_gate_pain: str
+    decision_gate_step: str
+    decision_level_down_pain: str
+    decision_level_down_morning: str
+    decision_stay_first_pain: str
+    decision_stay_first_morning: str
+    decision_flare_on_pain: str
+    decision_flare_on_morning: str
+    decision_flare_off: str
+    decision_clinician_flare: str
+    decision_clinician_trend: str
+    decision_run_keep: str
+    decision_run_easier_pain: str
+    decision_run_easier_morning: str
+    decision_nudge: str
+    decision_wait_morning: str
+    ask_ran: str
+    ask_run_pain: str
+    no_run: str
+    ask_adhoc_pain: str
+    adhoc_logged: str
+    something_new: str
+    rescreen_intro: str
+    rescreen_clear: str
+    progress_empty: str
+    progress_caption: str
+    progress_flare: str
+    progress_no_mornings: str
+    verdict_improved: str
+    verdict_recovered: str
+    verdict_not_yet: str
+    verdict_no_data: str
+    chart_title: str
+    chart_after_session: str
+    chart_after_run: str
+    chart_morning: str
+    chart_sessions: str
+    chart_baseline: str
+    chart_pain_axis: str
+    chart_level: str
 
     def get(self, key: str, **fields: Any) -> str:
         """The text `key` with its placeholders filled in."""

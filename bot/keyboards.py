@@ -19,7 +19,7 @@ from bot.domain.parsing import WEEKDAYS
 
 CALLBACK_VERSION = "1"
 MAX_CALLBACK_BYTES = 64
-_PART = re.compile(r"^[A-Za-z0-9_.:+/-]{0,40}$")
+_PART = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
 
 # Kinds of callback: onboarding question, settings question, a session step, start (or
 # resume) today's session, a pain check-in, a routine from /routines.
@@ -50,7 +50,7 @@ class Callback:
 def encode(kind: str, *args: str | int) -> str:
     parts = [CALLBACK_VERSION, kind, *(str(a) for a in args)]
     for part in parts:
-        if not _PART.match(part):
+        if not _PART.fullmatch(part):
             raise ValueError(f"callback part {part!r} has characters outside the safe set")
     data = "|".join(parts)
     if len(data.encode()) > MAX_CALLBACK_BYTES:
@@ -65,7 +65,7 @@ def decode(data: object) -> Callback | None:
     parts = data.split("|")
     if len(parts) < 3 or parts[0] != CALLBACK_VERSION or parts[1] not in KINDS:
         return None
-    if not all(_PART.match(p) for p in parts[2:]):
+    if not all(_PART.fullmatch(p) for p in parts[2:]):
         return None
     return Callback(kind=parts[1], args=tuple(parts[2:]))
 
@@ -104,9 +104,9 @@ def pain_scale(kind: str, question: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons[:6], buttons[6:]])
 
 
-def times(kind: str, presets: Sequence[str]) -> InlineKeyboardMarkup:
+def times(kind: str, presets: Sequence[str], question: str = "time") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        _rows([_button(t, kind, "time", t.replace(":", "")) for t in presets], 3)
+        _rows([_button(t, kind, question, t.replace(":", "")) for t in presets], 3)
     )
 
 

@@ -86,9 +86,9 @@ class SweepConfig:
     backoff_seconds: float = 0.5
 
 
-def next_morning_after(day: date, *, hour: int, zone: str) -> datetime:
+def next_morning_after(day: date, *, at: time, zone: str) -> datetime:
     """The morning check-in instant (UTC) on the local day after `day`."""
-    return instant_on(day + timedelta(days=1), time(hour), tzinfo_for(zone))
+    return instant_on(day + timedelta(days=1), at, tzinfo_for(zone))
 
 
 def _schedule_next(user: User, after: datetime) -> datetime | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bot.db.migrate import upgrade_to_head
 from bot.reminders import SweepConfig, SweepResult, sweep
 from bot.standin import BotApiStandIn
 from tests.utils.chat import ChatUser
+from tests.utils.postgres import PostgresServer, find_bin_dir, start_server
 
 TEST_TOKEN = "123456:TEST-token-for-the-local-stand-in"
 _user_ids = itertools.count(10_001)
@@ -31,9 +33,41 @@ def content() -> Content:
     return load_content()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | None]:
+    """A real PostgreSQL server for the session, or None (with the reason shown) where the
+    machine has none. In CI a missing server is a failure, never a skip."""
+    if find_bin_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs Debian's postgresql")
+        yield None
+        return
+    server = start_server()
+    yield server
+    server.stop()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer | None
+) -> str:
+    """Every test that touches the database runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    if postgres is None:
+        pytest.skip("no PostgreSQL server on this machine (install Debian's postgresql)")
+    name = f"test_{os.getpid()}_{next(_databases)}"
+    admin = Database(postgres.admin_url)
+    try:
+        async with admin.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.dispose()
+    return postgres.url(name)
 
 
 @pytest.fixture

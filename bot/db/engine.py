@@ -24,6 +24,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "mobility_write"
+WRITE_UNIT = "write_unit"  # in session.info: this session may write (see repo.get_user)
 
 
 def is_sqlite(url: str) -> bool:
@@ -78,6 +79,7 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A unit of work that may write: committed on success, rolled back on error."""
         async with self._sessions() as session:
+            session.info[WRITE_UNIT] = True
             await session.connection(execution_options={_WRITE_OPTION: True})
             try:
                 yield session

@@ -158,7 +158,7 @@ class User(Base):
     # A snoozed reminder fires again at next_reminder_at but still belongs to this date.
     snooze_date: Mapped[date | None]
     # The morning check-in ("How's your back this morning?") the day after a session or run.
-    morning_hour: Mapped[int] = mapped_column(SmallInteger, default=8)
+    morning_time: Mapped[time] = mapped_column(default=time(8, 0))
     next_morning_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import WRITE_UNIT
 from bot.db.models import (
     CheckinContext,
     PainCheckin,
@@ -20,7 +21,13 @@ from bot.db.models import (
 
 
 async def get_user(session: AsyncSession, *, telegram_user_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
+    """The runner's row. In a unit of work that may write, the row is locked (FOR UPDATE on
+    PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so every
+    check-then-write about one runner happens one at a time, whichever process runs it."""
+    query = select(User).where(User.telegram_user_id == telegram_user_id)
+    if session.info.get(WRITE_UNIT):
+        query = query.with_for_update()
+    return await session.scalar(query)
 
 
 async def get_or_create_user(

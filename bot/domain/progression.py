@@ -29,7 +29,8 @@ Readings of the spec where it leaves room (each is tested):
 - The `min_days_between` cap counts any level change (up or down) in `level_changes`;
   entries there with from_level == to_level are recorded decisions that changed no level.
   The R5 hold counts ended ladder sessions after the last R5 down: a session on a later
-  local date, or on the same date with its P recorded after the down.
+  local date, or on the same date with its P recorded after the down; any later level
+  change ends it.
 - Flare mode does not change the stored level: sessions run at `flare_level(level)` while
   it lasts, and the runner returns to their level when it ends. During flare only R5,
   flare off and R6b apply. A P >= pain_at_least while already in flare is an R5 down.
@@ -38,9 +39,14 @@ Readings of the spec where it leaves room (each is tested):
   (after a session or a run) is below `pain_at_least`.
 - R6b fires when flare mode has lasted more than `clinician_after_days` days, or when W >=
   B + `weekly_rise` with at least `morning_rise_days` mornings in the week (one bad morning is
-  not a weekly trend); a recorded R6b in the last week mutes it.
+  not a weekly trend); not on the morning R6 starts flare mode (that is the first answer to
+  the same mornings), and a recorded R6b in the last week mutes it.
+- A morning's decisions come in the order: flare on/off, the level decision, R6b; one
+  after a level change is stated at the new level. R6b's flare reason is not given on the
+  morning the flare ends.
 - Runs: P >= pain_at_least after a run also starts flare mode (R6 names "a session or a
-  run"). R5 applies to ladder sessions only, never to runs or other routines. A run blocks
+  run"). R7's "settled" at P time is the latest morning on or before today (none yet counts
+  as settled). R5 applies to ladder sessions only, never to runs or other routines. A run blocks
   level-ups for the week when its P > max_pain, or the last morning on or before its day was
   not settled, or the morning after it is known and not settled.
 - R9: W is compared with the current B. Improved when W is below B by at least the point
@@ -76,6 +82,34 @@ DecisionKind = Literal[
 ]
 Verdict = Literal["improved", "recovered", "not_yet", "no_data"]
 Number: TypeAlias = float | int | str | None
+
+# Every text key a Decision can carry (content/texts.yaml needs each one).
+MESSAGE_KEYS = frozenset(
+    {
+        "decision_level_up",
+        "decision_repeat_amber",
+        "decision_wait_top",
+        "decision_wait_hold",
+        "decision_wait_days",
+        "decision_wait_run",
+        "decision_wait_trend",
+        "decision_gate_pain",
+        "decision_gate_step",
+        "decision_level_down_pain",
+        "decision_level_down_morning",
+        "decision_stay_first_pain",
+        "decision_stay_first_morning",
+        "decision_flare_on_pain",
+        "decision_flare_on_morning",
+        "decision_flare_off",
+        "decision_clinician_flare",
+        "decision_clinician_trend",
+        "decision_run_keep",
+        "decision_run_easier_pain",
+        "decision_run_easier_morning",
+        "decision_nudge",
+    }
+)
 
 _DAY = timedelta(days=1)
 _PAIN_CONTEXTS = ("after_session", "after_run")
@@ -190,11 +224,7 @@ def last_week_mean(history: History, rules: Progression) -> float | None:
 
 def session_pain(history: History, session_id: int) -> int | None:
     """P of a session: its latest after_session check-in, None when not given."""
-    found: Checkin | None = None
-    for checkin in history.checkins:
-        if checkin.context == "after_session" and checkin.session_id == session_id:
-            if found is None or checkin.at >= found.at:
-                found = checkin
+    found = _pain_checkin(history, session_id)
     return None if found is None else found.score
 
 
@@ -245,12 +275,14 @@ def evaluate_after_morning(history: History, am: int, rules: Progression) -> lis
         flare_change = _flare_on_mornings(history, rules)
     if flare_change is not None:
         decisions.append(flare_change)
-    if flare_change is None or flare_change.kind != "flare_on":
-        level_decision = _level_decision(history, am, rules)
-        if level_decision is not None:
-            decisions.append(level_decision)
-    flare_ending = flare_change is not None and flare_change.kind == "flare_off"
-    clinician = _clinician(history, rules, flare_ending=flare_ending)
+    if flare_change is not None and flare_change.kind == "flare_on":
+        return decisions
+    level_decision = _level_decision(history, am, rules)
+    if level_decision is not None:
+        decisions.append(level_decision)
+        # A decision after a level change speaks of the new level.
+        history = replace(history, level=level_decision.to_level)
+    clinician = _clinician(history, rules, flare_ending=flare_change is not None)
     if clinician is not None:
         decisions.append(clinician)
     return decisions
@@ -281,9 +313,7 @@ def evaluate_after_run(history: History, p: int, rules: Progression) -> list[Dec
         history.today + timedelta(days=rules.baseline.trend_days)
     ).isoformat()
     key = (
-        "decision_run_easier_pain"
-        if p > rules.level_up.max_pain
-        else "decision_run_easier_morning"
+        "decision_run_easier_pain" if p > rules.level_up.max_pain else "decision_run_easier_morning"
     )
     decisions.append(_decision("R7", "run_easier", level, level, key, numbers))
     return decisions
@@ -293,7 +323,9 @@ def dose_nudge(history: History, rules: Progression) -> Decision | None:
     """R8: a nudge when fewer than nudge_below_sessions sessions ended in the window."""
     dosing = rules.dosing
     start = history.today - timedelta(days=dosing.nudge_window_days)
-    count = sum(1 for s in history.sessions if s.completed and start < s.local_date <= history.today)
+    count = sum(
+        1 for s in history.sessions if s.completed and start < s.local_date <= history.today
+    )
     if count >= dosing.nudge_below_sessions:
         return None
     level = _level(history)
@@ -349,9 +381,7 @@ def _level_decision(history: History, am: int, rules: Progression) -> Decision |
         return None
     level = _level(history)
     p = session_pain(history, session.id)
-    if p is not None and (
-        p > rules.level_down.pain_above or p >= rules.flare.pain_at_least
-    ):
+    if p is not None and (p > rules.level_down.pain_above or p >= rules.flare.pain_at_least):
         return None  # already decided when P arrived (R5 or R6)
     b = baseline(history, rules)
     if not settled(am, b, rules):
@@ -420,8 +450,8 @@ def _level_up_or_wait(
 
     last_change = _last_level_change(history)
     days_since = None if last_change is None else (today - last_change.local_date).days
-    if days_since is not None and days_since < up.min_days_between:
-        next_date = last_change.local_date + timedelta(days=up.min_days_between)  # type: ignore[union-attr]
+    if last_change is not None and days_since is not None and days_since < up.min_days_between:
+        next_date = last_change.local_date + timedelta(days=up.min_days_between)
         numbers = {
             "days_since_change": days_since,
             "min_days": up.min_days_between,
@@ -476,19 +506,19 @@ def _level_up_or_wait(
 
 def _hold_remaining(history: History, rules: Progression) -> int:
     """Ladder sessions still to do after the last R5 down before a level-up may come."""
-    downs = [
-        c for c in history.level_changes if c.rule_id == "R5" and c.to_level < c.from_level
-    ]
+    downs = [c for c in history.level_changes if c.rule_id == "R5" and c.to_level < c.from_level]
     if not downs:
         return 0
     down = max(downs, key=lambda c: c.at)
+    if any(c.at > down.at and c.from_level != c.to_level for c in history.level_changes):
+        return 0  # the level has changed again since: "hold there" is over
     after = 0
     for session in _ended_ladder(history):
         if session.local_date > down.local_date:
             after += 1
         elif session.local_date == down.local_date:
-            p_at = _pain_checkin_at(history, session.id)
-            if p_at is not None and p_at > down.at:
+            pain = _pain_checkin(history, session.id)
+            if pain is not None and pain.at > down.at:
                 after += 1
     return max(0, rules.level_down.hold_sessions - after)
 
@@ -514,11 +544,14 @@ def _blocking_run(history: History, rules: Progression) -> dict[str, Number] | N
         }
         if run.score > rules.level_up.max_pain:
             return numbers
+        checked: list[tuple[date, int]] = []
         before = _last_morning(history, on_or_before=run.local_date)
+        if before is not None:
+            checked.append(before)
         after_day = run.local_date + _DAY
-        for day, am in (before, (after_day, mornings.get(after_day))):
-            if am is None or day is None:
-                continue
+        if after_day in mornings:
+            checked.append((after_day, mornings[after_day]))
+        for day, am in checked:
             b = baseline(history, rules, on=day)
             if not settled(am, b, rules):
                 return {**numbers, "am": am, "am_date": day.isoformat(), "b": b}
@@ -603,9 +636,7 @@ def _clinician(history: History, rules: Progression, *, flare_ending: bool) -> D
                 "flare_days": days,
                 "after_days": flare.clinician_after_days,
             }
-            return _decision(
-                "R6b", "clinician", level, level, "decision_clinician_flare", numbers
-            )
+            return _decision("R6b", "clinician", level, level, "decision_clinician_flare", numbers)
     w, count = _weekly(history, rules, end=today)
     b = baseline(history, rules)
     if w is not None and count >= flare.morning_rise_days and w >= Fraction(b) + flare.weekly_rise:
@@ -680,13 +711,15 @@ def _ended_ladder(history: History) -> list[SessionRecord]:
     return [s for s in history.sessions if s.completed and s.level is not None]
 
 
-def _pain_checkin_at(history: History, session_id: int) -> datetime | None:
-    times = [
-        c.at
-        for c in history.checkins
-        if c.context == "after_session" and c.session_id == session_id
-    ]
-    return max(times) if times else None
+def _pain_checkin(history: History, session_id: int) -> Checkin | None:
+    """The session's latest after_session check-in (a later one at the same instant wins)."""
+    found: Checkin | None = None
+    for checkin in history.checkins:
+        if checkin.context != "after_session" or checkin.session_id != session_id:
+            continue
+        if found is None or checkin.at >= found.at:
+            found = checkin
+    return found
 
 
 def _level(history: History) -> int:

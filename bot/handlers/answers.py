@@ -55,6 +55,8 @@ def set_field(user: User, question: str, answer: Answer, content: Content) -> li
     texts = content.texts
     if question == "time" and isinstance(answer, time):
         user.reminder_time = answer
+    elif question == "morning" and isinstance(answer, time):
+        user.morning_time = answer
     elif question == "zone" and isinstance(answer, ZoneChoice):
         user.time_zone = answer.name
         if answer.fixed_offset:
@@ -105,6 +107,12 @@ def apply_onboarding(
         if mask == 0:
             return Outcome(notes=[texts.days_none], ask=Step.DAYS)
         user.reminder_days = mask
+    elif step is Step.SCREEN_DOCTOR and user.onboarding_answers.get("rescreen"):
+        # R0c: the questions asked again after a check-in; all clear, back to the programme.
+        user.onboarding_step = Step.DONE
+        user.onboarding_answers = {}
+        refresh_next_reminder(user, now)
+        return Outcome(notes=[texts.rescreen_clear])
     elif step in (Step.SCREEN_EMERGENCY, Step.SCREEN_DOCTOR):
         pass  # a "no": nothing to store, on to the next question
     else:

@@ -35,6 +35,7 @@ YES_NO = {
     "restart": "restart_confirm",
 }
 ASK_TEXT = {
+    "morning": "ask_morning",
     **YES_NO,
     "pain": "ask_pain",
     "time": "ask_time",
@@ -81,6 +82,8 @@ def markup(
         return keyboards.pain_scale(kind, question)
     if question == "time":
         return keyboards.times(kind, content.choices.time_presets)
+    if question == "morning":
+        return keyboards.times(kind, content.choices.morning_presets, "morning")
     if question == "zone":
         return keyboards.zones(kind, content.choices.common_zones)
     if question == "days":
@@ -94,8 +97,11 @@ def read_tap(content: Content, question: str, args: tuple[str, ...]) -> Answer |
         return args[0] == "y"
     if question == "pain" and len(args) == 1 and args[0].isdigit() and 0 <= int(args[0]) <= 10:
         return int(args[0])
-    if question == "time" and len(args) == 1:
-        presets = {p.replace(":", ""): p for p in content.choices.time_presets}
+    if question in ("time", "morning") and len(args) == 1:
+        listed = (
+            content.choices.time_presets if question == "time" else content.choices.morning_presets
+        )
+        presets = {p.replace(":", ""): p for p in listed}
         if args[0] in presets:
             hours, minutes = presets[args[0]].split(":")
             return time(int(hours), int(minutes))
@@ -120,7 +126,7 @@ def read_typed(content: Content, question: str, text: str) -> Answer | Invalid:
     try:
         if question == "pain":
             return parse_pain(text)
-        if question == "time":
+        if question in ("time", "morning"):
             return parse_time(text)
         if question == "days":
             return DaysToggle(weekday=0, mask=parse_days(text), save=True)

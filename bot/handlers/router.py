@@ -11,10 +11,12 @@ from bot.context import BotContext
 from bot.db import repo
 from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, parse_step
 from bot.domain.zones import zone_from_location
-from bot.handlers import onboarding, prompts, reminders, settings
+from bot.handlers import checkins, onboarding, prompts, reminders, settings
 from bot.handlers import session as guided
 
 log = logging.getLogger(__name__)
+
+CHECKIN_QUESTIONS = (checkins.RAN, checkins.RUN_PAIN, checkins.ADHOC_PAIN)
 
 
 async def on_callback(update: Update, context: BotContext) -> None:
@@ -43,6 +45,8 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await reminders.on_reminder_tap(update, context, callback)
     elif callback.kind == keyboards.MORNING:
         await reminders.on_morning_tap(update, context, callback)
+    elif callback.kind in (keyboards.RUN, keyboards.ADHOC):
+        await checkins.on_tap(update, context, callback)
     else:  # a kind decode() knows but nothing here handles yet
         await prompts.answer_query(query, context.texts.expired_button)
 
@@ -60,6 +64,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     step = parse_step(user.onboarding_step)
     if step is not None and (is_in_progress(step) or step in SAFETY_STOPS):
         await onboarding.on_text(update, context, user)
+    elif step is Step.DONE and user.awaiting in CHECKIN_QUESTIONS:
+        await checkins.on_text(update, context, user)
     elif step is Step.DONE and (user.awaiting or "").startswith("pain:"):
         await guided.on_checkin_text(update, context, user)
     elif step is Step.DONE and user.awaiting is not None:

@@ -24,9 +24,9 @@ from bot.db.models import (
     StepOutcome,
     User,
 )
-from bot.domain.pain import pain_label
 from bot.domain.parsing import InvalidInput, parse_pain
 from bot.domain.plan import ladder_steps
+from bot.domain.progression import flare_level
 from bot.domain.schedule import local_date_of
 from bot.domain.session_flow import (
     Action,
@@ -93,12 +93,13 @@ async def _plan(
             notes.append(
                 texts.get("session_dropped", name=content.exercises[sharp].name, until=until)
             )
-    steps = ladder_steps(
-        routine.steps, user.level, substitutes=substitutes, dropped=frozenset(dropped)
-    )
-    if substitutes and any(s in substitutes for s in routine.steps[: user.level]):
+    level = flare_level(user.level, content.progression) if user.flare_since else user.level
+    steps = ladder_steps(routine.steps, level, substitutes=substitutes, dropped=frozenset(dropped))
+    if substitutes and any(s in substitutes for s in routine.steps[:level]):
         notes.append(no_roller_reason(content))
-    return Plan(routine.id, user.level, steps, notes)
+    if user.flare_since:
+        notes.append(texts.reminder_flare)
+    return Plan(routine.id, level, steps, notes)
 
 
 def _minutes(context: BotContext, steps: list[str]) -> int:
@@ -489,18 +490,6 @@ async def _record_checkin(
         )
     else:
         await prompts.remove_buttons(context, user.chat_id, prompt_id)
-    labels = context.content.progression.labels
-    label = pain_label(
-        score,
-        mild_min=labels.mild_min,
-        moderate_min=labels.moderate_min,
-        severe_min=labels.severe_min,
-    )
-    await context.bot.send_message(
-        user.chat_id,
-        f"{texts.get('checkin_logged', score=str(score), label=texts.get(f'pain_{label.value}'))} "
-        f"{texts.checkin_neutral_next}",
-    )
     await after_checkin(
         context, user.telegram_user_id, CheckinContext.AFTER_SESSION, score, session_id
     )

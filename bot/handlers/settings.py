@@ -31,7 +31,7 @@ from bot.render import days_text, local_day_text, next_text, schedule_text, time
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("time", "zone", "days", "equipment")
+FIELDS = ("time", "zone", "days", "equipment", "morning")
 MENU = "menu"
 PAUSE = "pause"
 RESTART = "restart"
@@ -44,6 +44,7 @@ def _menu_markup(context: BotContext, user: User) -> InlineKeyboardMarkup:
         (texts.change_zone, "zone"),
         (texts.change_days, "days"),
         (texts.change_equipment, "equipment"),
+        (texts.change_morning, "morning"),
         (texts.resume, "resume") if user.status is UserStatus.PAUSED else (texts.pause, PAUSE),
         (texts.close, "close"),
     ]
@@ -227,6 +228,7 @@ async def _menu_choice(update: Update, context: BotContext, user: User, choice: 
         "zone": context.texts.change_zone,
         "days": context.texts.change_days,
         "equipment": context.texts.change_equipment,
+        "morning": context.texts.change_morning,
         PAUSE: context.texts.pause,
         "resume": context.texts.resume,
         "close": context.texts.close,
@@ -371,6 +373,8 @@ async def _set(
         )
     elif question == "zone":
         sentence = texts.get("zone_set", zone=row.time_zone or "", next=upcoming)
+    elif question == "morning":
+        sentence = texts.get("morning_set", time=time_text(row.morning_time))
     elif question == "days":
         sentence = texts.get("days_set", days=days_text(texts, row.reminder_days), next=upcoming)
     elif row.has_foam_roller:

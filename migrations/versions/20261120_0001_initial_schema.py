@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('flare_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('next_reminder_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('snooze_date', sa.Date(), nullable=True),
-    sa.Column('morning_hour', sa.SmallInteger(), nullable=False),
+    sa.Column('morning_time', sa.Time(), nullable=False),
     sa.Column('next_morning_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

@@ -30,6 +30,8 @@ async def _make_user(db: Database, telegram_user_id: int = 1) -> int:
 
 
 async def test_pragmas_on_every_connection(migrated_db: Database) -> None:
+    if migrated_db.dialect != "sqlite":
+        pytest.skip("SQLite pragmas")
     async with migrated_db.read() as session:
         journal = (await session.execute(text("PRAGMA journal_mode"))).scalar()
         foreign_keys = (await session.execute(text("PRAGMA foreign_keys"))).scalar()
@@ -46,7 +48,8 @@ async def test_concurrent_read_then_write_never_locks(migrated_db: Database) -> 
 
     async def bump() -> None:
         async with migrated_db.write() as session:
-            user = await session.get(User, user_id)
+            # Locked like repo.get_user locks in a unit of work that writes.
+            user = await session.get(User, user_id, with_for_update=True)
             assert user is not None
             await asyncio.sleep(0)  # let the others try to interleave
             user.level = user.level + 1

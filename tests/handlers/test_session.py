@@ -94,9 +94,10 @@ async def test_level_one_session_from_the_summary_start_button(
 
     await onboarded.tap("2")
     assert onboarded.last().text == (
-        "Logged 2/10 (mild). Your programme stays as it is for now; "
-        "it will adapt as your check-ins add up."
+        "Logged 2/10 (mild). "
+        "I'll see how your back feels tomorrow morning before changing anything."
     )
+    assert onboarded.last().button_labels() == ["Something new or different?"]
     sessions = await sessions_of(bot_runner.db, onboarded.user_id)
     assert [s.status for s in sessions] == [SessionStatus.COMPLETED]
     assert await count(bot_runner.db, PainCheckin, session_id=sessions[0].id) == 1
@@ -480,6 +481,8 @@ async def test_concurrent_taps_directly_on_the_database(
 
     async def claim() -> bool:
         async with bot_runner.db.write() as session:
+            # Locked the way every write path locks: through the runner's row.
+            await session.get(User, rs.user_id, with_for_update=True)
             row = await session.get(RoutineSession, rs.id)
             assert row is not None
             await asyncio.sleep(0)

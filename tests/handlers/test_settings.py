@@ -40,6 +40,7 @@ async def test_settings_menu_shows_the_current_settings(onboarded: ChatUser) -> 
         "Time zone",
         "Days",
         "Foam roller",
+        "Morning check-in",
         "Pause",
         "Close",
     ]
@@ -229,3 +230,12 @@ async def test_restart_keeps_settings_prompt_live(
     await bot_runner.restart()
     replies = await onboarded.say("19:00")
     assert replies[-1].text == "Reminders now at 19:00. Next: today 19:00."
+
+
+async def test_change_morning_checkin_time(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await open_settings(onboarded, "Morning check-in")
+    await onboarded.tap("07:00")
+    assert onboarded.last().text == (
+        "Morning check-ins at 07:00, the morning after a session or a run."
+    )
+    assert (await user_row(bot_runner.db, onboarded.user_id)).morning_time == time(7, 0)

@@ -1,0 +1,240 @@
+"""Check-ins that steer the programme, end to end: after sessions, runs, mornings; /progress."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.db.models import CheckinContext, LevelChange, PainCheckin, User
+from tests.conftest import BotRunner
+from tests.handlers.test_onboarding import onboard_to
+from tests.handlers.test_session import set_user
+from tests.utils.chat import ChatUser
+from tests.utils.rows import user_row
+
+
+@pytest.fixture
+async def onboarded(runner: ChatUser) -> ChatUser:
+    await onboard_to(runner, "days")  # baseline pain 3, 07:30 Berlin, every day
+    await runner.tap("Save")
+    return runner
+
+
+async def session_with_pain(runner: ChatUser, pain: int) -> str:
+    """/session, Done on every step, then the pain rating; the bot's answer."""
+    await runner.say("/session")
+    while (runner.last().text or "").startswith("Step "):
+        await runner.tap("✅ Done")
+    await runner.tap(str(pain))
+    return runner.last().text or ""
+
+
+async def morning(runner: ChatUser, bot_runner: BotRunner, clock: ManualClock, pain: int) -> str:
+    """Move to 08:00 Berlin the next day, let the sweep ask, answer."""
+    day = (clock.now() + timedelta(days=1)).date()
+    clock.set(datetime(day.year, day.month, day.day, 7, 0, 30, tzinfo=UTC))  # 08:00:30 CET
+    await bot_runner.sweep()
+    await runner.settled()
+    assert "How's your back this morning" in (runner.last().text or "")
+    await runner.tap(str(pain))
+    return runner.last().text or ""
+
+
+async def decisions(bot_runner: BotRunner, telegram_user_id: int) -> list[LevelChange]:
+    user = await user_row(bot_runner.db, telegram_user_id)
+    async with bot_runner.db.read() as session:
+        rows = await session.scalars(
+            select(LevelChange).where(LevelChange.user_id == user.id).order_by(LevelChange.id)
+        )
+        return list(rows)
+
+
+async def test_high_pain_after_a_session_starts_flare_mode(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=4)
+    reply = await session_with_pain(onboarded, 8)
+
+    assert reply.startswith("Logged 8/10 (severe). Flare mode: 8/10 is high")
+    [decision] = await decisions(bot_runner, onboarded.user_id)
+    assert decision.rule_id == "R6"
+    assert decision.numbers["p"] == 8
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.flare_since is not None
+    assert user.level == 4  # kept; sessions are capped while the flare lasts
+
+    await onboarded.say("/session")
+    assert "level 2 of 7: 2 steps" in (onboarded.bot_messages()[-2].text or "")
+
+
+async def test_pain_above_five_steps_down(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    reply = await session_with_pain(onboarded, 6)
+
+    assert "Next session goes back to level 2" in reply
+    assert (await user_row(bot_runner.db, onboarded.user_id)).level == 2
+    [decision] = await decisions(bot_runner, onboarded.user_id)
+    assert (decision.rule_id, decision.from_level, decision.to_level) == ("R5", 3, 2)
+
+
+async def test_three_easy_days_level_up(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    replies = []
+    for _ in range(3):
+        replies.append(await session_with_pain(onboarded, 2))
+        replies.append(await morning(onboarded, bot_runner, clock, 3))
+        clock.advance(timedelta(hours=2))
+
+    assert "Next session adds boogie board side stretch" in replies[-1]
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.level == 2
+    assert [d.rule_id for d in await decisions(bot_runner, onboarded.user_id)][-1] == "R3"
+    await onboarded.say("/session")
+    assert "level 2 of 7: 2 steps" in (onboarded.bot_messages()[-2].text or "")
+
+
+async def test_morning_checkin_once_and_closed_after_the_next_session(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.next_morning_at == datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # 08:00 Berlin
+
+    clock.set(datetime(2026, 3, 3, 7, 1, tzinfo=UTC))
+    await bot_runner.sweep()
+    await onboarded.settled()
+    prompt = copy.deepcopy(onboarded.last())
+    await onboarded.tap("3")
+    assert (onboarded.last().text or "").startswith("Logged 3/10 (mild).")
+    again = await onboarded.tap_message(prompt, "5")
+    assert again.get("text") == "Already logged, thanks."
+
+    async with bot_runner.db.read() as session:
+        mornings = (
+            await session.scalars(
+                select(PainCheckin).where(PainCheckin.context == CheckinContext.MORNING)
+            )
+        ).all()
+    assert [m.score for m in mornings] == [3]
+
+
+async def test_a_late_morning_answer_after_the_next_session(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    clock.set(datetime(2026, 3, 3, 7, 1, tzinfo=UTC))
+    await bot_runner.sweep()
+    await onboarded.settled()
+    prompt = copy.deepcopy(onboarded.last())
+    clock.advance(timedelta(hours=3))
+    await session_with_pain(onboarded, 2)
+
+    answer = await onboarded.tap_message(prompt, "4")
+    assert answer.get("text") == (
+        "That morning check-in has closed; I'll ask again after your next session or run."
+    )
+
+
+async def test_run_checkin(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await onboarded.say("/run")
+    assert onboarded.last().text == "Did you run today?"
+    await onboarded.tap("Yes")
+    assert "after the run" in (onboarded.last().text or "")
+    replies = await onboarded.say("eleven")
+    assert "whole number from 0" in (replies[0].text or "")
+    replies = await onboarded.say("4")
+    assert "Keep running as planned: 4/10 after the run" in (replies[-1].text or "")
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.next_morning_at is not None
+
+
+async def test_hard_run_advises_an_easier_one(onboarded: ChatUser) -> None:
+    await onboarded.say("/run")
+    await onboarded.tap("Yes")
+    await onboarded.tap("6")
+    assert "Make the next run shorter or easier" in (onboarded.last().text or "")
+
+
+async def test_no_run(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await onboarded.say("/run")
+    await onboarded.tap("No")
+    assert onboarded.last().text == "No run today, noted. Rest days count too."
+    async with bot_runner.db.read() as session:
+        assert (await session.scalars(select(PainCheckin))).all() == []
+
+
+async def test_adhoc_checkin_and_double_tap(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await onboarded.say("/checkin")
+    prompt = onboarded.last()
+    data = next(b["callback_data"] for b in prompt.buttons() if b["text"] == "5")
+    onboarded.standin.user_tap(onboarded.user_id, prompt, data)
+    onboarded.standin.user_tap(onboarded.user_id, prompt, data)
+    await onboarded.settled()
+
+    async with bot_runner.db.read() as session:
+        rows = (await session.scalars(select(PainCheckin))).all()
+    assert [(r.score, r.context) for r in rows] == [(5, CheckinContext.AD_HOC)]
+
+
+async def test_something_new_asks_the_safety_questions_again(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await session_with_pain(onboarded, 3)
+    await onboarded.tap("Something new or different?")
+    assert "numbness" in (onboarded.last().text or "")
+    await onboarded.tap("No")
+    await onboarded.tap("No")
+    assert "nothing there that needs a doctor" in (onboarded.last().text or "")
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.onboarding_step == "done"
+    assert user.next_reminder_at is not None
+
+
+async def test_something_new_with_a_red_flag_stops(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await session_with_pain(onboarded, 3)
+    await onboarded.tap("Something new or different?")
+    await onboarded.tap("Yes")
+    assert "emergency department" in (onboarded.last().text or "")
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.next_reminder_at is None
+
+
+async def test_progress_without_data(onboarded: ChatUser) -> None:
+    replies = await onboarded.say("/progress")
+    assert "Nothing to show yet" in (replies[-1].text or "")
+
+
+async def test_progress_sends_a_picture(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    for pain in (2, 3):
+        await session_with_pain(onboarded, pain)
+        await morning(onboarded, bot_runner, clock, 3)
+    await onboarded.say("/progress")
+
+    photo = onboarded.last()
+    assert photo.photo is not None
+    assert photo.photo.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "Level 1 of 7" in (photo.text or "")
+    assert "baseline 3.0" in (photo.text or "")
+
+
+async def test_check_in_decisions_keep_their_numbers(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await set_user(bot_runner.db, onboarded.user_id, level=2)
+    await session_with_pain(onboarded, 7)
+    [decision] = await decisions(bot_runner, onboarded.user_id)
+    assert decision.rule_id == "R6"
+    assert decision.reason.startswith("Flare mode")
+    async with bot_runner.db.read() as session:
+        user = await session.scalar(select(User).where(User.telegram_user_id == onboarded.user_id))
+    assert user is not None
+    assert user.flare_since is not None
