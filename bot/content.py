@@ -497,6 +497,14 @@ class Texts(_Model):
     decision_run_easier_morning: str
     decision_nudge: str
     decision_wait_morning: str
+    export_nothing: str
+    export_json: str
+    export_csv: str
+    delete_confirm: str
+    delete_yes: str
+    delete_no: str
+    deleted: str
+    delete_kept: str
     ask_ran: str
     ask_run_pain: str
     no_run: str

@@ -26,12 +26,29 @@ def redact(text: str, secrets: list[str]) -> str:
 def setup_logging(level: str, *, secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+        RedactingFormatter(
+            "ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s", secrets
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL, and the URL holds the token: keep it quiet.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+# Libraries that, below these levels, print what runners send (update contents, request
+# bodies) or the token (request URLs). LOG_LEVEL=DEBUG applies to the bot's own loggers.
+LIBRARY_LEVELS = {
+    "telegram": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "aiosqlite": logging.INFO,
+    "asyncpg": logging.INFO,
+    "sqlalchemy.engine": logging.WARNING,
+    "apscheduler": logging.WARNING,
+}
+
+
+def quiet_libraries() -> None:
+    for name, level in LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(level)

@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from bot.content import Texts
 from bot.domain.parsing import ALL_DAYS, WEEKDAYS, days_of
+from bot.domain.profile import Schedule
 from bot.domain.schedule import describe_next
 
 WEEKDAYS_MASK = 0b0011111
@@ -30,6 +31,15 @@ def schedule_text(texts: Texts, *, local_time: time, zone: str, days_mask: int) 
     """'Mon, Wed, Fri at 07:30, Europe/Berlin'"""
     return texts.get(
         "schedule", days=days_text(texts, days_mask), time=time_text(local_time), zone=zone
+    )
+
+
+def user_schedule_text(texts: Texts, schedule: Schedule | None) -> str:
+    """The schedule of a runner who may not have one yet ('' then)."""
+    if schedule is None:
+        return ""
+    return schedule_text(
+        texts, local_time=schedule.local_time, zone=schedule.zone, days_mask=schedule.days_mask
     )
 
 

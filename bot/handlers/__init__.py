@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApplication
-from bot.handlers import admin, checkins, common, onboarding, router, session, settings
+from bot.handlers import admin, checkins, common, onboarding, privacy, router, session, settings
 
 
 def register(app: BotApplication) -> None:
@@ -27,6 +27,8 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("checkin", checkins.checkin_command, filters=private))
     app.add_handler(CommandHandler("progress", checkins.progress_command, filters=private))
     app.add_handler(CommandHandler("stats", admin.stats_command, filters=private))
+    app.add_handler(CommandHandler("export", privacy.export_command, filters=private))
+    app.add_handler(CommandHandler("delete", privacy.delete_command, filters=private))
     # Every tap goes through one router that parses and checks the callback data.
     app.add_handler(CallbackQueryHandler(router.on_callback))
     app.add_handler(MessageHandler(private & filters.LOCATION, router.on_location))

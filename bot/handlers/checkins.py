@@ -32,7 +32,7 @@ from bot.domain.onboarding import Step
 from bot.domain.pain import pain_label
 from bot.domain.parsing import InvalidInput, parse_pain
 from bot.domain.schedule import local_date_of
-from bot.handlers import prompts
+from bot.handlers import privacy, prompts
 from bot.handlers.users import ready_user
 from bot.reminders import next_morning_after
 
@@ -278,6 +278,9 @@ async def on_tap(update: Update, context: BotContext, callback: keyboards.Callba
     assert query is not None
     texts = context.texts
     question, value = callback.arg(0) or "", callback.arg(1) or ""
+    if callback.kind == keyboards.ADHOC and question == privacy.DELETE and value in ("y", "n"):
+        await privacy.on_delete_tap(update, context, confirmed=value == "y")
+        return
     if callback.kind == keyboards.ADHOC and question == "new" and value == "y":
         async with context.db.read() as session:
             user = await repo.get_user(session, telegram_user_id=query.from_user.id)

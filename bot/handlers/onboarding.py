@@ -24,7 +24,7 @@ from bot.handlers.questions import (
     read_tap,
     read_typed,
 )
-from bot.render import next_text, schedule_text
+from bot.render import next_text, user_schedule_text
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +65,7 @@ async def start(update: Update, context: BotContext) -> None:
             texts.get("welcome_back", first_name=tg_user.first_name, disclaimer=texts.disclaimer)
         )
     if step is Step.DONE:
-        schedule = schedule_of(user)
-        described = (
-            schedule_text(
-                texts,
-                local_time=schedule.local_time,
-                zone=schedule.zone,
-                days_mask=schedule.days_mask,
-            )
-            if schedule
-            else ""
-        )
+        described = user_schedule_text(texts, schedule_of(user))
         await prompts.send_prompt(
             context,
             user_id=user.id,
@@ -220,16 +210,12 @@ async def follow_up(context: BotContext, user: User, outcome: Outcome) -> None:
 async def send_summary(context: BotContext, user: User) -> None:
     texts = context.texts
     content = context.content
-    schedule = schedule_of(user)
-    assert schedule is not None
     ladder = content.ladder
     first = content.exercises[ladder.steps[0]]
     if not user.has_foam_roller and first.without_equipment:
         first = content.exercises[first.without_equipment]
     minutes = max(1, round(first.dose.estimated_seconds() / 60))
-    described = schedule_text(
-        texts, local_time=schedule.local_time, zone=schedule.zone, days_mask=schedule.days_mask
-    )
+    described = user_schedule_text(texts, schedule_of(user))
     upcoming = next_text(texts, user.next_reminder_at, now=context.clock.now(), zone=user.time_zone)
     text = texts.get(
         "summary",

@@ -27,7 +27,13 @@ from bot.handlers.questions import (
     toggled,
 )
 from bot.handlers.users import ready_user
-from bot.render import days_text, local_day_text, next_text, schedule_text, time_text
+from bot.render import (
+    days_text,
+    local_day_text,
+    next_text,
+    time_text,
+    user_schedule_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,17 +134,7 @@ async def _open(context: BotContext, user: User, question: str) -> None:
             fresh.onboarding_answers = {**fresh.onboarding_answers, "days": fresh.reminder_days}
         user = fresh
     if question == MENU:
-        schedule = schedule_of(user)
-        described = (
-            schedule_text(
-                texts,
-                local_time=schedule.local_time,
-                zone=schedule.zone,
-                days_mask=schedule.days_mask,
-            )
-            if schedule
-            else ""
-        )
+        described = user_schedule_text(texts, schedule_of(user))
         text = texts.get(
             "settings_menu",
             schedule=f"{described}; next: {_next(context, user)}",
