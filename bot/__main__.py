@@ -90,7 +90,18 @@ def cmd_content_check() -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "content-check": cmd_content_check}
+def cmd_doctor() -> int:
+    from bot.doctor import main as doctor_main
+
+    return doctor_main()
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "migrate": cmd_migrate,
+    "content-check": cmd_content_check,
+    "doctor": cmd_doctor,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="?",
         default="run",
         choices=sorted(COMMANDS),
-        help="run the bot (default), apply database migrations, or validate content/",
+        help="run the bot (default), apply migrations, validate content/, or check everything",
     )
     args = parser.parse_args(argv)
     try:

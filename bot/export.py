@@ -29,6 +29,8 @@ PROFILE_FIELDS = (
     "language_code",
     "status",
     "onboarding_step",
+    "onboarding_answers",
+    "awaiting",
     "time_zone",
     "reminder_time",
     "has_foam_roller",
@@ -38,6 +40,7 @@ PROFILE_FIELDS = (
     "paused_until",
     "flare_since",
     "next_reminder_at",
+    "snooze_date",
     "morning_time",
     "next_morning_at",
     "created_at",
@@ -79,12 +82,14 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, object]:
         await session.scalars(
             select(PainCheckin)
             .where(PainCheckin.user_id == user_id)
-            .order_by(PainCheckin.recorded_at)
+            .order_by(PainCheckin.recorded_at, PainCheckin.id)
         )
     ).all()
     changes = (
         await session.scalars(
-            select(LevelChange).where(LevelChange.user_id == user_id).order_by(LevelChange.at)
+            select(LevelChange)
+            .where(LevelChange.user_id == user_id)
+            .order_by(LevelChange.at, LevelChange.id)
         )
     ).all()
     deliveries = (
@@ -154,7 +159,7 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, object]:
 
 
 def to_json(data: dict[str, object]) -> bytes:
-    return json.dumps(data, indent=2, ensure_ascii=False).encode()
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False).encode("utf-8")
 
 
 def checkins_csv(data: dict[str, object]) -> bytes:
@@ -175,7 +180,7 @@ def checkins_csv(data: dict[str, object]) -> bytes:
                 c["session_id"] or "",
             ]
         )
-    return out.getvalue().encode()
+    return out.getvalue().encode("utf-8")
 
 
 async def delete_everything(session: AsyncSession, user_id: int) -> dict[str, int]:

@@ -262,3 +262,35 @@ async def test_stats_for_admins_only(make_settings, content, clock, standin) -> 
         assert replies[-1].text == "I don't know /stats. Send /help to see what I can do."
     finally:
         await runner.stop()
+
+
+async def test_a_failing_handler_tells_the_runner_and_alerts_admins_once(
+    make_settings, content, clock, standin
+) -> None:
+    import asyncio
+
+    from bot.db.migrate import upgrade_to_head
+
+    settings = make_settings(admin_ids=(4242,))
+    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    runner = BotRunner(settings, content, clock, standin)
+    await runner.start()
+    try:
+        user = ChatUser(standin, 4545, settle=runner.settle)
+        for _ in range(2):
+            standin.inject_error(4545, 400, times=1, methods=["sendMessage"])
+            await user.say("/help")  # the reply fails: the handler raises
+            assert user.last().text == (
+                "Something went wrong on my side; your progress is saved. "
+                "Please try again in a moment."
+            )
+        alerts = [
+            p
+            for _n, p in standin.successful_calls("sendMessage")
+            if str(p.get("chat_id")) == "4242"
+        ]
+        assert len(alerts) == 1  # at most one a minute
+        assert str(alerts[0]["text"]).startswith("⚠️ BadRequest while handling update")
+        assert "help" not in str(alerts[0]["text"]).lower()  # no user text in the alert
+    finally:
+        await runner.stop()

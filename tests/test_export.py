@@ -1,0 +1,436 @@
+"""bot.export: everything stored about one runner, as JSON and CSV, and removing all of it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from bot.db.engine import Database
+from bot.db.models import (
+    Base,
+    CheckinContext,
+    DeliveryKind,
+    DeliveryStatus,
+    LevelChange,
+    PainCheckin,
+    ReminderDelivery,
+    RoutineSession,
+    SessionStatus,
+    StepEvent,
+    StepOutcome,
+    User,
+)
+from bot.export import checkins_csv, collect, delete_everything, to_json
+from tests.utils.factories import make_runner
+
+NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+MODELS: tuple[type[Base], ...] = (
+    User,
+    RoutineSession,
+    StepEvent,
+    PainCheckin,
+    ReminderDelivery,
+    LevelChange,
+)
+WEEKDAYS_ONLY = 0b0011111
+
+
+@dataclass
+class Stored:
+    user_id: int
+    session_ids: list[int]
+
+
+async def store_history(
+    db: Database, telegram_user_id: int, *, days: int = WEEKDAYS_ONLY
+) -> Stored:
+    """A runner with two sessions (one with step answers), three check-ins (one of them
+    after a session), a level change and two reminder deliveries."""
+    user_id = await make_runner(db, telegram_user_id, now=NOW, days=days, level=2)
+    async with db.write() as session:
+        first = RoutineSession(
+            user_id=user_id,
+            routine_id="decompression",
+            level=1,
+            steps=["cat_cow", "child_pose"],
+            current_step=2,
+            status=SessionStatus.COMPLETED,
+            local_date=date(2026, 3, 2),
+            started_at=NOW + timedelta(hours=1),
+            ended_at=NOW + timedelta(hours=1, minutes=9),
+        )
+        second = RoutineSession(
+            user_id=user_id,
+            routine_id="hips",
+            level=2,
+            steps=["pigeon"],
+            status=SessionStatus.STOPPED,
+            local_date=date(2026, 3, 3),
+            started_at=NOW + timedelta(days=1, hours=1),
+            ended_at=NOW + timedelta(days=1, hours=1, minutes=2),
+        )
+        session.add_all([first, second])
+        await session.flush()
+        session.add_all(
+            [
+                StepEvent(
+                    session_id=first.id,
+                    step_index=0,
+                    exercise_id="cat_cow",
+                    outcome=StepOutcome.DONE,
+                    at=NOW + timedelta(hours=1, minutes=4),
+                ),
+                StepEvent(
+                    session_id=first.id,
+                    step_index=1,
+                    exercise_id="child_pose",
+                    outcome=StepOutcome.EASIER,
+                    at=NOW + timedelta(hours=1, minutes=8),
+                ),
+                StepEvent(
+                    session_id=second.id,
+                    step_index=0,
+                    exercise_id="pigeon",
+                    outcome=StepOutcome.HURTS,
+                    at=NOW + timedelta(days=1, hours=1, minutes=1),
+                ),
+                # Inserted out of order: the export lists check-ins oldest first.
+                PainCheckin(
+                    user_id=user_id,
+                    score=2,
+                    context=CheckinContext.MORNING,
+                    local_date=date(2026, 3, 3),
+                    recorded_at=NOW + timedelta(days=1, minutes=30),
+                ),
+                PainCheckin(
+                    user_id=user_id,
+                    score=4,
+                    context=CheckinContext.AFTER_SESSION,
+                    session_id=first.id,
+                    local_date=date(2026, 3, 2),
+                    recorded_at=NOW + timedelta(hours=1, minutes=10),
+                ),
+                PainCheckin(
+                    user_id=user_id,
+                    score=7,
+                    context=CheckinContext.AFTER_RUN,
+                    local_date=date(2026, 3, 3),
+                    recorded_at=NOW + timedelta(days=1, hours=12),
+                ),
+                LevelChange(
+                    user_id=user_id,
+                    from_level=1,
+                    to_level=2,
+                    rule_id="P1",
+                    numbers={"sessions": 3, "max_pain": 2, "note": "Größer"},
+                    reason="three easy sessions in a row",
+                    at=NOW + timedelta(hours=2),
+                ),
+                ReminderDelivery(
+                    user_id=user_id,
+                    kind=DeliveryKind.REMINDER,
+                    local_date=date(2026, 3, 2),
+                    status=DeliveryStatus.SENT,
+                    message_id=77,
+                    due_at=NOW + timedelta(minutes=30),
+                    claimed_at=NOW + timedelta(minutes=30),
+                    attempts=1,
+                    created_at=NOW,
+                ),
+                ReminderDelivery(
+                    user_id=user_id,
+                    kind=DeliveryKind.MORNING_CHECKIN,
+                    local_date=date(2026, 3, 3),
+                    status=DeliveryStatus.SNOOZED,
+                    due_at=NOW + timedelta(days=1),
+                    snoozed=True,
+                    created_at=NOW + timedelta(days=1),
+                ),
+            ]
+        )
+        return Stored(user_id, [first.id, second.id])
+
+
+async def rows_about(db: Database, user_id: int) -> dict[str, int]:
+    """How many rows of each table belong to the runner."""
+    session_ids = select(RoutineSession.id).where(RoutineSession.user_id == user_id)
+    queries = {
+        "users": select(func.count()).select_from(User).where(User.id == user_id),
+        "routine_sessions": select(func.count())
+        .select_from(RoutineSession)
+        .where(RoutineSession.user_id == user_id),
+        "step_events": select(func.count())
+        .select_from(StepEvent)
+        .where(StepEvent.session_id.in_(session_ids)),
+        "pain_checkins": select(func.count())
+        .select_from(PainCheckin)
+        .where(PainCheckin.user_id == user_id),
+        "reminder_deliveries": select(func.count())
+        .select_from(ReminderDelivery)
+        .where(ReminderDelivery.user_id == user_id),
+        "level_changes": select(func.count())
+        .select_from(LevelChange)
+        .where(LevelChange.user_id == user_id),
+    }
+    assert set(queries) == {m.__tablename__ for m in MODELS}
+    async with db.read() as session:
+        return {table: int(await session.scalar(q) or 0) for table, q in queries.items()}
+
+
+async def total_rows(db: Database) -> dict[str, int]:
+    async with db.read() as session:
+        return {
+            m.__tablename__: int(await session.scalar(select(func.count()).select_from(m)) or 0)
+            for m in MODELS
+        }
+
+
+def aware(value: object) -> datetime:
+    """An ISO 8601 datetime with an offset (fails on a naive one)."""
+    assert isinstance(value, str)
+    parsed = datetime.fromisoformat(value)
+    assert parsed.utcoffset() is not None, value
+    return parsed
+
+
+async def test_collect_has_everything_with_the_right_values(migrated_db: Database) -> None:
+    stored = await store_history(migrated_db, 4242)
+    await store_history(migrated_db, 4343)  # someone else: not in the export
+
+    async with migrated_db.read() as session:
+        data = await collect(session, stored.user_id)
+
+    assert set(data) == {
+        "exported_at",
+        "profile",
+        "sessions",
+        "checkins",
+        "level_changes",
+        "reminders",
+    }
+    assert abs(aware(data["exported_at"]) - datetime.now(UTC)) < timedelta(minutes=5)
+
+    profile = data["profile"]
+    assert isinstance(profile, dict)
+    assert "id" not in profile
+    assert profile["telegram_user_id"] == 4242
+    assert profile["chat_id"] == 4242
+    assert profile["first_name"] == "Runner"
+    assert profile["status"] == "active"
+    assert profile["time_zone"] == "Europe/Berlin"
+    assert profile["reminder_time"] == time(7, 30).isoformat()
+    assert profile["reminder_days"] == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    assert profile["has_foam_roller"] is True
+    assert profile["level"] == 2
+    assert profile["routine_id"] == "decompression"
+    assert profile["baseline_pain"] == 3
+    assert profile["paused_until"] is None
+    assert profile["flare_since"] is None
+    assert aware(profile["next_reminder_at"]) > NOW
+    assert profile["morning_time"] == "08:00:00"
+    assert aware(profile["created_at"]) == NOW
+
+    first, second = stored.session_ids
+    assert data["sessions"] == [
+        {
+            "id": first,
+            "routine_id": "decompression",
+            "level": 1,
+            "steps": ["cat_cow", "child_pose"],
+            "status": "completed",
+            "local_date": "2026-03-02",
+            "started_at": "2026-03-02T07:00:00+00:00",
+            "ended_at": "2026-03-02T07:09:00+00:00",
+            "steps_answered": [
+                {
+                    "step_index": 0,
+                    "exercise_id": "cat_cow",
+                    "outcome": "done",
+                    "at": "2026-03-02T07:04:00+00:00",
+                },
+                {
+                    "step_index": 1,
+                    "exercise_id": "child_pose",
+                    "outcome": "easier",
+                    "at": "2026-03-02T07:08:00+00:00",
+                },
+            ],
+        },
+        {
+            "id": second,
+            "routine_id": "hips",
+            "level": 2,
+            "steps": ["pigeon"],
+            "status": "stopped",
+            "local_date": "2026-03-03",
+            "started_at": "2026-03-03T07:00:00+00:00",
+            "ended_at": "2026-03-03T07:02:00+00:00",
+            "steps_answered": [
+                {
+                    "step_index": 0,
+                    "exercise_id": "pigeon",
+                    "outcome": "hurts",
+                    "at": "2026-03-03T07:01:00+00:00",
+                }
+            ],
+        },
+    ]
+    assert data["checkins"] == [
+        {
+            "score": 4,
+            "context": "after_session",
+            "local_date": "2026-03-02",
+            "recorded_at": "2026-03-02T07:10:00+00:00",
+            "session_id": first,
+        },
+        {
+            "score": 2,
+            "context": "morning",
+            "local_date": "2026-03-03",
+            "recorded_at": "2026-03-03T06:30:00+00:00",
+            "session_id": None,
+        },
+        {
+            "score": 7,
+            "context": "after_run",
+            "local_date": "2026-03-03",
+            "recorded_at": "2026-03-03T18:00:00+00:00",
+            "session_id": None,
+        },
+    ]
+    assert data["level_changes"] == [
+        {
+            "at": "2026-03-02T08:00:00+00:00",
+            "from_level": 1,
+            "to_level": 2,
+            "rule_id": "P1",
+            "numbers": {"sessions": 3, "max_pain": 2, "note": "Größer"},
+            "reason": "three easy sessions in a row",
+        }
+    ]
+    assert data["reminders"] == [
+        {
+            "kind": "reminder",
+            "local_date": "2026-03-02",
+            "status": "sent",
+            "due_at": "2026-03-02T06:30:00+00:00",
+        },
+        {
+            "kind": "morning_checkin",
+            "local_date": "2026-03-03",
+            "status": "snoozed",
+            "due_at": "2026-03-03T06:00:00+00:00",
+        },
+    ]
+
+
+async def test_json_round_trips_as_utf8(migrated_db: Database) -> None:
+    stored = await store_history(migrated_db, 4242)
+    async with migrated_db.read() as session:
+        data = await collect(session, stored.user_id)
+
+    raw = to_json(data)
+
+    assert isinstance(raw, bytes)
+    assert "Größer".encode() in raw  # ensure_ascii=False: UTF-8, not \\u escapes
+    assert raw.startswith(b'{\n  "exported_at"')  # indent=2, keys in their given order
+    assert json.loads(raw.decode("utf-8")) == data
+
+
+async def test_json_of_a_runner_without_history(migrated_db: Database) -> None:
+    user_id = await make_runner(migrated_db, 5151, now=NOW)
+    async with migrated_db.read() as session:
+        data = await collect(session, user_id)
+
+    assert [data[k] for k in ("sessions", "checkins", "level_changes", "reminders")] == [[]] * 4
+    assert json.loads(to_json(data))["profile"]["reminder_days"] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
+    assert checkins_csv(data).decode().splitlines() == ["date,time_utc,context,score,session_id"]
+
+
+async def test_checkins_csv_parses_back_oldest_first(migrated_db: Database) -> None:
+    stored = await store_history(migrated_db, 4242)
+    async with migrated_db.read() as session:
+        data = await collect(session, stored.user_id)
+
+    raw = checkins_csv(data)
+
+    assert not raw.startswith(b"\xef\xbb\xbf")  # no BOM
+    with io.StringIO(raw.decode("utf-8"), newline="") as text:
+        rows = list(csv.reader(text))
+    assert rows == [
+        ["date", "time_utc", "context", "score", "session_id"],
+        ["2026-03-02", "07:10:00", "after_session", "4", str(stored.session_ids[0])],
+        ["2026-03-03", "06:30:00", "morning", "2", ""],
+        ["2026-03-03", "18:00:00", "after_run", "7", ""],
+    ]
+
+
+async def test_delete_everything_removes_every_row_about_the_runner(
+    migrated_db: Database,
+) -> None:
+    gone = await store_history(migrated_db, 4242)
+    kept = await store_history(migrated_db, 4343, days=0b1111111)
+    kept_before = await rows_about(migrated_db, kept.user_id)
+    async with migrated_db.read() as session:
+        kept_export = await collect(session, kept.user_id)
+
+    async with migrated_db.write() as session:
+        counts = await delete_everything(session, gone.user_id)
+
+    assert counts == {
+        "step_events": 3,
+        "pain_checkins": 3,
+        "level_changes": 1,
+        "reminder_deliveries": 2,
+        "routine_sessions": 2,
+        "users": 1,
+    }
+    assert await rows_about(migrated_db, gone.user_id) == dict.fromkeys(counts, 0)
+    async with migrated_db.read() as session:
+        for session_id in gone.session_ids:
+            left = await session.scalar(
+                select(func.count())
+                .select_from(PainCheckin)
+                .where(PainCheckin.session_id == session_id)
+            )
+            assert left == 0
+
+    # The other runner is untouched, row for row.
+    assert kept_before == {
+        "users": 1,
+        "routine_sessions": 2,
+        "step_events": 3,
+        "pain_checkins": 3,
+        "reminder_deliveries": 2,
+        "level_changes": 1,
+    }
+    assert await rows_about(migrated_db, kept.user_id) == kept_before
+    assert await total_rows(migrated_db) == kept_before
+    async with migrated_db.read() as session:
+        after = await collect(session, kept.user_id)
+    assert {k: v for k, v in after.items() if k != "exported_at"} == {
+        k: v for k, v in kept_export.items() if k != "exported_at"
+    }
+
+
+async def test_delete_everything_twice_finds_nothing(migrated_db: Database) -> None:
+    stored = await store_history(migrated_db, 4242)
+    async with migrated_db.write() as session:
+        await delete_everything(session, stored.user_id)
+    async with migrated_db.write() as session:
+        counts = await delete_everything(session, stored.user_id)
+
+    assert set(counts.values()) == {0}
