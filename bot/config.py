@@ -16,7 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///mobility.db"
 
 # Telegram tokens look like "123456789:AA..."; anything else is a typo or a placeholder.
 TOKEN_SHAPE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
-PLACEHOLDER_TOKENS = {"123456789:replace-with-the-token-from-botfather"}
+PLACEHOLDER_TOKENS = {"123456789:your-token-here"}
 
 
 class SettingsError(Exception):

@@ -54,7 +54,7 @@ def test_values_from_a_dotenv_file(tmp_path) -> None:
     ("name", "value", "expected"),
     [
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "does not look like a bot token"),
-        ("TELEGRAM_BOT_TOKEN", "123456789:replace-with-the-token-from-botfather", "placeholder"),
+        ("TELEGRAM_BOT_TOKEN", "123456789:your-token-here", "placeholder"),
         ("TELEGRAM_API_URL", "api.telegram.org", "http"),
         ("DATABASE_URL", "mysql://x", "sqlite+aiosqlite"),
         ("ADMIN_IDS", "alice,bob", "Telegram user ids"),
