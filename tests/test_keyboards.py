@@ -74,3 +74,9 @@ def test_every_keyboard_the_bot_draws_fits(content) -> None:
                 assert button.callback_data is not None
                 assert len(str(button.callback_data).encode()) <= 64
                 assert keyboards.decode(button.callback_data) is not None
+
+
+def test_every_kind_of_callback_has_a_handler() -> None:
+    from bot.handlers.router import TAP_HANDLERS
+
+    assert set(TAP_HANDLERS) == set(keyboards.KINDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
@@ -18,6 +19,21 @@ log = logging.getLogger(__name__)
 
 CHECKIN_QUESTIONS = (checkins.RAN, checkins.RUN_PAIN, checkins.ADHOC_PAIN)
 
+TapHandler = Callable[[Update, BotContext, keyboards.Callback], Awaitable[None]]
+# Which handler takes each kind of callback data (keyboards.KINDS).
+TAP_HANDLERS: dict[str, TapHandler] = {
+    keyboards.ONBOARDING: onboarding.on_tap,
+    keyboards.SETTINGS: settings.on_tap,
+    keyboards.SESSION: guided.on_step,
+    keyboards.GO: guided.on_go,
+    keyboards.CHECKIN: guided.on_checkin_tap,
+    keyboards.ROUTINE: guided.on_routine_tap,
+    keyboards.REMINDER: reminders.on_reminder_tap,
+    keyboards.MORNING: reminders.on_morning_tap,
+    keyboards.RUN: checkins.on_tap,
+    keyboards.ADHOC: checkins.on_tap,
+}
+
 
 async def on_callback(update: Update, context: BotContext) -> None:
     """Every tap: parsed and never trusted; anything we cannot place has expired."""
@@ -29,26 +45,11 @@ async def on_callback(update: Update, context: BotContext) -> None:
         log.info("event=callback_rejected reason=malformed")
         await prompts.answer_query(query, context.texts.expired_button)
         return
-    if callback.kind == keyboards.ONBOARDING:
-        await onboarding.on_tap(update, context, callback)
-    elif callback.kind == keyboards.SETTINGS:
-        await settings.on_tap(update, context, callback)
-    elif callback.kind == keyboards.SESSION:
-        await guided.on_step(update, context, callback)
-    elif callback.kind == keyboards.GO:
-        await guided.on_go(update, context, callback)
-    elif callback.kind == keyboards.CHECKIN:
-        await guided.on_checkin_tap(update, context, callback)
-    elif callback.kind == keyboards.ROUTINE:
-        await guided.on_routine_tap(update, context, callback)
-    elif callback.kind == keyboards.REMINDER:
-        await reminders.on_reminder_tap(update, context, callback)
-    elif callback.kind == keyboards.MORNING:
-        await reminders.on_morning_tap(update, context, callback)
-    elif callback.kind in (keyboards.RUN, keyboards.ADHOC):
-        await checkins.on_tap(update, context, callback)
-    else:  # a kind decode() knows but nothing here handles yet
+    handler = TAP_HANDLERS.get(callback.kind)
+    if handler is None:  # a kind decode() knows but nothing here handles
         await prompts.answer_query(query, context.texts.expired_button)
+        return
+    await handler(update, context, callback)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
