@@ -1,14 +1,19 @@
-"""`python -m bot [run | migrate | content-check]` (also the `mobility-bot` script)."""
+"""`python -m bot [run | migrate | content-check | doctor | playground]` (also the
+`mobility-bot` script)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.config import CommonSettings, Settings, SettingsError, load_settings
-from bot.content import Content, ContentError, load_content
+from bot.content import DEFAULT_CONTENT_DIR, Content, ContentError, load_content
 from bot.logs import redact, setup_logging
 
 log = logging.getLogger("bot")
@@ -25,7 +30,7 @@ def _load_content(settings: CommonSettings) -> Content:
     return load_content(settings.content_dir)
 
 
-def cmd_run() -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(Settings)
     except SettingsError as exc:
@@ -55,7 +60,7 @@ def cmd_run() -> int:
     return 0
 
 
-def cmd_migrate() -> int:
+def cmd_migrate(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(CommonSettings)
     except SettingsError as exc:
@@ -71,7 +76,7 @@ def cmd_migrate() -> int:
     return 0
 
 
-def cmd_content_check() -> int:
+def cmd_content_check(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(CommonSettings)
     except SettingsError as exc:
@@ -90,17 +95,75 @@ def cmd_content_check() -> int:
     return 0
 
 
-def cmd_doctor() -> int:
+def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.doctor import main as doctor_main
 
     return doctor_main()
 
 
-COMMANDS = {
+def cmd_playground(args: argparse.Namespace) -> int:
+    """The real bot against the local stand-in, and a chat page on 127.0.0.1: no token, no
+    Telegram. Reads no .env: its settings are its own."""
+    level = os.environ.get("LOG_LEVEL", "WARNING").upper()
+    setup_logging(level, secrets=[])
+    if level == "WARNING":
+        logging.getLogger("telegram").setLevel(logging.WARNING)  # "Application started" etc.
+    content_dir = Path(os.environ.get("CONTENT_DIR") or DEFAULT_CONTENT_DIR)
+    try:
+        port = args.port if args.port is not None else int(os.environ.get("PLAYGROUND_PORT", 8765))
+    except ValueError:
+        return _fail("PLAYGROUND_PORT must be a port number, e.g. 8765")
+    if not 0 <= port <= 65535:
+        return _fail(f"--port must be 0-65535, not {port}")
+    try:
+        content = load_content(content_dir)
+    except ContentError as exc:
+        return _fail(f"content error: {exc}")
+    from bot.playground import Playground
+
+    async def serve(database: Path) -> None:
+        playground = Playground(
+            content,
+            content_dir=content_dir,
+            database_url=f"sqlite+aiosqlite:///{database}",
+            port=port,
+        )
+        async with playground:
+            print(f"Playground: open {playground.url} in your browser (Ctrl-C stops it)")
+            print(f"Its database: {database}", flush=True)
+            if args.browser and _has_display():
+                import webbrowser
+
+                webbrowser.open(playground.url)
+            await asyncio.Event().wait()
+
+    try:
+        if args.db is not None:
+            asyncio.run(serve(Path(args.db).resolve()))
+        else:
+            with tempfile.TemporaryDirectory(prefix="mobility-playground-") as folder:
+                asyncio.run(serve(Path(folder) / "playground.db"))
+    except OSError as exc:
+        return _fail(f"playground: could not start: {exc}")
+    except KeyboardInterrupt:
+        print("Playground stopped.")
+    return 0
+
+
+def _has_display() -> bool:
+    """A graphical browser can open here (else only the address is printed: on a bare
+    Linux box `webbrowser` would start a text browser in this terminal)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "migrate": cmd_migrate,
     "content-check": cmd_content_check,
     "doctor": cmd_doctor,
+    "playground": cmd_playground,
 }
 
 
@@ -114,11 +177,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="?",
         default="run",
         choices=sorted(COMMANDS),
-        help="run the bot (default), apply migrations, validate content/, or check everything",
+        help="run the bot (default), apply migrations, validate content/, check everything, "
+        "or try the bot in a browser (playground)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="playground only: the page's port on 127.0.0.1 (default: PLAYGROUND_PORT or 8765; "
+        "0 = any free port)",
+    )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="playground only: keep the playground's SQLite database in this file "
+        "(default: a fresh one each start)",
+    )
+    parser.add_argument(
+        "--no-browser",
+        dest="browser",
+        action="store_false",
+        help="playground only: print the address, don't open a browser",
     )
     args = parser.parse_args(argv)
+    if args.command != "playground" and (
+        args.db is not None or args.port is not None or not args.browser
+    ):
+        parser.error("--port, --db and --no-browser are for the playground command only")
     try:
-        return COMMANDS[args.command]()
+        return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130
 

@@ -419,8 +419,10 @@ class BotApiStandIn:
         port: int = 0,
         bot_id: int = 7000001,
         bot_username: str = "mobility_test_bot",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.token = token
+        self.clock = clock  # seconds since the epoch, for message dates (the playground's)
         self.host = host
         self.bot_id = bot_id
         self.bot_username = bot_username
@@ -694,6 +696,10 @@ class BotApiStandIn:
         )
 
     # ------------------------------------------------------------------ waiting
+
+    async def wait_changed(self, seconds: float) -> None:
+        """Return when anything happened (a call, an update queued) or after ``seconds``."""
+        await self._wait_changed(seconds)
 
     async def wait_for_call(
         self,
@@ -1044,7 +1050,7 @@ class BotApiStandIn:
             photo=photo,
             document=document,
             document_name=document_name,
-            date=int(time.time()),
+            date=int(self.clock()),
             **extra,
         )
         self.messages[(chat_id, message_id)] = message
@@ -1244,7 +1250,7 @@ class BotApiStandIn:
 
     def _edited(self, message: StoredMessage) -> dict[str, Any]:
         message.edits += 1
-        message.edit_date = int(time.time())
+        message.edit_date = int(self.clock())
         self._emit("edit", message)
         return self._render(message)
 

@@ -1,0 +1,210 @@
+"""`python -m bot playground` driven in a real headless Chromium, as a newcomer would use it:
+onboard, tap through a session, answer the pain check-in, move the clock to the next
+reminder and see it arrive, see the /progress picture; no console errors on the way."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+
+def chromium_path() -> str:
+    """Debian's chromium (CHROMIUM_PATH overrides). In CI a missing browser is a failure;
+    .ci/run installs it."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if path:
+        return path
+    if os.environ.get("CI"):
+        pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium")
+    pytest.skip("no Chromium on this machine (install Debian's chromium)")
+
+
+@pytest.fixture
+def playground_url() -> Iterator[str]:
+    """The real command, in its own process, on a free port; stopped with Ctrl-C."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONTENT_DIR")}
+    env["LOG_LEVEL"] = "WARNING"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "playground", "--port", "0", "--no-browser"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+/", first)
+        assert match, (
+            f"no address printed: {first!r} {process.stderr.read() if process.stderr else ''}"
+        )
+        yield match.group(0)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+    assert process.returncode == 0, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+
+
+def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
+    executable = chromium_path()
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    problems: list[str] = []
+
+    def tap(page: Page, label: str) -> None:
+        """Tap the newest button with exactly this label, as a finger would."""
+        buttons = page.locator(".msg.bot .kb button").filter(
+            has_text=re.compile(f"^{re.escape(label)}$")
+        )
+        expect(buttons.last).to_be_visible()
+        count = page.locator(".msg.bot").count()
+        buttons.last.click()
+        wait_for_reply(page, count)
+
+    def say(page: Page, text: str) -> None:
+        count = page.locator(".msg.bot").count()
+        page.locator("#composer-text").fill(text)
+        page.locator("#composer-text").press("Enter")
+        expect(page.locator(".msg.me .text").last).to_have_text(text)
+        wait_for_reply(page, count)
+
+    def wait_for_reply(page: Page, count: int) -> None:
+        """The bot answered: a new message, or the question edited in place."""
+        page.wait_for_function(
+            "([n, v]) => document.querySelectorAll('.msg.bot').length > n"
+            " || document.body.dataset.version !== v",
+            arg=[count, page.evaluate("document.body.dataset.version")],
+            timeout=TIMEOUT_MS,
+        )
+
+    def last_bot(page: Page) -> str:
+        return page.locator(".msg.bot .text").last.inner_text()
+
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"console {message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+        page.goto(playground_url)
+        expect(page.locator("#clock")).to_contain_text("UTC")
+        expect(page.locator("#user-select")).to_contain_text("Alex")
+
+        # The command menu lists what setMyCommands registered; /start from it.
+        page.locator("#menu-button").click()
+        expect(page.locator("#menu [data-command=progress]")).to_be_visible()
+        count = page.locator(".msg.bot").count()
+        page.locator("#menu [data-command=start]").click()
+        wait_for_reply(page, count)
+        expect(page.locator(".msg.me .text").last).to_have_text("/start")
+
+        # Onboarding: screening, pain, equipment, then typed time and zone, then days.
+        tap(page, "No")
+        tap(page, "No")
+        tap(page, "3")
+        tap(page, "Yes, I have one")
+        say(page, "nonsense o'clock")
+        assert "7:30" in last_bot(page)  # bad input says what is accepted
+        say(page, "7:30")
+        say(page, "Berlin")
+        tap(page, "Save")
+        expect(page.locator("#clock")).to_contain_text("Europe/Berlin")
+        expect(page.locator("#clock-next")).to_contain_text("07:30")
+
+        # A session: every step, answered questions lose their buttons (edits in place).
+        tap(page, "Start first session")
+        newest = page.locator(".msg.bot .text").last
+        expect(newest).to_contain_text(re.compile(r"Step 1 of \d+"))
+        match = re.search(r"Step 1 of (\d+)", newest.inner_text())
+        assert match is not None
+        steps = int(match.group(1))
+        for step in range(1, steps + 1):
+            expect(newest).to_contain_text(f"Step {step} of {steps}")
+            tap(page, "✅ Done")
+        # The check-in after the session.
+        expect(
+            page.locator(".msg.bot .kb button").filter(has_text=re.compile("^2$"))
+        ).to_have_count(1)
+        tap(page, "2")
+        step_buttons = page.locator(".msg.bot").filter(has_text="Step 1 of").locator(".kb button")
+        expect(step_buttons).to_have_count(0)
+
+        # Time travel: to the next reminder, which arrives with Start / Snooze / Skip.
+        count = page.locator(".msg.bot").count()
+        page.locator("#travel-next").click()
+        reminder = page.locator(".msg.bot").filter(has_text="Time for your routine")
+        expect(reminder).to_have_count(1)
+        expect(reminder.locator(".kb button").filter(has_text="Snooze")).to_have_count(1)
+        expect(page.locator("#clock-ahead")).to_contain_text("ahead of real time")
+        assert page.locator(".msg.bot").count() > count
+        # Moving time backwards is refused with a sentence, not a stack trace.
+        page.locator("#travel-day").select_option("today")
+        page.locator("#travel-at").fill("00:01")
+        page.locator("#travel-go").click()
+        expect(page.locator("#error")).to_contain_text("time only moves forward")
+
+        # /progress: the picture is a real, decoded image.
+        say(page, "/progress")
+        photo = page.locator("img.photo").last
+        expect(photo).to_be_visible()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 200", arg=photo.element_handle()
+        )
+
+        # /export: the documents are download links.
+        say(page, "/export")
+        expect(page.locator("a.document").filter(has_text=".json")).to_have_count(1)
+        href = page.locator("a.document").first.get_attribute("href")
+        assert href is not None
+        response = page.request.get(playground_url.rstrip("/") + href)
+        assert response.ok
+        assert b'"check' in response.body()
+
+        # A second runner has a chat of their own.
+        page.locator("#new-user-name").fill("Sam")
+        page.locator("#new-user-add").click()
+        expect(page.locator("#user-select")).to_contain_text("Sam")
+        expect(page.locator(".msg")).to_have_count(0)
+        say(page, "/start")
+        assert "Alex" not in page.locator("#messages").inner_text()
+
+        context.close()
+
+    assert problems == [], problems
