@@ -149,6 +149,29 @@ async def test_snooze_comes_back_after_thirty_minutes_of_travel(page: Page) -> N
     assert "Snooze 30 min" not in labels  # once a day
 
 
+async def test_the_morning_after_a_session_asks_about_the_back(page: Page) -> None:
+    await onboard(page)
+    await page.tap("Start first session")
+    for _ in range(20):
+        view = await page.state()
+        if not page.bot_texts(view)[-1].startswith("Step "):
+            break
+        await page.tap("✅ Done")
+    await page.tap("2")
+    # Reminders at 07:30 (today's too, if the test runs before it), then the morning
+    # question at 08:00 the day after the session.
+    for _ in range(3):
+        await page.post("api/time", action="next")
+        view = await page.settled()
+        if page.bot_texts(view)[-1].startswith("Good morning!"):
+            break
+    assert page.bot_texts(view)[-1].startswith("Good morning! How's your back this morning?")
+    local = page.playground.clock.now().astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.hour, local.minute) == (8, 0)
+    view = await page.tap("1")
+    assert "Logged 1/10" in page.bot_texts(view)[-1]
+
+
 async def test_tomorrow_at_a_time_in_the_runners_zone(page: Page) -> None:
     await onboard(page)
     assert (await page.post("api/time", action="at", day="tomorrow", at="07:29"))["ok"]
