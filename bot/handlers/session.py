@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -148,10 +149,12 @@ async def _send_step(context: BotContext, chat_id: int, rs: RoutineSession) -> N
         _step_text(context, exercise, rs.current_step, len(rs.steps)),
         reply_markup=_step_markup(context, rs),
     )
-    async with context.db.write() as session:
-        fresh = await session.get(RoutineSession, rs.id)
-        if fresh is not None and fresh.current_step == rs.current_step:
-            fresh.step_message_id = message.message_id
+    async with context.db.write() as session:  # one UPDATE: this runs on every step
+        await session.execute(
+            update(RoutineSession)
+            .where(RoutineSession.id == rs.id, RoutineSession.current_step == rs.current_step)
+            .values(step_message_id=message.message_id)
+        )
 
 
 # --- starting and resuming -------------------------------------------------------------
