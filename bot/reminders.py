@@ -4,7 +4,8 @@ Every runner has `next_reminder_at` (and `next_morning_at` for the morning check
 UTC. A sweep claims the due ones in batches, inside one transaction per batch (row locks
 with SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite), records a delivery that is
 unique per runner, kind and local date, advances the runner's next time, and commits;
-then it sends, paced to SEND_RATE_PER_SECOND, and marks each delivery sent.
+then it sends, paced to SEND_RATE_PER_SECOND, and marks the deliveries sent (in groups,
+every SETTLE_SECONDS). The next batch is claimed while the last one is being sent.
 
 What can go wrong, and what happens:
 - the bot was down: a reminder older than the grace window is recorded as missed and not
@@ -12,7 +13,7 @@ What can go wrong, and what happens:
 - the process dies between claim and send: the delivery stays `pending`; after a lease it
   is claimed again and sent (if still within the grace window), so nothing is lost. The
   only duplicate possible is a death between Telegram accepting the message and the
-  database marking it sent, a window of one database write;
+  database marking it sent, a window of SETTLE_SECONDS plus one database write;
 - Telegram answers 403: the runner blocked the bot: marked blocked, no more reminders;
 - 429, 5xx, network errors: retried with backoff; what still fails stays pending for the
   next sweep.
@@ -21,13 +22,15 @@ What can go wrong, and what happens:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -49,6 +52,8 @@ from bot.domain.zones import tzinfo_for
 
 log = logging.getLogger(__name__)
 
+SETTLE_SECONDS = 0.05  # answers from Telegram are recorded this often, in one write
+SETTLE_BATCH = 200
 LEASE = timedelta(minutes=2)  # a pending delivery older than this is claimed again
 MAX_ATTEMPTS = 5
 MAX_CATCH_UP = 14  # occurrences walked through after downtime before jumping to now
@@ -369,63 +374,132 @@ async def _send_one(bot: ExtBot[int], item: Claimed, config: SweepConfig) -> tup
 
 
 async def _settle(
-    db: Database, item: Claimed, outcome: str, message_id: int | None, result: SweepResult
+    db: Database, done: Sequence[tuple[Claimed, str, int | None]], result: SweepResult
 ) -> None:
+    """Record what Telegram answered, for many deliveries in one write unit: a sweep of
+    thousands would otherwise queue one SQLite transaction per reminder."""
+    table = cast(Table, ReminderDelivery.__table__)
+    sent = [
+        {"b_id": item.delivery_id, "b_message_id": message_id}
+        for item, outcome, message_id in done
+        if outcome == "sent"
+    ]
     async with db.write() as session:
-        delivery = await session.get(ReminderDelivery, item.delivery_id)
-        if delivery is None:
-            return  # the runner deleted their data meanwhile
-        delivery.attempts += 1
-        if outcome == "sent":
-            delivery.status = DeliveryStatus.SENT
-            delivery.message_id = message_id
-            result.sent += 1
-        elif outcome == "blocked":
-            delivery.status = DeliveryStatus.FAILED
-            user = await session.get(User, delivery.user_id)
-            if user is not None:
-                user.status = UserStatus.BLOCKED
-                user.next_reminder_at = None
-                user.next_morning_at = None
-            result.blocked += 1
-        elif outcome == "failed":
-            delivery.status = DeliveryStatus.FAILED
-            result.failed += 1
-        else:
-            result.retry_later += 1  # stays pending: the next sweep after the lease retries
+        if sent:
+            # One statement for all sent ones (a row deleted meanwhile just matches nothing).
+            await session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(
+                    status=DeliveryStatus.SENT,
+                    message_id=bindparam("b_message_id"),
+                    attempts=table.c.attempts + 1,
+                ),
+                sent,
+            )
+            result.sent += len(sent)
+        for item, outcome, _ in done:
+            if outcome == "sent":
+                continue
+            delivery = await session.get(ReminderDelivery, item.delivery_id)
+            if delivery is None:
+                continue  # the runner deleted their data meanwhile
+            delivery.attempts += 1
+            if outcome == "blocked":
+                delivery.status = DeliveryStatus.FAILED
+                user = await session.get(User, delivery.user_id)
+                if user is not None:
+                    user.status = UserStatus.BLOCKED
+                    user.next_reminder_at = None
+                    user.next_morning_at = None
+                result.blocked += 1
+            elif outcome == "failed":
+                delivery.status = DeliveryStatus.FAILED
+                result.failed += 1
+            else:
+                result.retry_later += 1  # stays pending: the next sweep after the lease retries
 
 
-async def deliver(
-    bot: ExtBot[int],
-    db: Database,
-    items: Sequence[Claimed],
-    *,
-    config: SweepConfig,
-    result: SweepResult,
-) -> None:
-    limiter = AsyncLimiter(config.send_rate_per_second, 1)
-    gate = asyncio.Semaphore(config.concurrency)
+class _Sender:
+    """Sends claimed items at the sweep's pace and records the answers.
 
-    async def one(item: Claimed) -> None:
-        async with gate:
-            await limiter.acquire()
-            outcome, message_id = await _send_one(bot, item, config)
-            await _settle(db, item, outcome, message_id, result)
+    * One send every 1/rate seconds for the whole sweep, never a burst: a burst at a batch
+      start (a limiter that had filled up during a claim) drew 429s, and PTB's rate limiter
+      then holds every request for the retry_after second.
+    * At most `concurrency` sends at once.
+    * Answers are recorded in groups, SETTLE_SECONDS apart or SETTLE_BATCH at a time, one
+      write unit each. (So a crash can lose the "sent" mark of the answers of the last
+      fraction of a second, not just of one send; those reminders go out again after the
+      lease. See the module docstring.)
+    """
 
-    await asyncio.gather(*(one(item) for item in items))
+    def __init__(self, bot: ExtBot[int], db: Database, config: SweepConfig, result: SweepResult):
+        self.bot, self.db, self.config, self.result = bot, db, config, result
+        self.limiter = AsyncLimiter(1, 1 / config.send_rate_per_second)
+        self.gate = asyncio.Semaphore(config.concurrency)
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.answered: list[tuple[Claimed, str, int | None]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    def start(self, items: Sequence[Claimed]) -> None:
+        for item in items:
+            task = asyncio.create_task(self._one(item))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+
+    async def _one(self, item: Claimed) -> None:
+        async with self.gate:
+            await self.limiter.acquire()
+            outcome, message_id = await _send_one(self.bot, item, self.config)
+        self.answered.append((item, outcome, message_id))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(SETTLE_SECONDS)  # let the answers of the next sends join in
+        await self.flush()
+
+    async def flush(self) -> None:
+        while self.answered:
+            done, self.answered = self.answered[:SETTLE_BATCH], self.answered[SETTLE_BATCH:]
+            await _settle(self.db, done, self.result)
+
+    async def drain_to(self, size: int) -> None:
+        """Wait until at most `size` items are still being sent."""
+        while len(self.in_flight) > size:
+            await asyncio.wait(set(self.in_flight), return_when=asyncio.FIRST_COMPLETED)
+
+    async def finish(self) -> None:
+        if self.in_flight:
+            await asyncio.gather(*self.in_flight)
+        if self._flushing is not None:
+            await self._flushing
+        await self.flush()
 
 
 async def sweep(
     bot: ExtBot[int], db: Database, content: Content, *, now: datetime, config: SweepConfig
 ) -> SweepResult:
-    """Claim and send everything due at `now`, batch after batch."""
+    """Claim and send everything due at `now`, batch after batch. The next batch is claimed
+    while the last one is still being sent (at most one batch waits, far less than the
+    claim lease), so the sending never pauses for a claim."""
     result = SweepResult()
-    for _ in range(1000):  # bounded; a batch with nothing due ends the sweep
-        items, touched = await claim_due(db, content, now=now, config=config, result=result)
-        if items:
-            await deliver(bot, db, items, config=config, result=result)
-        if touched == 0:
-            break
+    sender = _Sender(bot, db, config, result)
+    try:
+        for _ in range(1000):  # bounded; a batch with nothing due ends the sweep
+            await sender.drain_to(config.batch_size)
+            items, touched = await claim_due(db, content, now=now, config=config, result=result)
+            sender.start(items)
+            if touched == 0:
+                break
+        await sender.finish()
+    except BaseException:
+        for task in sender.in_flight:
+            task.cancel()
+        # Record what Telegram already accepted, or it would be sent again after the lease.
+        with contextlib.suppress(Exception):
+            await sender.flush()
+        raise
     if result.claimed or result.missed:
         log.info(
             "event=sweep claimed=%s sent=%s missed=%s blocked=%s failed=%s retry=%s",

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
     [
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
-        ["mypy", "bot", "tests"],
+        ["mypy", "bot", "tests", "bench"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
 )
