@@ -50,16 +50,29 @@ async def load_history(
 ) -> rules.History:
     zone = user.time_zone or "UTC"
     since = today - timedelta(days=HISTORY_DAYS)
+    # Columns, not ORM objects: this runs on every check-in, over up to HISTORY_DAYS of rows.
     checkins = (
-        await session.scalars(
-            select(PainCheckin)
+        await session.execute(
+            select(
+                PainCheckin.local_date,
+                PainCheckin.score,
+                PainCheckin.context,
+                PainCheckin.recorded_at,
+                PainCheckin.session_id,
+            )
             .where(PainCheckin.user_id == user.id, PainCheckin.local_date >= since)
             .order_by(PainCheckin.recorded_at, PainCheckin.id)
         )
     ).all()
     sessions = (
-        await session.scalars(
-            select(RoutineSession)
+        await session.execute(
+            select(
+                RoutineSession.id,
+                RoutineSession.local_date,
+                RoutineSession.level,
+                RoutineSession.routine_id,
+                RoutineSession.status,
+            )
             .where(RoutineSession.user_id == user.id, RoutineSession.local_date >= since)
             .order_by(RoutineSession.started_at, RoutineSession.id)
         )
@@ -76,8 +89,12 @@ async def load_history(
         )
     ).all()
     changes = (
-        await session.scalars(
-            select(LevelChange).where(LevelChange.user_id == user.id).order_by(LevelChange.at)
+        await session.execute(
+            select(
+                LevelChange.at, LevelChange.from_level, LevelChange.to_level, LevelChange.rule_id
+            )
+            .where(LevelChange.user_id == user.id)
+            .order_by(LevelChange.at)
         )
     ).all()
     ladder = content.ladder
