@@ -38,8 +38,6 @@ import asyncio
 import contextlib
 import gc
 import json
-import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -48,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -61,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Table, func, insert, select
 from telegram import InlineKeyboardMarkup
 
+from bench._common import FunctionTimers, machine_info
 from bot.clock import Clock, SystemClock
 from bot.content import Content, Texts, load_content
 from bot.context import BotContext
@@ -93,22 +92,6 @@ def table(model: type[Any]) -> Table:
 
 
 # --- machine ----------------------------------------------------------------------------
-
-
-def machine_info() -> list[tuple[str, str]]:
-    cpu = "unknown"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return [
-        ("CPU", cpu),
-        ("cores", str(os.cpu_count())),
-        ("Python", platform.python_version()),
-        ("SQLite", sqlite3.sqlite_version),
-        ("platform", platform.platform()),
-    ]
 
 
 def checkpoint(url: str) -> None:
@@ -316,38 +299,12 @@ class HandlerContext:
 
 
 @dataclass
-class Breakdown:
+class Breakdown(FunctionTimers):
     """Where a check-in's time goes: the handler module's own functions, wrapped in timers
     while installed (they call the originals; nothing else changes)."""
 
-    seconds: dict[str, list[float]] = field(default_factory=dict)
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[Breakdown]:
-        import bot.handlers.checkins as module
-
-        originals = {name: getattr(module, name) for name in ("after_checkin", "load_history")}
-        for name, original in originals.items():
-            setattr(module, name, self._timed(name, original))
-        try:
-            yield self
-        finally:
-            for name, original in originals.items():
-                setattr(module, name, original)
-
-    def _timed(
-        self, name: str, original: Callable[..., Awaitable[Any]]
-    ) -> Callable[..., Awaitable[Any]]:
-        bucket = self.seconds.setdefault(name, [])
-
-        async def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return await original(*args, **kwargs)
-            finally:
-                bucket.append(time.perf_counter() - started)
-
-        return timed
+    MODULE = "bot.handlers.checkins"
+    NAMES = ("after_checkin", "load_history")
 
     def median_ms(self, name: str) -> float:
         values = self.seconds.get(name) or [float("nan")]

@@ -29,7 +29,6 @@ import contextlib
 import itertools
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -38,7 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
@@ -51,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.engine import Connection
 
+from bench._common import FunctionTimers, machine_info
 from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -94,29 +94,6 @@ TARGET_RATE_SHARE = 0.95
 
 
 # --- small helpers ----------------------------------------------------------------------
-
-
-def machine_info() -> list[tuple[str, str]]:
-    cpu = "unknown"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = "unknown"
-    with contextlib.suppress(OSError), open("/proc/meminfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    return [
-        ("CPU", cpu),
-        ("cores", str(os.cpu_count())),
-        ("memory", mem),
-        ("Python", platform.python_version()),
-        ("SQLite", sqlite3.sqlite_version),
-        ("platform", platform.platform()),
-    ]
 
 
 def rss_now_kib() -> int:
@@ -603,40 +580,12 @@ async def count_due(database_url: str, now: datetime) -> int:
 
 
 @dataclass
-class Phases:
+class Phases(FunctionTimers):
     """Where a sweep's time goes: the real functions of bot.reminders, wrapped in timers
     for the length of one measurement (they call the originals; nothing else changes)."""
 
-    seconds: dict[str, list[float]] = field(default_factory=dict)
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[Phases]:
-        import bot.reminders as module
-
-        originals: dict[str, Any] = {}
-        for name in ("claim_due", "_send_one", "_settle"):
-            original = getattr(module, name)
-            originals[name] = original
-            setattr(module, name, self._timed(name, original))
-        try:
-            yield self
-        finally:
-            for name, original in originals.items():
-                setattr(module, name, original)
-
-    def _timed(
-        self, name: str, original: Callable[..., Awaitable[Any]]
-    ) -> Callable[..., Awaitable[Any]]:
-        bucket = self.seconds.setdefault(name, [])
-
-        async def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return await original(*args, **kwargs)
-            finally:
-                bucket.append(time.perf_counter() - started)
-
-        return timed
+    MODULE = "bot.reminders"
+    NAMES = ("claim_due", "_send_one", "_settle")
 
     def describe(self, name: str, label: str) -> str:
         values = sorted(self.seconds.get(name, []))
