@@ -485,9 +485,13 @@ async def sweep(
     claim lease), so the sending never pauses for a claim."""
     result = SweepResult()
     sender = _Sender(bot, db, config, result)
+    # Claim ahead only while all that is claimed goes out well within the lease; otherwise
+    # another process would claim the waiting ones again.
+    fast_enough = config.send_rate_per_second * LEASE.total_seconds() >= 4 * config.batch_size
+    ahead = config.batch_size if fast_enough else 0
     try:
         for _ in range(1000):  # bounded; a batch with nothing due ends the sweep
-            await sender.drain_to(config.batch_size)
+            await sender.drain_to(ahead)
             items, touched = await claim_due(db, content, now=now, config=config, result=result)
             sender.start(items)
             if touched == 0:
