@@ -9,7 +9,7 @@ import os
 import platform
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -71,3 +71,20 @@ class FunctionTimers:
                 bucket.append(time.perf_counter() - started)
 
         return timed
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def print_table(rows: Sequence[tuple[str, str, str, str]]) -> None:
+    """The summary: figure, value, target, PASS/MISS."""
+    headers = ("figure", "value", "target", "")
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(4)]
+    rule = "  ".join("-" * w for w in widths)
+    print(rule)
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    print(rule)
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print(rule)

@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Table, func, insert, select
 from telegram import InlineKeyboardMarkup
 
-from bench._common import FunctionTimers, machine_info
+from bench._common import FunctionTimers, machine_info, print_table, verdict
 from bot.clock import Clock, SystemClock
 from bot.content import Content, Texts, load_content
 from bot.context import BotContext
@@ -570,22 +570,6 @@ async def processes_scenario(
 
 
 # --- the run ----------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def print_table(rows: Sequence[tuple[str, str, str, str]]) -> None:
-    headers = ("figure", "value", "target", "")
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(4)]
-    rule = "  ".join("-" * w for w in widths)
-    print(rule)
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    print(rule)
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    print(rule)
 
 
 async def run(args: argparse.Namespace) -> int:

@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.engine import Connection
 
-from bench._common import FunctionTimers, machine_info
+from bench._common import FunctionTimers, machine_info, print_table, verdict
 from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -735,22 +735,6 @@ async def measure_send_only(
 
 
 # --- the run ----------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def print_table(rows: Sequence[tuple[str, str, str, str]]) -> None:
-    headers = ("figure", "value", "target", "")
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(4)]
-    line = "  ".join("-" * w for w in widths)
-    print(line)
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    print(line)
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    print(line)
 
 
 async def timed(label: str, work: Awaitable[Any]) -> Any:
