@@ -26,6 +26,7 @@ from bot.context import DEPS_KEY, BotApplication, Deps
 from bot.db import repo
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
+from bot.db.models import User
 from bot.domain.parsing import parse_time
 from bot.reminders import sweep
 from bot.standin import BotApiStandIn, StoredMessage
@@ -196,30 +197,25 @@ class Playground:
             config=sweep_config(self.settings),
         )
 
-    async def _next_due(self, user: int) -> datetime:
+    async def _runner(self, user: int) -> User | None:
         async with self.db.read() as session:
-            row = await repo.get_user(session, telegram_user_id=user)
-            times = [] if row is None else [row.next_reminder_at, row.next_morning_at]
-        due = [t for t in times if t is not None]
-        if not due:
+            return await repo.get_user(session, telegram_user_id=user)
+
+    async def _next_due(self, user: int) -> datetime:
+        due = _next_due_of(await self._runner(user))
+        if due is None:
             raise TravelError(
                 f"Nothing is scheduled for {self.users.get(user, 'this runner')}: "
                 "finish /start, or /resume if paused."
             )
-        return min(due)
-
-    async def _zone(self, user: int) -> tzinfo:
-        async with self.db.read() as session:
-            row = await repo.get_user(session, telegram_user_id=user)
-            name = None if row is None else row.time_zone
-        return ZoneInfo(name) if name else UTC
+        return due
 
     async def _local_instant(self, user: int, day: str, at: str) -> datetime:
         try:
             local_time = parse_time(at)
         except ValueError as exc:
             raise TravelError(f"{at!r} is not a time; try 07:29.") from exc
-        zone = await self._zone(user)
+        zone = _zone_of(await self._runner(user))
         today = self.clock.now().astimezone(zone).date()
         offsets = {"today": 0, "tomorrow": 1}
         if day not in offsets:
@@ -231,19 +227,11 @@ class Playground:
 
     async def snapshot(self, user: int) -> dict[str, Any]:
         """What the page shows for one runner's chat."""
-        async with self.db.read() as session:
-            row = await repo.get_user(session, telegram_user_id=user)
-            zone_name = row.time_zone if row is not None else None
-            reminder = row.reminder_time if row is not None else None
-            next_due = (
-                min(
-                    (t for t in (row.next_reminder_at, row.next_morning_at) if t is not None),
-                    default=None,
-                )
-                if row is not None
-                else None
-            )
-        zone: tzinfo = ZoneInfo(zone_name) if zone_name else UTC
+        row = await self._runner(user)
+        zone_name = row.time_zone if row is not None else None
+        reminder = row.reminder_time if row is not None else None
+        next_due = _next_due_of(row)
+        zone = _zone_of(row)
         now = self.clock.now().astimezone(zone)
         suggested = (
             (datetime.combine(date.min, reminder) - timedelta(minutes=1)).strftime("%H:%M")
@@ -319,16 +307,17 @@ class Playground:
             if version != since or remaining <= 0:
                 view["version"] = version
                 return web.json_response(view)
-            changed = self._changed
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(min(remaining, 1.0)):
-                    await asyncio.wait(
-                        [
-                            asyncio.ensure_future(changed.wait()),
-                            asyncio.ensure_future(self.standin.wait_changed(1.0)),
-                        ],
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
+            # Wake on a bot call or update (the stand-in), or on a clock or runner change
+            # (ours); the waiter that did not fire is cancelled, never left pending.
+            waiters = {
+                asyncio.ensure_future(self._changed.wait()),
+                asyncio.ensure_future(self.standin.wait_changed(min(remaining, 1.0))),
+            }
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
         body = await _json(request)
@@ -447,6 +436,19 @@ async def _json(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _bad("The request is not a JSON object.")
     return body
+
+
+def _next_due_of(row: User | None) -> datetime | None:
+    """The runner's next reminder or morning question, whichever comes first."""
+    if row is None:
+        return None
+    return min(
+        (t for t in (row.next_reminder_at, row.next_morning_at) if t is not None), default=None
+    )
+
+
+def _zone_of(row: User | None) -> tzinfo:
+    return ZoneInfo(row.time_zone) if row is not None and row.time_zone else UTC
 
 
 def _ahead(offset: timedelta) -> str:
