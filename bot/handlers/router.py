@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot import keyboards
 from bot.context import BotContext
 from bot.db import repo
+from bot.db.models import User
 from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, parse_step
 from bot.domain.zones import zone_from_location
 from bot.handlers import checkins, onboarding, prompts, reminders, settings
@@ -52,15 +53,24 @@ async def on_callback(update: Update, context: BotContext) -> None:
     await handler(update, context, callback)
 
 
+async def _runner_or_hint(
+    context: BotContext, message: Message, telegram_user_id: int
+) -> User | None:
+    """The runner who wrote, or None after telling a stranger to send /start."""
+    async with context.db.read() as session:
+        user = await repo.get_user(session, telegram_user_id=telegram_user_id)
+    if user is None:
+        await message.reply_text(context.texts.not_set_up)
+    return user
+
+
 async def on_text(update: Update, context: BotContext) -> None:
     """Typed text: the answer to the open question, or a hint."""
     message, tg_user = update.effective_message, update.effective_user
     if message is None or tg_user is None or message.text is None:
         return
-    async with context.db.read() as session:
-        user = await repo.get_user(session, telegram_user_id=tg_user.id)
+    user = await _runner_or_hint(context, message, tg_user.id)
     if user is None:
-        await message.reply_text(context.texts.not_set_up)
         return
     step = parse_step(user.onboarding_step)
     if step is not None and (is_in_progress(step) or step in SAFETY_STOPS):
@@ -80,10 +90,8 @@ async def on_location(update: Update, context: BotContext) -> None:
     message, tg_user = update.effective_message, update.effective_user
     if message is None or tg_user is None or message.location is None:
         return
-    async with context.db.read() as session:
-        user = await repo.get_user(session, telegram_user_id=tg_user.id)
+    user = await _runner_or_hint(context, message, tg_user.id)
     if user is None:
-        await message.reply_text(context.texts.not_set_up)
         return
     choice = zone_from_location(message.location.latitude, message.location.longitude)
     await message.reply_text(context.texts.get("zone_from_location", zone=choice.name))
