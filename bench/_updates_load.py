@@ -147,7 +147,8 @@ async def seed_runners(url: str, user_ids: Sequence[int], level: int) -> None:
     on the ladder at ``level``: a session of ``level`` steps."""
     from bot.db.engine import Database
     from bot.db.migrate import upgrade_to_head
-    from bot.db.models import ALL_DAYS, User, UserStatus
+    from bot.db.models import User
+    from bot.domain.enums import ALL_DAYS, UserStatus
     from bot.domain.profile import Schedule, next_reminder
 
     await asyncio.to_thread(upgrade_to_head, url)

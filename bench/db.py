@@ -65,18 +65,8 @@ from bot.content import Content, Texts, load_content
 from bot.context import BotContext
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
-from bot.db.models import (
-    ALL_DAYS,
-    CheckinContext,
-    LevelChange,
-    PainCheckin,
-    RoutineSession,
-    SessionStatus,
-    StepEvent,
-    StepOutcome,
-    User,
-    UserStatus,
-)
+from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent, User
+from bot.domain.enums import ALL_DAYS, CheckinKind, SessionStatus, StepOutcome, UserStatus
 from bot.domain.schedule import local_date_of
 from bot.handlers.checkins import HISTORY_DAYS, RUN_PAIN, _answered, load_history
 
@@ -123,7 +113,7 @@ def history_rows(
         noon = datetime.combine(day, dtime(12, 0), tzinfo=UTC)
         if rng.random() < 0.9:
             rows.checkins.append(
-                checkin(user_id, rng.randint(0, 5), CheckinContext.MORNING, day, noon)
+                checkin(user_id, rng.randint(0, 5), CheckinKind.MORNING, day, noon)
             )
         if rng.random() < 0.85:
             session_id = len(rows.sessions) + 1
@@ -160,7 +150,7 @@ def history_rows(
                 checkin(
                     user_id,
                     rng.randint(0, 6),
-                    CheckinContext.AFTER_SESSION,
+                    CheckinKind.AFTER_SESSION,
                     day,
                     noon + timedelta(minutes=13),
                     session_id=session_id,
@@ -169,7 +159,7 @@ def history_rows(
         if day.weekday() in (1, 3, 5):
             rows.checkins.append(
                 checkin(
-                    user_id, rng.randint(0, 6), CheckinContext.AFTER_RUN, day, noon.replace(hour=18)
+                    user_id, rng.randint(0, 6), CheckinKind.AFTER_RUN, day, noon.replace(hour=18)
                 )
             )
         if back % 14 == 0:
@@ -191,7 +181,7 @@ def history_rows(
 def checkin(
     user_id: int,
     score: int,
-    kind: CheckinContext,
+    kind: CheckinKind,
     day: date,
     at: datetime,
     *,
@@ -324,7 +314,7 @@ async def raw_insert(db: Database, user_id: int, score: int) -> None:
             insert(table(PainCheckin)).values(
                 user_id=user_id,
                 score=score,
-                context=CheckinContext.AD_HOC,
+                context=CheckinKind.AD_HOC,
                 local_date=now.date(),
                 recorded_at=now,
             )

@@ -58,7 +58,8 @@ from bot.content import Content, load_content
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
-from bot.db.models import ALL_DAYS, DeliveryStatus, ReminderDelivery, User, UserStatus
+from bot.db.models import ReminderDelivery, User
+from bot.domain.enums import ALL_DAYS, DeliveryStatus, UserStatus
 from bot.domain.profile import Schedule, next_reminder
 from bot.domain.zones import tzinfo_for
 from bot.reminders import SweepConfig, SweepResult, claim_due, sweep

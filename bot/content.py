@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.plan import Catalogue, minutes_of
+from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -201,92 +203,6 @@ class Routine(_Model):
 class Source(_Model):
     file: str = Field(pattern=SEED_FILE)
     title: str = Field(min_length=3)
-
-
-class Zones(_Model):
-    green_max: int = Field(ge=0, le=10)
-    amber_max: int = Field(ge=0, le=10)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Zones:
-        if not self.green_max < self.amber_max < 10:
-            raise ValueError("need green_max < amber_max < 10")
-        return self
-
-
-class Baseline(_Model):
-    first_mornings: int = Field(ge=1)
-    recompute_days: int = Field(ge=1)
-    trend_days: int = Field(ge=1)
-
-
-class LevelUp(_Model):
-    sessions_in_a_row: int = Field(ge=1)
-    max_pain: int = Field(ge=0, le=10)
-    min_days_between: int = Field(ge=0)
-
-
-class LevelDown(_Model):
-    pain_above: int = Field(ge=0, le=10)
-    hold_sessions: int = Field(ge=0)
-
-
-class Flare(_Model):
-    pain_at_least: int = Field(ge=0, le=10)
-    morning_rise: int = Field(ge=1)
-    morning_rise_days: int = Field(ge=1)
-    max_level: int = Field(ge=1)
-    clinician_after_days: int = Field(ge=1)
-    weekly_rise: int = Field(ge=1)
-
-
-class Gates(_Model):
-    level: int = Field(ge=1, description="the level this gate guards")
-    pain_below: int = Field(ge=0, le=10)
-    comfortable_step: int = Field(ge=1)
-    comfortable_sessions: int = Field(ge=1)
-    sharp_pain_step: int = Field(ge=1)
-    sharp_pain_drop_days: int = Field(ge=1)
-
-
-class Dosing(_Model):
-    seconds_per_stretch: int = Field(ge=1)
-    nudge_below_sessions: int = Field(ge=1)
-    nudge_window_days: int = Field(ge=1)
-
-
-class Improvement(_Model):
-    points: int = Field(ge=1)
-    percent: int = Field(ge=1, le=100)
-    small_baseline_max: int = Field(ge=0, le=10)
-    small_baseline_points: int = Field(ge=1)
-
-
-class Labels(_Model):
-    mild_min: int = Field(ge=1, le=10)
-    moderate_min: int = Field(ge=1, le=10)
-    severe_min: int = Field(ge=1, le=10)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Labels:
-        if not self.mild_min < self.moderate_min < self.severe_min:
-            raise ValueError("need mild_min < moderate_min < severe_min")
-        return self
-
-
-class Progression(_Model):
-    """The thresholds of PROGRESSION.md; defaults live in content/progression.yaml."""
-
-    zones: Zones
-    settled_margin: int = Field(ge=0)
-    baseline: Baseline
-    level_up: LevelUp
-    level_down: LevelDown
-    flare: Flare
-    gates: Gates
-    dosing: Dosing
-    improvement: Improvement
-    labels: Labels
 
 
 class Choices(_Model):
@@ -554,16 +470,38 @@ class Content:
     choices: Choices
     commands: tuple[Command, ...]
     exercise_files: Mapping[str, str]  # exercise id -> file it came from (for messages)
+    catalogue: Catalogue  # durations and foam-roller substitutes, for today_plan
 
     @property
     def ladder(self) -> Routine:
         return next(r for r in self.routines.values() if r.kind == "ladder")
 
-    def routine_seconds(self, routine: Routine) -> float:
-        return sum(self.exercises[step].dose.estimated_seconds() for step in routine.steps)
-
     def routine_minutes(self, routine: Routine) -> int:
-        return max(1, round(self.routine_seconds(routine) / 60))
+        """The whole routine, every step as written (content-check lists these)."""
+        return minutes_of(routine.steps, self.catalogue)
+
+    @property
+    def no_roller_reason(self) -> str:
+        """Why a foam-roller step changes for a runner without one, from the exercise."""
+        return next(
+            (
+                e.without_equipment_reason
+                for e in self.exercises.values()
+                if e.id in self.catalogue.no_roller and e.without_equipment_reason
+            ),
+            "",
+        )
+
+
+def _catalogue(exercises: Mapping[str, Exercise]) -> Catalogue:
+    return Catalogue(
+        seconds={e.id: e.dose.estimated_seconds() for e in exercises.values()},
+        no_roller={
+            e.id: e.without_equipment
+            for e in exercises.values()
+            if e.without_equipment and "foam_roller" in e.equipment
+        },
+    )
 
 
 # --- loading -------------------------------------------------------------------
@@ -768,4 +706,5 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
         choices=choices,
         commands=tuple(commands),
         exercise_files=exercise_files,
+        catalogue=_catalogue(exercises),
     )

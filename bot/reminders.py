@@ -39,13 +39,8 @@ from telegram.ext import ExtBot
 from bot import keyboards
 from bot.content import Content
 from bot.db.engine import Database
-from bot.db.models import (
-    DeliveryKind,
-    DeliveryStatus,
-    ReminderDelivery,
-    User,
-    UserStatus,
-)
+from bot.db.models import ReminderDelivery, User
+from bot.domain.enums import DeliveryKind, DeliveryStatus, UserStatus
 from bot.domain.plan import ladder_steps
 from bot.domain.schedule import instant_on, local_date_of, next_reminder_at
 from bot.domain.zones import tzinfo_for

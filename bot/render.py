@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from bot.content import Texts
-from bot.domain.parsing import ALL_DAYS, WEEKDAYS, days_of
+from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
+from bot.domain.parsing import WEEKDAYS, days_of
 from bot.domain.profile import Schedule
 from bot.domain.schedule import describe_next
-
-WEEKDAYS_MASK = 0b0011111
-WEEKENDS_MASK = 0b1100000
 
 
 def days_text(texts: Texts, mask: int) -> str:

@@ -13,18 +13,14 @@ from sqlalchemy import func, select
 from bot.db.engine import Database
 from bot.db.models import (
     Base,
-    CheckinContext,
-    DeliveryKind,
-    DeliveryStatus,
     LevelChange,
     PainCheckin,
     ReminderDelivery,
     RoutineSession,
-    SessionStatus,
     StepEvent,
-    StepOutcome,
     User,
 )
+from bot.domain.enums import CheckinKind, DeliveryKind, DeliveryStatus, SessionStatus, StepOutcome
 from bot.export import checkins_csv, collect, delete_everything, to_json
 from tests.utils.factories import make_runner
 
@@ -103,14 +99,14 @@ async def store_history(
                 PainCheckin(
                     user_id=user_id,
                     score=2,
-                    context=CheckinContext.MORNING,
+                    context=CheckinKind.MORNING,
                     local_date=date(2026, 3, 3),
                     recorded_at=NOW + timedelta(days=1, minutes=30),
                 ),
                 PainCheckin(
                     user_id=user_id,
                     score=4,
-                    context=CheckinContext.AFTER_SESSION,
+                    context=CheckinKind.AFTER_SESSION,
                     session_id=first.id,
                     local_date=date(2026, 3, 2),
                     recorded_at=NOW + timedelta(hours=1, minutes=10),
@@ -118,7 +114,7 @@ async def store_history(
                 PainCheckin(
                     user_id=user_id,
                     score=7,
-                    context=CheckinContext.AFTER_RUN,
+                    context=CheckinKind.AFTER_RUN,
                     local_date=date(2026, 3, 3),
                     recorded_at=NOW + timedelta(days=1, hours=12),
                 ),

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
-from bot.db.models import DeliveryStatus, ReminderDelivery, User, UserStatus
+from bot.db.models import ReminderDelivery, User
+from bot.domain.enums import DeliveryStatus, UserStatus
 from bot.domain.zones import tzinfo_for
 from bot.reminders import LEASE, SweepResult, claim_due
 from bot.standin import BotApiStandIn

@@ -27,6 +27,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.domain.enums import (
+    ALL_DAYS,
+    CheckinKind,
+    DeliveryKind,
+    DeliveryStatus,
+    SessionStatus,
+    StepOutcome,
+    UserStatus,
+)
+
 # Named constraints, so Alembic migrations can refer to them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -35,8 +45,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-ALL_DAYS = 0b1111111  # Monday is bit 0
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -71,49 +79,6 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
     )
-
-
-class UserStatus(enum.StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    BLOCKED = "blocked"
-    RED_FLAG = "red_flag"
-
-
-class SessionStatus(enum.StrEnum):
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    STOPPED = "stopped"
-    ABANDONED = "abandoned"
-
-
-class StepOutcome(enum.StrEnum):
-    DONE = "done"
-    EASIER = "easier"
-    SKIPPED = "skipped"
-    HURTS = "hurts"
-    STOPPED = "stopped"
-
-
-class CheckinContext(enum.StrEnum):
-    AFTER_SESSION = "after_session"
-    AFTER_RUN = "after_run"
-    MORNING = "morning"
-    AD_HOC = "ad_hoc"
-
-
-class DeliveryKind(enum.StrEnum):
-    REMINDER = "reminder"
-    MORNING_CHECKIN = "morning_checkin"
-
-
-class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"  # claimed by a sweep, not yet confirmed sent
-    SENT = "sent"
-    SNOOZED = "snoozed"  # the runner asked for it again in 30 minutes
-    SKIPPED = "skipped"  # the runner tapped "Skip today"
-    MISSED = "missed"  # the bot was down past the grace window: not sent, on purpose
-    FAILED = "failed"  # Telegram refused for good (blocked) or retries ran out
 
 
 class Base(DeclarativeBase):
@@ -246,7 +211,7 @@ class PainCheckin(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     score: Mapped[int] = mapped_column(SmallInteger)
-    context: Mapped[CheckinContext] = mapped_column(_enum(CheckinContext, "checkin_context"))
+    context: Mapped[CheckinKind] = mapped_column(_enum(CheckinKind, "checkin_context"))
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("routine_sessions.id", ondelete="SET NULL")
     )

@@ -8,16 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import WRITE_UNIT
-from bot.db.models import (
-    CheckinContext,
-    PainCheckin,
-    RoutineSession,
-    SessionStatus,
-    StepEvent,
-    StepOutcome,
-    User,
-    UserStatus,
-)
+from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
+from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome, UserStatus
 
 
 async def get_user(session: AsyncSession, *, telegram_user_id: int) -> User | None:
@@ -103,7 +95,7 @@ async def checkin_for_session(session: AsyncSession, *, session_id: int) -> Pain
     return await session.scalar(
         select(PainCheckin).where(
             PainCheckin.session_id == session_id,
-            PainCheckin.context == CheckinContext.AFTER_SESSION,
+            PainCheckin.context == CheckinKind.AFTER_SESSION,
         )
     )
 
@@ -113,7 +105,7 @@ async def morning_logged(session: AsyncSession, *, user_id: int, local_date: dat
     found = await session.scalar(
         select(PainCheckin.id).where(
             PainCheckin.user_id == user_id,
-            PainCheckin.context == CheckinContext.MORNING,
+            PainCheckin.context == CheckinKind.MORNING,
             PainCheckin.local_date == local_date,
         )
     )

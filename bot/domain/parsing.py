@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from datetime import time
 
+from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """Short English day names; index = weekday (Monday = 0 = bit 0 of a days mask)."""
 
-ALL_DAYS = 0b1111111
-WEEKDAYS_ONLY = 0b0011111
-WEEKENDS_ONLY = 0b1100000
 
 # Anything longer is not a time or a score; checking length first keeps junk cheap.
 _MAX_TIME_LEN = 24
@@ -116,10 +115,10 @@ _GROUPS = {
     "daily": ALL_DAYS,
     "everyday": ALL_DAYS,
     "all": ALL_DAYS,
-    "weekdays": WEEKDAYS_ONLY,
-    "weekday": WEEKDAYS_ONLY,
-    "weekends": WEEKENDS_ONLY,
-    "weekend": WEEKENDS_ONLY,
+    "weekdays": WEEKDAYS_MASK,
+    "weekday": WEEKDAYS_MASK,
+    "weekends": WEEKENDS_MASK,
+    "weekend": WEEKENDS_MASK,
 }
 _EVERY_DAY = re.compile(r"\bevery\s+day\b|\ball\s+days\b")
 _RANGE_WORD = re.compile(r"\s+(?:to|through|thru|till|until)\s+")

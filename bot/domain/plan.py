@@ -1,8 +1,71 @@
-"""Which exercises a session runs: pure, over exercise ids."""
+"""Today's plan: which exercises a session runs, at which level, for how long, and what to
+tell the runner about it. One pure function, `today_plan`, serves `/session`, the reminder,
+`/routines` and the onboarding summary, so what one of them announces is what the session
+runs (in flare mode, without a foam roller, with a step left out after it hurt)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.domain.progression import flare_level
+from bot.domain.thresholds import Progression
+
+LADDER = "ladder"
+
+
+class RoutineLike(Protocol):
+    """What the plan reads of a routine (`bot.content.Routine` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def steps(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What the plan needs to know about the exercises, built once from content/."""
+
+    seconds: Mapping[str, float]  # exercise id -> its typical duration, all sides
+    no_roller: Mapping[str, str]  # an exercise that needs a foam roller -> its substitute
+
+
+@dataclass(frozen=True)
+class RunnerToday:
+    level: int  # the stored ladder level (flare mode does not change it)
+    has_roller: bool
+    in_flare: bool
+    sharp_hurt_at: datetime | None = None  # the last Hurts on the sharp-pain step, if recent
+
+
+class NoteKind(StrEnum):
+    NO_ROLLER = "no_roller"  # a foam-roller step was swapped for its substitute
+    DROPPED = "dropped"  # the sharp-pain step is left out for a few days
+    FLARE = "flare"  # flare mode: only the gentlest levels
+
+
+@dataclass(frozen=True)
+class PlanNote:
+    kind: NoteKind
+    exercise_id: str | None = None  # DROPPED: the step left out
+    until: datetime | None = None  # DROPPED: when it comes back
+
+
+@dataclass(frozen=True)
+class TodayPlan:
+    routine_id: str
+    level: int | None  # the level the session runs at; None for a routine off the ladder
+    steps: tuple[str, ...]
+    minutes: int
+    notes: tuple[PlanNote, ...]
 
 
 def ladder_steps(
@@ -17,3 +80,47 @@ def ladder_steps(
     level = max(1, min(level, len(ladder)))
     steps = [substitutes.get(step, step) for step in ladder[:level]]
     return [step for step in steps if step not in dropped] or steps[:1]
+
+
+def minutes_of(steps: Sequence[str], catalogue: Catalogue) -> int:
+    """How long the steps take, in whole minutes (at least one)."""
+    return max(1, round(sum(catalogue.seconds[step] for step in steps) / 60))
+
+
+def today_plan(
+    routine: RoutineLike,
+    *,
+    runner: RunnerToday,
+    catalogue: Catalogue,
+    rules: Progression,
+    now: datetime,
+) -> TodayPlan:
+    """The session the runner gets today from `routine`: the ladder at their level (at the
+    flare level in flare mode), or a chosen routine whole; foam-roller steps swapped when
+    they have none; the sharp-pain step left out for a few days after it hurt."""
+    substitutes = {} if runner.has_roller else dict(catalogue.no_roller)
+    if routine.kind != LADDER:
+        steps = tuple(substitutes.get(step, step) for step in routine.steps)
+        return TodayPlan(routine.id, None, steps, minutes_of(steps, catalogue), ())
+
+    level = flare_level(runner.level, rules) if runner.in_flare else runner.level
+    level = max(1, min(level, len(routine.steps)))
+    notes: list[PlanNote] = []
+    dropped: frozenset[str] = frozenset()
+    gates = rules.gates
+    sharp_index = gates.sharp_pain_step - 1
+    window = timedelta(days=gates.sharp_pain_drop_days)
+    if (
+        runner.sharp_hurt_at is not None
+        and sharp_index < level
+        and now - runner.sharp_hurt_at <= window
+    ):
+        sharp = routine.steps[sharp_index]
+        dropped = frozenset({substitutes.get(sharp, sharp)})
+        notes.append(PlanNote(NoteKind.DROPPED, sharp, runner.sharp_hurt_at + window))
+    steps = tuple(ladder_steps(routine.steps, level, substitutes=substitutes, dropped=dropped))
+    if any(step in substitutes for step in routine.steps[:level]):
+        notes.append(PlanNote(NoteKind.NO_ROLLER))
+    if runner.in_flare:
+        notes.append(PlanNote(NoteKind.FLARE))
+    return TodayPlan(routine.id, level, steps, minutes_of(steps, catalogue), tuple(notes))

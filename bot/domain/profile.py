@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from enum import StrEnum
 
+from bot.domain.enums import UserStatus
 from bot.domain.schedule import next_reminder_at
-
-
-class Status(StrEnum):
-    """Mirrors the database's user status without importing it (the domain stays pure)."""
-
-    ACTIVE = "active"
-    PAUSED = "paused"
-    BLOCKED = "blocked"
-    RED_FLAG = "red_flag"
 
 
 @dataclass(frozen=True)
@@ -40,10 +31,10 @@ def next_reminder(
     """
     if schedule is None or not onboarded:
         return None
-    if status in (Status.RED_FLAG, Status.BLOCKED):
+    if status in (UserStatus.RED_FLAG, UserStatus.BLOCKED):
         return None
     after = now
-    if status == Status.PAUSED:
+    if status == UserStatus.PAUSED:
         if paused_until is None:
             return None
         after = max(now, paused_until)

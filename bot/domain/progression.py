@@ -62,13 +62,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
-if TYPE_CHECKING:
-    from bot.content import Progression
+from bot.domain.enums import CheckinKind
+from bot.domain.thresholds import Progression
 
 Zone = Literal["green", "amber", "red"]
-CheckinContext = Literal["after_session", "after_run", "morning", "ad_hoc"]
 DecisionKind = Literal[
     "level_up",
     "repeat",
@@ -112,14 +111,14 @@ MESSAGE_KEYS = frozenset(
 )
 
 _DAY = timedelta(days=1)
-_PAIN_CONTEXTS = ("after_session", "after_run")
+_PAIN_CONTEXTS = (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN)
 
 
 @dataclass(frozen=True)
 class Checkin:
     local_date: date
     score: int
-    context: CheckinContext
+    context: CheckinKind
     at: datetime  # aware, UTC
     session_id: int | None = None
 
@@ -187,7 +186,7 @@ def morning_ratings(history: History) -> dict[date, int]:
     """Morning ratings by local date, oldest first (the latest rating of a date wins)."""
     latest: dict[date, Checkin] = {}
     for checkin in history.checkins:
-        if checkin.context != "morning" or checkin.local_date > history.today:
+        if checkin.context != CheckinKind.MORNING or checkin.local_date > history.today:
             continue
         seen = latest.get(checkin.local_date)
         if seen is None or checkin.at >= seen.at:
@@ -528,7 +527,7 @@ def _blocking_run(history: History, rules: Progression) -> dict[str, Number] | N
     start = history.today - timedelta(days=rules.baseline.trend_days)
     mornings = morning_ratings(history)
     for run in sorted(
-        (c for c in history.checkins if c.context == "after_run"),
+        (c for c in history.checkins if c.context == CheckinKind.AFTER_RUN),
         key=lambda c: c.at,
         reverse=True,
     ):
@@ -715,7 +714,7 @@ def _pain_checkin(history: History, session_id: int) -> Checkin | None:
     """The session's latest after_session check-in (a later one at the same instant wins)."""
     found: Checkin | None = None
     for checkin in history.checkins:
-        if checkin.context != "after_session" or checkin.session_id != session_id:
+        if checkin.context != CheckinKind.AFTER_SESSION or checkin.session_id != session_id:
             continue
         if found is None or checkin.at >= found.at:
             found = checkin
@@ -732,7 +731,7 @@ def _with_morning(history: History, am: int) -> History:
         return history
     times = [c.at for c in history.checkins]
     at = max(times) if times else datetime.combine(history.today, time(), tzinfo=UTC)
-    checkin = Checkin(history.today, am, "morning", at + timedelta(microseconds=1))
+    checkin = Checkin(history.today, am, CheckinKind.MORNING, at + timedelta(microseconds=1))
     return replace(history, checkins=(*history.checkins, checkin))
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from bot.domain.parsing import ALL_DAYS, WEEKDAYS
+from bot.domain.enums import ALL_DAYS
+from bot.domain.parsing import WEEKDAYS
 from bot.domain.zones import tzinfo_for
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.enums import StepOutcome
+
 
 class Action(StrEnum):
     """Buttons on a step; the value is what rides in the callback data."""
@@ -15,16 +17,6 @@ class Action(StrEnum):
     SKIP = "s"
     HURTS = "h"
     STOP = "x"
-
-
-class Outcome(StrEnum):
-    """Mirrors the database's step outcome without importing it."""
-
-    DONE = "done"
-    EASIER = "easier"
-    SKIPPED = "skipped"
-    HURTS = "hurts"
-    STOPPED = "stopped"
 
 
 @dataclass(frozen=True)
@@ -37,7 +29,7 @@ class StepState:
 
 @dataclass(frozen=True)
 class Transition:
-    outcome: Outcome  # the event recorded for the current step
+    outcome: StepOutcome  # the event recorded for the current step
     next_index: int  # the step the session is on afterwards
     finished: bool  # the session ends (completed when not stopped)
     stopped: bool
@@ -66,12 +58,12 @@ def transition(state: StepState, action: Action) -> Transition | None:
     if action not in offered(state):
         return None
     if action is Action.STOP:
-        return Transition(Outcome.STOPPED, state.index, True, True, False, False)
+        return Transition(StepOutcome.STOPPED, state.index, True, True, False, False)
     if action is Action.HURTS:
-        return Transition(Outcome.HURTS, state.index, False, False, True, False)
+        return Transition(StepOutcome.HURTS, state.index, False, False, True, False)
     if action is Action.EASIER:
-        return Transition(Outcome.EASIER, state.index, False, False, False, True)
-    outcome = Outcome.DONE if action is Action.DONE else Outcome.SKIPPED
+        return Transition(StepOutcome.EASIER, state.index, False, False, False, True)
+    outcome = StepOutcome.DONE if action is Action.DONE else StepOutcome.SKIPPED
     following = state.index + 1
     return Transition(outcome, following, following >= state.total, False, False, False)
 
@@ -92,10 +84,10 @@ class Tally:
     hurt: int
 
 
-def tally(outcomes: list[Outcome]) -> Tally:
+def tally(outcomes: list[StepOutcome]) -> Tally:
     """Counts for the end-of-session summary (an easier swap counts when finished)."""
     return Tally(
-        done=outcomes.count(Outcome.DONE),
-        skipped=outcomes.count(Outcome.SKIPPED),
-        hurt=outcomes.count(Outcome.HURTS),
+        done=outcomes.count(StepOutcome.DONE),
+        skipped=outcomes.count(StepOutcome.SKIPPED),
+        hurt=outcomes.count(StepOutcome.HURTS),
     )

@@ -8,14 +8,8 @@ from sqlalchemy import func, select
 from telegram import Update
 
 from bot.context import BotContext
-from bot.db.models import (
-    DeliveryStatus,
-    PainCheckin,
-    ReminderDelivery,
-    RoutineSession,
-    User,
-    UserStatus,
-)
+from bot.db.models import PainCheckin, ReminderDelivery, RoutineSession, User
+from bot.domain.enums import DeliveryStatus, UserStatus
 from bot.handlers.common import unknown_command
 
 

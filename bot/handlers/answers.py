@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from bot.content import Content
-from bot.db.models import User, UserStatus
+from bot.db.models import User
+from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step, next_step, parse_step
 from bot.domain.profile import Schedule, next_reminder
 from bot.domain.zones import ZoneChoice

@@ -17,17 +17,9 @@ from bot.charts import LevelMark, PainPoint, ProgressData, render_progress
 from bot.content import Content
 from bot.context import BotContext
 from bot.db import repo
-from bot.db.models import (
-    CheckinContext,
-    LevelChange,
-    PainCheckin,
-    RoutineSession,
-    SessionStatus,
-    StepEvent,
-    StepOutcome,
-    User,
-)
+from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent, User
 from bot.domain import progression as rules
+from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
 from bot.domain.onboarding import Step
 from bot.domain.pain import pain_label
 from bot.domain.parsing import InvalidInput, parse_pain
@@ -113,7 +105,7 @@ async def load_history(
         level=user.level,
         max_level=len(ladder.steps),
         checkins=tuple(
-            rules.Checkin(c.local_date, c.score, c.context.value, c.recorded_at, c.session_id)
+            rules.Checkin(c.local_date, c.score, c.context, c.recorded_at, c.session_id)
             for c in checkins
         ),
         sessions=tuple(
@@ -156,7 +148,7 @@ def _label(content: Content, score: int) -> str:
 async def after_checkin(
     context: BotContext,
     telegram_user_id: int,
-    kind: CheckinContext,
+    kind: CheckinKind,
     score: int,
     session_id: int | None,
 ) -> None:
@@ -176,11 +168,11 @@ async def after_checkin(
         today = local_date_of(now, zone)
         history = await load_history(session, user, content, today)
         thresholds = content.progression
-        if kind is CheckinContext.AFTER_SESSION and session_id is not None:
+        if kind is CheckinKind.AFTER_SESSION and session_id is not None:
             decisions = rules.evaluate_after_session(history, session_id, score, thresholds)
-        elif kind is CheckinContext.MORNING:
+        elif kind is CheckinKind.MORNING:
             decisions = rules.evaluate_after_morning(history, score, thresholds)
-        elif kind is CheckinContext.AFTER_RUN:
+        elif kind is CheckinKind.AFTER_RUN:
             decisions = rules.evaluate_after_run(history, score, thresholds)
         else:
             decisions = []
@@ -206,11 +198,11 @@ async def after_checkin(
                 user.flare_since = None
             elif decision.kind == "clinician":
                 rescreen = True
-        if kind in (CheckinContext.AFTER_SESSION, CheckinContext.AFTER_RUN):
+        if kind in (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN):
             morning = next_morning_after(today, at=user.morning_time, zone=zone)
             if user.next_morning_at is None or user.next_morning_at > morning:
                 user.next_morning_at = morning
-            if not decisions and kind is CheckinContext.AFTER_SESSION:
+            if not decisions and kind is CheckinKind.AFTER_SESSION:
                 sentences.append(texts.decision_wait_morning)
     log.info(
         "event=checkin context=%s decisions=%s",  # the score is health data: never logged
@@ -389,7 +381,7 @@ async def _answered(
             await context.bot.send_message(user.chat_id, texts.no_run)
         return
     assert isinstance(answer, int)
-    kind = CheckinContext.AFTER_RUN if question == RUN_PAIN else CheckinContext.AD_HOC
+    kind = CheckinKind.AFTER_RUN if question == RUN_PAIN else CheckinKind.AD_HOC
     now = context.clock.now()
     async with context.db.write() as session:
         user = await repo.get_user(session, telegram_user_id=telegram_user_id)

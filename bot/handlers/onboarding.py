@@ -10,8 +10,8 @@ from bot import keyboards
 from bot.context import BotContext
 from bot.db import repo
 from bot.db.models import User
+from bot.domain.enums import ALL_DAYS
 from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, parse_step
-from bot.domain.parsing import ALL_DAYS
 from bot.handlers import prompts
 from bot.handlers.answers import Outcome, apply_onboarding, refresh_next_reminder, schedule_of
 from bot.handlers.questions import (

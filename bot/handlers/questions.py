@@ -11,8 +11,8 @@ from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
 from bot.content import Content
+from bot.domain.enums import ALL_DAYS
 from bot.domain.parsing import (
-    ALL_DAYS,
     InvalidInput,
     parse_days,
     parse_pain,

@@ -10,13 +10,8 @@ from telegram import Update
 from bot import keyboards
 from bot.context import BotContext
 from bot.db import repo
-from bot.db.models import (
-    CheckinContext,
-    DeliveryKind,
-    DeliveryStatus,
-    PainCheckin,
-    ReminderDelivery,
-)
+from bot.db.models import PainCheckin, ReminderDelivery
+from bot.domain.enums import CheckinKind, DeliveryKind, DeliveryStatus
 from bot.domain.schedule import local_date_of
 from bot.domain.zones import tzinfo_for
 from bot.handlers import prompts
@@ -113,7 +108,7 @@ async def on_morning_tap(update: Update, context: BotContext, callback: keyboard
                 PainCheckin(
                     user_id=user.id,
                     score=score,
-                    context=CheckinContext.MORNING,
+                    context=CheckinKind.MORNING,
                     local_date=delivery.local_date,
                     recorded_at=now,
                 )
@@ -126,4 +121,4 @@ async def on_morning_tap(update: Update, context: BotContext, callback: keyboard
     await prompts.close_tapped(
         query, texts.get("answered", question=texts.morning_prompt, answer=f"{score}/10")
     )
-    await after_checkin(context, user.telegram_user_id, CheckinContext.MORNING, score, None)
+    await after_checkin(context, user.telegram_user_id, CheckinKind.MORNING, score, None)

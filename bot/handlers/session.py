@@ -16,15 +16,9 @@ from bot import keyboards
 from bot.content import Exercise
 from bot.context import BotContext
 from bot.db import repo
-from bot.db.models import (
-    CheckinContext,
-    PainCheckin,
-    RoutineSession,
-    SessionStatus,
-    StepEvent,
-    StepOutcome,
-    User,
-)
+from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
+from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
+from bot.domain.enums import StepOutcome as FlowOutcome
 from bot.domain.parsing import InvalidInput, parse_pain
 from bot.domain.plan import ladder_steps
 from bot.domain.progression import flare_level
@@ -38,7 +32,6 @@ from bot.domain.session_flow import (
     tally,
     transition,
 )
-from bot.domain.session_flow import Outcome as FlowOutcome
 from bot.handlers import prompts
 from bot.handlers.answers import no_roller_reason
 from bot.handlers.checkins import after_checkin
@@ -473,7 +466,7 @@ async def _record_checkin(
                 PainCheckin(
                     user_id=user.id,
                     score=score,
-                    context=CheckinContext.AFTER_SESSION,
+                    context=CheckinKind.AFTER_SESSION,
                     session_id=rs.id,
                     local_date=local_date_of(now, user.time_zone or "UTC"),
                     recorded_at=now,
@@ -494,7 +487,7 @@ async def _record_checkin(
     else:
         await prompts.remove_buttons(context, user.chat_id, prompt_id)
     await after_checkin(
-        context, user.telegram_user_id, CheckinContext.AFTER_SESSION, score, session_id
+        context, user.telegram_user_id, CheckinKind.AFTER_SESSION, score, session_id
     )
 
 

@@ -10,7 +10,8 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import keyboards
 from bot.context import BotContext
 from bot.db import repo
-from bot.db.models import User, UserStatus
+from bot.db.models import User
+from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step, parse_step
 from bot.handlers import prompts
 from bot.handlers.answers import no_roller_reason, refresh_next_reminder, schedule_of, set_field

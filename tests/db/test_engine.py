@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import repo
 from bot.db.engine import Database
-from bot.db.models import CheckinContext, PainCheckin, User
+from bot.db.models import PainCheckin, User
+from bot.domain.enums import CheckinKind
 
 NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
@@ -92,7 +93,7 @@ async def test_pain_score_outside_0_10_is_refused_by_the_database(migrated_db: D
                 PainCheckin(
                     user_id=user_id,
                     score=11,
-                    context=CheckinContext.AD_HOC,
+                    context=CheckinKind.AD_HOC,
                     local_date=NOW.date(),
                     recorded_at=NOW,
                 )
@@ -106,7 +107,7 @@ async def test_foreign_keys_cascade_on_user_delete(migrated_db: Database) -> Non
             PainCheckin(
                 user_id=user_id,
                 score=3,
-                context=CheckinContext.MORNING,
+                context=CheckinKind.MORNING,
                 local_date=NOW.date(),
                 recorded_at=NOW,
             )
@@ -119,7 +120,7 @@ async def test_foreign_keys_cascade_on_user_delete(migrated_db: Database) -> Non
 
 
 async def test_returning_user_who_blocked_us_is_active_again(migrated_db: Database) -> None:
-    from bot.db.models import UserStatus
+    from bot.domain.enums import UserStatus
 
     user_id = await _make_user(migrated_db, telegram_user_id=5)
     async with migrated_db.write() as session:

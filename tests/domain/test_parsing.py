@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.enums import ALL_DAYS
 from bot.domain.parsing import (
-    ALL_DAYS,
     WEEKDAYS,
     InvalidInput,
     days_of,

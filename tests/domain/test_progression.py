@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.content import Progression, load_content
+from bot.content import load_content
+from bot.domain.enums import CheckinKind
 from bot.domain.progression import (
     MESSAGE_KEYS,
     Checkin,
@@ -32,6 +33,7 @@ from bot.domain.progression import (
     weekly_mean,
     zone,
 )
+from bot.domain.thresholds import Progression
 
 RULES = load_content().progression
 T0 = date(2026, 3, 2)  # a Monday; day n is T0 + n days
@@ -55,15 +57,15 @@ def at(n: int, hour: int = 7) -> datetime:
 
 
 def am(n: int, score: int) -> Checkin:
-    return Checkin(day(n), score, "morning", at(n, 7))
+    return Checkin(day(n), score, CheckinKind.MORNING, at(n, 7))
 
 
 def pain(n: int, score: int, session_id: int) -> Checkin:
-    return Checkin(day(n), score, "after_session", at(n, 18), session_id)
+    return Checkin(day(n), score, CheckinKind.AFTER_SESSION, at(n, 18), session_id)
 
 
 def run(n: int, score: int) -> Checkin:
-    return Checkin(day(n), score, "after_run", at(n, 19))
+    return Checkin(day(n), score, CheckinKind.AFTER_RUN, at(n, 19))
 
 
 def session(
@@ -227,7 +229,7 @@ def test_baseline_recompute_period_follows_the_content_file() -> None:
 
 
 def test_the_latest_morning_rating_of_a_day_wins_and_future_ones_are_ignored() -> None:
-    late = Checkin(day(1), 6, "morning", at(1, 9))
+    late = Checkin(day(1), 6, CheckinKind.MORNING, at(1, 9))
     h = history(1, checkins=[am(1, 2), late, am(2, 9)])
     assert morning_ratings(h) == {day(1): 6}
 
@@ -256,7 +258,7 @@ def test_session_settled_is_about_the_next_morning() -> None:
 
 
 def test_session_pain_is_the_latest_after_session_rating() -> None:
-    again = Checkin(day(1), 4, "after_session", at(1, 20), 1)
+    again = Checkin(day(1), 4, CheckinKind.AFTER_SESSION, at(1, 20), 1)
     h = history(1, checkins=[pain(1, 6, 1), again, pain(1, 9, 2)])
     assert session_pain(h, 1) == 4
     assert session_pain(h, 3) is None
@@ -697,7 +699,7 @@ def test_r3_w_not_above_last_week(last_week: list[int], kind: str) -> None:
 
 @pytest.mark.parametrize(("score", "kind"), [(6, "level_up"), (7, "repeat")])
 def test_gate_pain_in_the_last_seven_days(score: int, kind: str) -> None:
-    ad_hoc = Checkin(day(8), score, "ad_hoc", at(8, 12))
+    ad_hoc = Checkin(day(8), score, CheckinKind.AD_HOC, at(8, 12))
     d = morning_decision(ready_to_level_up(3, extra_checkins=[ad_hoc]))
     assert d.kind == kind
     if kind == "repeat":
@@ -709,7 +711,7 @@ def test_gate_pain_in_the_last_seven_days(score: int, kind: str) -> None:
 @pytest.mark.parametrize(("n", "kind"), [(6, "level_up"), (7, "repeat")])
 def test_gate_pain_window_edge(n: int, kind: str) -> None:
     # today is day 13: a 7 on day 6 is 7 days ago (outside), day 7 is inside.
-    ad_hoc = Checkin(day(n), 7, "ad_hoc", at(n, 12))
+    ad_hoc = Checkin(day(n), 7, CheckinKind.AD_HOC, at(n, 12))
     assert morning_decision(ready_to_level_up(3, extra_checkins=[ad_hoc])).kind == kind
 
 
@@ -730,10 +732,12 @@ def test_gate_step_three_comfortable_in_the_last_three_sessions(
 
 
 def test_the_gate_guards_only_its_own_level() -> None:
-    hurt = ready_to_level_up(4, extra_checkins=[Checkin(day(12), 8, "ad_hoc", at(12, 9))])
+    hurt = ready_to_level_up(4, extra_checkins=[Checkin(day(12), 8, CheckinKind.AD_HOC, at(12, 9))])
     assert morning_decision(hurt).kind == "level_up"
     rules = with_rules(gates={"level": 5})
-    gated = ready_to_level_up(4, extra_checkins=[Checkin(day(12), 8, "ad_hoc", at(12, 9))])
+    gated = ready_to_level_up(
+        4, extra_checkins=[Checkin(day(12), 8, CheckinKind.AD_HOC, at(12, 9))]
+    )
     assert morning_decision(gated, rules).rule_id == "gate5"
 
 

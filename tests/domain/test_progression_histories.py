@@ -13,7 +13,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.content import Progression, load_content
+from bot.content import load_content
+from bot.domain.enums import CheckinKind
 from bot.domain.progression import (
     MESSAGE_KEYS,
     Checkin,
@@ -26,6 +27,7 @@ from bot.domain.progression import (
     evaluate_after_session,
     flare_level,
 )
+from bot.domain.thresholds import Progression
 
 RULES = load_content().progression
 T0 = date(2026, 3, 2)  # a Monday
@@ -64,18 +66,18 @@ class Sim:
         return datetime.combine(self.today, time(hour), tzinfo=UTC)
 
     def morning(self, score: int) -> list[Decision]:
-        self.checkins.append(Checkin(self.today, score, "morning", self.at(7)))
+        self.checkins.append(Checkin(self.today, score, CheckinKind.MORNING, self.at(7)))
         return self.apply(evaluate_after_morning(self.history(), score, self.rules), 7)
 
     def session(self, p: int, *, hurt: Iterable[int] = ()) -> list[Decision]:
         sid = len(self.sessions) + 1
         level = self.level if self.flare_since is None else flare_level(self.level, self.rules)
         self.sessions.append(SessionRecord(sid, self.today, level, True, frozenset(hurt)))
-        self.checkins.append(Checkin(self.today, p, "after_session", self.at(18), sid))
+        self.checkins.append(Checkin(self.today, p, CheckinKind.AFTER_SESSION, self.at(18), sid))
         return self.apply(evaluate_after_session(self.history(), sid, p, self.rules), 18)
 
     def run(self, p: int) -> list[Decision]:
-        self.checkins.append(Checkin(self.today, p, "after_run", self.at(19)))
+        self.checkins.append(Checkin(self.today, p, CheckinKind.AFTER_RUN, self.at(19)))
         return self.apply(evaluate_after_run(self.history(), p, self.rules), 19)
 
     def next_day(self) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.parsing import ALL_DAYS
+from bot.domain.enums import ALL_DAYS
 from bot.domain.schedule import describe_next, local_date_of, next_reminder_at, occurrences
 from bot.domain.zones import ZoneNotFound, tzinfo_for
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import CheckinContext, LevelChange, PainCheckin, User
+from bot.db.models import LevelChange, PainCheckin, User
+from bot.domain.enums import CheckinKind
 from tests.conftest import BotRunner
 from tests.handlers.test_onboarding import onboard_to
 from tests.handlers.test_session import set_user
@@ -117,7 +118,7 @@ async def test_morning_checkin_once_and_closed_after_the_next_session(
     async with bot_runner.db.read() as session:
         mornings = (
             await session.scalars(
-                select(PainCheckin).where(PainCheckin.context == CheckinContext.MORNING)
+                select(PainCheckin).where(PainCheckin.context == CheckinKind.MORNING)
             )
         ).all()
     assert [m.score for m in mornings] == [3]
@@ -178,7 +179,7 @@ async def test_adhoc_checkin_and_double_tap(onboarded: ChatUser, bot_runner: Bot
 
     async with bot_runner.db.read() as session:
         rows = (await session.scalars(select(PainCheckin))).all()
-    assert [(r.score, r.context) for r in rows] == [(5, CheckinContext.AD_HOC)]
+    assert [(r.score, r.context) for r in rows] == [(5, CheckinKind.AD_HOC)]
 
 
 async def test_something_new_asks_the_safety_questions_again(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.context import BotApplication, Deps
-from bot.db.models import User, UserStatus
+from bot.db.models import User
+from bot.domain.enums import UserStatus
 from bot.standin import BotApiStandIn
 from tests.utils.chat import ChatUser
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.db.models import UserStatus
+from bot.domain.enums import UserStatus
 from bot.standin import BotApiStandIn
 from tests.conftest import BotRunner
 from tests.utils.chat import ChatUser

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from bot.clock import ManualClock
 from bot.content import Content
 from bot.db.engine import Database
-from bot.db.models import PainCheckin, RoutineSession, SessionStatus, StepEvent, User
+from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
+from bot.domain.enums import SessionStatus
 from bot.standin import StoredMessage
 from tests.conftest import BotRunner
 from tests.handlers.test_onboarding import onboard_to

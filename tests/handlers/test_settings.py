@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.db.models import UserStatus
+from bot.domain.enums import UserStatus
 from tests.conftest import BotRunner
 from tests.handlers.test_onboarding import assert_only_last_has_buttons, onboard_to
 from tests.utils.chat import ChatUser

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from bot.db.engine import Database
-from bot.db.models import ALL_DAYS, User, UserStatus
+from bot.db.models import User
+from bot.domain.enums import ALL_DAYS, UserStatus
 from bot.domain.profile import Schedule, next_reminder
 
 
