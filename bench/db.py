@@ -4,10 +4,10 @@
     python3 -m bench.db --checkins 5 --paced-checkins 2    # a quick smoke run
 
 50 runners, each with 120 days of history, record pain check-ins at the same time through
-the bot's own write path: `bot.handlers.checkins._answered` (the answer to /run's pain
-question), that is one write unit (BEGIN IMMEDIATE) storing the PainCheckin, then
-`after_checkin`: a second write unit that locks the runner, runs `load_history`, the
-progression rules (R7), stores the LevelChange and the next morning question. Only
+the bot's own write path (the answer to /run's pain question): one write unit (BEGIN
+IMMEDIATE) that locks the runner and runs `bot.services.checkins.log_rating`: it stores
+the PainCheckin, runs `load_history` and the progression rules (R7), and stores the
+LevelChange and the next morning question. Only
 Telegram is left out (the reply is a no-op). One process, one `bot.db.engine.Database`
 (whose write units queue on an asyncio lock before BEGIN IMMEDIATE), asyncio tasks: the
 way the bot runs.
@@ -68,7 +68,8 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent, User
 from bot.domain.enums import ALL_DAYS, CheckinKind, SessionStatus, StepOutcome, UserStatus
 from bot.domain.schedule import local_date_of
-from bot.handlers.checkins import HISTORY_DAYS, RUN_PAIN, _answered, load_history
+from bot.services.checkins import HISTORY_DAYS, load_history, log_rating
+from bot.services.unit import Env, runner_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P99_MS = 10.0
@@ -293,8 +294,8 @@ class Breakdown(FunctionTimers):
     """Where a check-in's time goes: the handler module's own functions, wrapped in timers
     while installed (they call the originals; nothing else changes)."""
 
-    MODULE = "bot.handlers.checkins"
-    NAMES = ("after_checkin", "load_history")
+    MODULE = "bot.services.checkins"
+    NAMES = ("log_rating", "load_history")
 
     def median_ms(self, name: str) -> float:
         values = self.seconds.get(name) or [float("nan")]
@@ -302,8 +303,12 @@ class Breakdown(FunctionTimers):
 
 
 async def record_checkin(context: BotContext, telegram_user_id: int, score: int) -> None:
-    """A pain rating after a run, stored the way the bot stores it."""
-    await _answered(context, telegram_user_id, RUN_PAIN, score)
+    """A pain rating after a run, stored the way the bot stores it: one write unit that
+    locks the runner, stores the rating, reads the history and applies the rules."""
+    env = Env(context.db, context.content, context.clock)
+    async with runner_unit(env, telegram_user_id) as (tx, user):
+        assert user is not None
+        await log_rating(env, tx, user, CheckinKind.AFTER_RUN, score)
 
 
 async def raw_insert(db: Database, user_id: int, score: int) -> None:
@@ -493,7 +498,7 @@ async def time_load_history(url: str, content: Content, telegram_user_id: int) -
         for _ in range(51):
             async with db.read() as session:
                 started = time.perf_counter()
-                history = await load_history(session, user, content, today)
+                history = await load_history(session, content, user, today)
                 runs.append(time.perf_counter() - started)
         assert history is not None
         runs = runs[1:]  # the first one warms the statement cache
@@ -671,10 +676,10 @@ async def run(args: argparse.Namespace) -> int:
             print(f"  {label:<44} {outcome.line()}")
             if key == "alone":
                 total = outcome.pct(0.5)
-                after = breakdown.median_ms("after_checkin")
+                inside = breakdown.median_ms("log_rating")
                 print(
-                    f"    medians: the check-in {total:.1f} ms = storing it (write unit 1) "
-                    f"~{total - after:.1f} ms + after_checkin (write unit 2) {after:.1f} ms, "
+                    f"    medians: the check-in {total:.1f} ms = waiting for and locking the "
+                    f"runner ~{total - inside:.1f} ms + log_rating {inside:.1f} ms, "
                     f"of which load_history {breakdown.median_ms('load_history'):.1f} ms"
                 )
 

@@ -52,7 +52,7 @@ from sqlalchemy.engine import Connection
 
 from bench._common import FunctionTimers, machine_info, print_table, verdict
 from bot.app import build_application, polling, sweep_config
-from bot.clock import ManualClock
+from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
@@ -62,7 +62,9 @@ from bot.db.models import ReminderDelivery, User
 from bot.domain.enums import ALL_DAYS, DeliveryStatus, UserStatus
 from bot.domain.profile import Schedule, next_reminder
 from bot.domain.zones import tzinfo_for
-from bot.reminders import SweepConfig, SweepResult, claim_due, sweep
+from bot.sender import SweepConfig, sweep
+from bot.services.reminders import SweepResult, claim_due
+from bot.services.unit import Env
 from bot.standin import BotApiStandIn, StoredMessage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -521,10 +523,22 @@ async def time_claim(
     config = SweepConfig(grace=timedelta(hours=24))
     try:
         warm_up = now - timedelta(days=1)
-        await claim_due(db, content, now=warm_up, config=config, result=SweepResult())
+        await claim_due(
+            Env(db, content, SystemClock()),
+            now=warm_up,
+            grace=config.grace,
+            batch_size=config.batch_size,
+            result=SweepResult(),
+        )
         timer.records.clear()  # the first call warmed up connections and statement caches
         started = time.perf_counter()
-        claimed, _ = await claim_due(db, content, now=now, config=config, result=SweepResult())
+        claimed, _ = await claim_due(
+            Env(db, content, SystemClock()),
+            now=now,
+            grace=config.grace,
+            batch_size=config.batch_size,
+            result=SweepResult(),
+        )
         claim_ms = (time.perf_counter() - started) * 1000
     finally:
         await db.dispose()
@@ -585,8 +599,8 @@ class Phases(FunctionTimers):
     """Where a sweep's time goes: the real functions of bot.reminders, wrapped in timers
     for the length of one measurement (they call the originals; nothing else changes)."""
 
-    MODULE = "bot.reminders"
-    NAMES = ("claim_due", "_send_one", "_settle")
+    MODULE = "bot.sender"
+    NAMES = ("claim_due", "_send_one", "settle")
 
     def describe(self, name: str, label: str) -> str:
         values = sorted(self.seconds.get(name, []))
@@ -695,12 +709,16 @@ async def measure_delivery(
         started = time.perf_counter()
         with phases.installed():
             if profile is None:
-                result = await sweep(app.bot, deps.db, content, now=now, config=config)
+                result = await sweep(
+                    app.bot, Env(deps.db, content, deps.clock), now=now, config=config
+                )
             else:
                 import cProfile
 
                 with cProfile.Profile() as profiler:
-                    result = await sweep(app.bot, deps.db, content, now=now, config=config)
+                    result = await sweep(
+                        app.bot, Env(deps.db, content, deps.clock), now=now, config=config
+                    )
                 profiler.dump_stats(profile)
         wall = time.perf_counter() - started
         figures = await _delivery_stats(standin, allowed, result.claimed, wall, cpu)
@@ -836,7 +854,7 @@ async def run(args: argparse.Namespace) -> int:
                 for name, label in (
                     ("claim_due", "claim_due"),
                     ("_send_one", "send (+retries)"),
-                    ("_settle", "settle (a write of many)"),
+                    ("settle", "settle (a write of many)"),
                 ):
                     print(f"    {d.phases.describe(name, label)}")
                 reference = None

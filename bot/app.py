@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.content import Content
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db.engine import Database
-from bot.reminders import SweepConfig, sweep
+from bot.sender import SweepConfig, sweep
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,7 @@ async def sweep_job(context: BotContext) -> None:
     """The reminder sweep, every SWEEP_INTERVAL_SECONDS (one job for all runners)."""
     await sweep(
         context.bot,
-        context.db,
-        context.content,
+        context.env,
         now=context.clock.now(),
         config=sweep_config(context.deps.settings),
     )

@@ -19,7 +19,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal, get_args
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -28,8 +27,9 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, MultipleLocator, NullFormatter
 
-PainKind = Literal["after_session", "after_run", "morning"]
-PAIN_KINDS: tuple[PainKind, ...] = get_args(PainKind)
+from bot.domain.enums import CheckinKind
+
+PAIN_KINDS = (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN, CheckinKind.MORNING)
 LABEL_KEYS = (
     "title",
     "after_session",
@@ -50,7 +50,7 @@ MAX_SIZE_PX = 4000
 class PainPoint:
     day: date
     score: int  # 0-10
-    kind: PainKind
+    kind: CheckinKind
 
     def __post_init__(self) -> None:
         if not 0 <= self.score <= 10:
@@ -79,10 +79,15 @@ class ProgressData:
     # {from} and {to}; "baseline" may use {value} (B with one decimal). Other placeholders
     # are not allowed.
     labels: Mapping[str, str]
+    # The highest green and amber pain (content/progression.yaml, R1): the coloured bands.
+    zone_edges: tuple[int, int] = (2, 5)
 
     def __post_init__(self) -> None:
         if self.start > self.end:
             raise ValueError(f"start {self.start} is after end {self.end}")
+        green, amber = self.zone_edges
+        if not 0 <= green < amber < 10:
+            raise ValueError(f"zone edges {self.zone_edges} need 0 <= green < amber < 10")
         missing = [key for key in LABEL_KEYS if key not in self.labels]
         if missing:
             raise ValueError(f"labels missing: {', '.join(missing)}")
@@ -98,8 +103,8 @@ _BASELINE = "#222222"
 _LEVEL = "#555555"
 _GRID = "#BBBBBB"
 _TEXT = "#222222"
-# Pain zones: 0-2 green, 3-5 amber, 6-10 red; the edges sit between the integer scores.
-_ZONES = ((2.5, "#2CA02C"), (5.5, "#FFB000"), (10.0, "#D62728"))
+# Pain zones green, amber, red (edges from ProgressData.zone_edges, between the scores).
+_ZONE_COLOURS = ("#2CA02C", "#FFB000", "#D62728")
 _ZONE_ALPHA = 0.13
 
 # y layout: pain 0..10, with a lane for the session markers below 0.
@@ -147,7 +152,7 @@ def _render(data: ProgressData, width_px: int, height_px: int) -> bytes:
     ax.set_xlim(-0.6, n_days - 0.4)
     ax.set_ylim(_Y_BOTTOM, _Y_TOP)
 
-    _draw_zones(ax)
+    _draw_zones(ax, data.zone_edges)
     _style_axes(ax, data, n_days, width_px, font)
 
     # Markers shrink when days are packed tightly (90 days), and the legend scales them back.
@@ -157,8 +162,10 @@ def _render(data: ProgressData, width_px: int, height_px: int) -> bytes:
     handles: list[Line2D] = []
     handles += _draw_morning(ax, data, marks)
     dodge = min(_DODGE_MAX_DAYS, _DODGE_PT * marks * DPI / 72 / day_px)
-    handles += _draw_scatter(ax, data, "after_session", ("s", 8.5, -dodge), _AFTER_SESSION, marks)
-    handles += _draw_scatter(ax, data, "after_run", ("^", 10.5, dodge), _AFTER_RUN, marks)
+    handles += _draw_scatter(
+        ax, data, CheckinKind.AFTER_SESSION, ("s", 8.5, -dodge), _AFTER_SESSION, marks
+    )
+    handles += _draw_scatter(ax, data, CheckinKind.AFTER_RUN, ("^", 10.5, dodge), _AFTER_RUN, marks)
     handles += _draw_sessions(ax, data, marks)
     handles += _draw_baseline(ax, data, scale)
     _draw_levels(ax, data, n_days, width_px, font, scale)
@@ -218,9 +225,10 @@ def _in_range(data: ProgressData, day: date) -> bool:
     return data.start <= day <= data.end
 
 
-def _draw_zones(ax: Axes) -> None:
+def _draw_zones(ax: Axes, zone_edges: tuple[int, int]) -> None:
     low = _LANE_TOP
-    for top, colour in _ZONES:
+    green, amber = zone_edges
+    for top, colour in zip((green + 0.5, amber + 0.5, 10.0), _ZONE_COLOURS, strict=True):
         high = _Y_TOP if top >= 10 else top
         ax.axhspan(low, high, facecolor=colour, alpha=_ZONE_ALPHA, linewidth=0, zorder=0)
         low = high
@@ -312,7 +320,7 @@ def _draw_morning(ax: Axes, data: ProgressData, scale: float) -> list[Line2D]:
 def _draw_scatter(
     ax: Axes,
     data: ProgressData,
-    kind: PainKind,
+    kind: CheckinKind,
     marker: tuple[str, float, float],  # shape, size in points, x offset in days
     colour: str,
     scale: float,

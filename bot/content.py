@@ -120,28 +120,6 @@ class Dose(_Model):
             per_side = reps * per_rep + 10  # getting into position
         return per_side * self.sides
 
-    def describe(self) -> str:
-        """'Hold 15-30 s · 4-6 reps · each side' style summary."""
-        parts: list[str] = []
-        if self.minutes is not None:
-            if self.minutes.max < 2:  # "30-60 s" reads better than "0.5-1 min"
-                low, high = round(self.minutes.min * 60), round(self.minutes.max * 60)
-                parts.append(f"{low} s" if low == high else f"{low}-{high} s")
-            else:
-                parts.append(f"{self.minutes.describe()} min")
-        if self.hold_seconds is not None:
-            parts.append(f"hold {self.hold_seconds.describe()} s")
-        if self.breaths is not None:
-            unit = "breath" if self.breaths.max == 1 else "breaths"
-            parts.append(f"{self.breaths.describe()} {unit}")
-        if self.reps is not None:
-            unit = "rep" if self.reps.max == 1 else "reps"
-            parts.append(f"{self.reps.describe()} {unit}")
-        if self.sides == 2:
-            parts.append("each side")
-        text = " · ".join(parts)
-        return text[:1].upper() + text[1:]
-
 
 class Exercise(_Model):
     id: str = Field(pattern=SLUG)
@@ -213,6 +191,8 @@ class Choices(_Model):
     common_zones: list[str] = Field(min_length=1, max_length=12)
     zone_aliases: dict[str, str] = Field(default_factory=dict)
     pause_days: list[int] = Field(min_length=1, max_length=4)
+    yes_words: frozenset[str] = Field(min_length=1)
+    no_words: frozenset[str] = Field(min_length=1)
 
     @field_validator("time_presets", "morning_presets")
     @classmethod
@@ -255,10 +235,12 @@ class Texts(_Model):
     disclaimer: str
     welcome: str
     welcome_back: str
+    help_line: str
     help: str
     unknown_command: str
     unknown_text: str
     group_chat: str
+    admin_alert: str
     error: str
     expired_button: str
     already_answered: str
@@ -278,12 +260,15 @@ class Texts(_Model):
     ask_zone: str
     ask_days: str
     summary: str
-    summary_no_roller: str
+    summary_routine_level: str
+    no_roller_note: str
+    schedule_with_next: str
     start_session_offer: str
     finish_setup_first: str
     restart_confirm: str
     restart_kept: str
     answered: str
+    pain_answer: str
     bad_pain: str
     bad_time: str
     bad_days: str
@@ -348,9 +333,19 @@ class Texts(_Model):
     session_open_below: str
     session_dropped: str
     step_header: str
+    step_instruction: str
     step_tip: str
     step_caution: str
     step_record: str
+    dose_seconds: str
+    dose_minutes: str
+    dose_hold: str
+    dose_breath: str
+    dose_breaths: str
+    dose_rep: str
+    dose_reps: str
+    dose_each_side: str
+    dose_join: str
     outcome_done: str
     outcome_skipped: str
     outcome_hurts: str
@@ -421,6 +416,11 @@ class Texts(_Model):
     delete_no: str
     deleted: str
     delete_kept: str
+    stats_users: str
+    stats_count: str
+    stats_sessions: str
+    stats_checkins: str
+    stats_reminders: str
     ask_ran: str
     ask_run_pain: str
     no_run: str

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content, Texts
 from bot.db.engine import Database
+from bot.services.unit import Env
 
 DEPS_KEY = "deps"
 
@@ -45,6 +46,11 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
     @property
     def clock(self) -> Clock:
         return self.deps.clock
+
+    @property
+    def env(self) -> Env:
+        """What the use cases read: database, content, clock."""
+        return Env(self.db, self.content, self.clock)
 
     @property
     def db(self) -> Database:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import reduce
 
-from bot.content import Texts
+from bot.content import Dose, Texts
 from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
 from bot.domain.parsing import WEEKDAYS, days_of
 from bot.domain.profile import Schedule
@@ -54,3 +55,26 @@ def local_day_text(instant: datetime, *, now: datetime, zone: str, texts: Texts)
     """A date in the runner's zone: 'tomorrow' or 'Thu 26 Nov'."""
     day, _clock = describe_next(instant, now=now, zone=zone)
     return {"today": texts.today, "tomorrow": texts.tomorrow}.get(day, day)
+
+
+def dose_text(texts: Texts, dose: Dose) -> str:
+    """'Hold 15-30 s · 4-6 reps · each side'"""
+    parts: list[str] = []
+    if dose.minutes is not None:
+        if dose.minutes.max < 2:  # "30-60 s" reads better than "0.5-1 min"
+            low, high = round(dose.minutes.min * 60), round(dose.minutes.max * 60)
+            parts.append(texts.get("dose_seconds", n=str(low) if low == high else f"{low}-{high}"))
+        else:
+            parts.append(texts.get("dose_minutes", n=dose.minutes.describe()))
+    if dose.hold_seconds is not None:
+        parts.append(texts.get("dose_hold", n=dose.hold_seconds.describe()))
+    if dose.breaths is not None:
+        key = "dose_breath" if dose.breaths.max == 1 else "dose_breaths"
+        parts.append(texts.get(key, n=dose.breaths.describe()))
+    if dose.reps is not None:
+        key = "dose_rep" if dose.reps.max == 1 else "dose_reps"
+        parts.append(texts.get(key, n=dose.reps.describe()))
+    if dose.sides == 2:
+        parts.append(texts.dose_each_side)
+    text = reduce(lambda left, right: texts.get("dose_join", left=left, right=right), parts)
+    return text[:1].upper() + text[1:]

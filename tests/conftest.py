@@ -19,7 +19,9 @@ from bot.content import Content, load_content
 from bot.context import BotApplication
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
-from bot.reminders import SweepConfig, SweepResult, sweep
+from bot.sender import SweepConfig, sweep
+from bot.services.reminders import SweepResult
+from bot.services.unit import Env
 from bot.standin import BotApiStandIn
 from tests.utils.chat import ChatUser
 from tests.utils.postgres import PostgresServer, find_bin_dir, start_server
@@ -162,12 +164,12 @@ class BotRunner:
         """One reminder sweep at the clock's time, as the job would run it."""
         assert self.app is not None
         return await sweep(
-            self.app.bot,
-            self.db,
-            self.content,
-            now=self.clock.now(),
-            config=sweep_config(self.settings),
+            self.app.bot, self.env, now=self.clock.now(), config=sweep_config(self.settings)
         )
+
+    @property
+    def env(self) -> Env:
+        return Env(self.db, self.content, self.clock)
 
     @property
     def db(self) -> Database:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.charts import LABEL_KEYS, LevelMark, PainPoint, ProgressData, render_progress
+from bot.domain.enums import CheckinKind
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -66,12 +67,12 @@ def month(days: int = 30, *, end: date = TODAY) -> ProgressData:
         day = start + timedelta(days=i)
         trend = 6 - 5 * i // days
         if i % 7 != 3:
-            points.append(PainPoint(day, max(0, trend + (i % 3) - 1), "morning"))
+            points.append(PainPoint(day, max(0, trend + (i % 3) - 1), CheckinKind.MORNING))
         if i % 3 != 2:
             sessions.append(day)
-            points.append(PainPoint(day, max(0, trend - 1), "after_session"))
+            points.append(PainPoint(day, max(0, trend - 1), CheckinKind.AFTER_SESSION))
         if i % 7 in (1, 4):
-            points.append(PainPoint(day, min(10, trend + 2), "after_run"))
+            points.append(PainPoint(day, min(10, trend + 2), CheckinKind.AFTER_RUN))
     marks = (
         LevelMark(start + timedelta(days=days // 3), 1, 2, "R3"),
         LevelMark(start + timedelta(days=2 * days // 3), 2, 3, "R3"),
@@ -102,7 +103,7 @@ def empty(start: date, end: date = TODAY) -> ProgressData:
 EDGE_CASES = {
     "nothing": empty(TODAY - timedelta(days=13)),
     "single-point": replace(
-        empty(TODAY - timedelta(days=13)), points=(PainPoint(TODAY, 4, "morning"),)
+        empty(TODAY - timedelta(days=13)), points=(PainPoint(TODAY, 4, CheckinKind.MORNING),)
     ),
     "only-sessions": replace(
         empty(TODAY - timedelta(days=6)),
@@ -111,9 +112,9 @@ EDGE_CASES = {
     "start-is-end": replace(
         empty(TODAY),
         points=(
-            PainPoint(TODAY, 3, "morning"),
-            PainPoint(TODAY, 2, "after_session"),
-            PainPoint(TODAY, 5, "after_run"),
+            PainPoint(TODAY, 3, CheckinKind.MORNING),
+            PainPoint(TODAY, 2, CheckinKind.AFTER_SESSION),
+            PainPoint(TODAY, 5, CheckinKind.AFTER_RUN),
         ),
         session_days=(TODAY,),
         level_marks=(LevelMark(TODAY, 1, 2, "R3"),),
@@ -124,10 +125,10 @@ EDGE_CASES = {
     "extremes": replace(
         empty(TODAY - timedelta(days=9)),
         points=(
-            PainPoint(TODAY - timedelta(days=9), 10, "morning"),
-            PainPoint(TODAY - timedelta(days=9), 0, "after_run"),
-            PainPoint(TODAY, 10, "after_session"),
-            PainPoint(TODAY, 0, "morning"),
+            PainPoint(TODAY - timedelta(days=9), 10, CheckinKind.MORNING),
+            PainPoint(TODAY - timedelta(days=9), 0, CheckinKind.AFTER_RUN),
+            PainPoint(TODAY, 10, CheckinKind.AFTER_SESSION),
+            PainPoint(TODAY, 0, CheckinKind.MORNING),
         ),
         baseline=10.0,
     ),
@@ -203,7 +204,11 @@ def test_data_outside_the_range_is_skipped() -> None:
     after = data.end + timedelta(days=1)
     padded = replace(
         data,
-        points=(PainPoint(before, 9, "morning"), *data.points, PainPoint(after, 9, "after_run")),
+        points=(
+            PainPoint(before, 9, CheckinKind.MORNING),
+            *data.points,
+            PainPoint(after, 9, CheckinKind.AFTER_RUN),
+        ),
         session_days=(before, *data.session_days, after),
         level_marks=(
             LevelMark(before, 0, 1, "R2"),
@@ -222,9 +227,9 @@ def test_input_order_of_sessions_does_not_matter() -> None:
 
 def test_pain_outside_0_to_10_is_refused() -> None:
     with pytest.raises(ValueError, match="outside 0-10"):
-        PainPoint(TODAY, 11, "morning")
+        PainPoint(TODAY, 11, CheckinKind.MORNING)
     with pytest.raises(ValueError, match="outside 0-10"):
-        PainPoint(TODAY, -1, "morning")
+        PainPoint(TODAY, -1, CheckinKind.MORNING)
 
 
 def test_start_after_end_is_refused() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import DEFAULT_CONTENT_DIR, ContentError, Dose, load_content
+from bot.content import DEFAULT_CONTENT_DIR, Content, ContentError, Dose, load_content
+from bot.render import dose_text
 
 
 @pytest.fixture
@@ -172,8 +173,8 @@ def test_overlong_instruction(content_copy: Path) -> None:
         ({"breaths": 2, "reps": [5, 10]}, "2 breaths · 5-10 reps"),
     ],
 )
-def test_dose_describe(dose: dict[str, object], text: str) -> None:
-    assert Dose.model_validate(dose).describe() == text
+def test_dose_text(content: Content, dose: dict[str, object], text: str) -> None:
+    assert dose_text(content.texts, Dose.model_validate(dose)) == text
 
 
 def test_dose_estimates_are_plausible() -> None:

@@ -20,8 +20,9 @@ from bot.db.models import (
     StepEvent,
     User,
 )
+from bot.db.repo.privacy import collect, delete_everything
 from bot.domain.enums import CheckinKind, DeliveryKind, DeliveryStatus, SessionStatus, StepOutcome
-from bot.export import checkins_csv, collect, delete_everything, to_json
+from bot.export import checkins_csv, to_json
 from tests.utils.factories import make_runner
 
 NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -199,7 +200,7 @@ async def test_collect_has_everything_with_the_right_values(migrated_db: Databas
     await store_history(migrated_db, 4343)  # someone else: not in the export
 
     async with migrated_db.read() as session:
-        data = await collect(session, stored.user_id)
+        data = await collect(session, user_id=stored.user_id, now=NOW)
 
     assert set(data) == {
         "exported_at",
@@ -209,7 +210,7 @@ async def test_collect_has_everything_with_the_right_values(migrated_db: Databas
         "level_changes",
         "reminders",
     }
-    assert abs(aware(data["exported_at"]) - datetime.now(UTC)) < timedelta(minutes=5)
+    assert aware(data["exported_at"]) == NOW  # the injected clock, not the machine's
 
     profile = data["profile"]
     assert isinstance(profile, dict)
@@ -328,7 +329,7 @@ async def test_collect_has_everything_with_the_right_values(migrated_db: Databas
 async def test_json_round_trips_as_utf8(migrated_db: Database) -> None:
     stored = await store_history(migrated_db, 4242)
     async with migrated_db.read() as session:
-        data = await collect(session, stored.user_id)
+        data = await collect(session, user_id=stored.user_id, now=NOW)
 
     raw = to_json(data)
 
@@ -341,7 +342,7 @@ async def test_json_round_trips_as_utf8(migrated_db: Database) -> None:
 async def test_json_of_a_runner_without_history(migrated_db: Database) -> None:
     user_id = await make_runner(migrated_db, 5151, now=NOW)
     async with migrated_db.read() as session:
-        data = await collect(session, user_id)
+        data = await collect(session, user_id=user_id, now=NOW)
 
     assert [data[k] for k in ("sessions", "checkins", "level_changes", "reminders")] == [[]] * 4
     assert json.loads(to_json(data))["profile"]["reminder_days"] == [
@@ -359,7 +360,7 @@ async def test_json_of_a_runner_without_history(migrated_db: Database) -> None:
 async def test_checkins_csv_parses_back_oldest_first(migrated_db: Database) -> None:
     stored = await store_history(migrated_db, 4242)
     async with migrated_db.read() as session:
-        data = await collect(session, stored.user_id)
+        data = await collect(session, user_id=stored.user_id, now=NOW)
 
     raw = checkins_csv(data)
 
@@ -381,10 +382,10 @@ async def test_delete_everything_removes_every_row_about_the_runner(
     kept = await store_history(migrated_db, 4343, days=0b1111111)
     kept_before = await rows_about(migrated_db, kept.user_id)
     async with migrated_db.read() as session:
-        kept_export = await collect(session, kept.user_id)
+        kept_export = await collect(session, user_id=kept.user_id, now=NOW)
 
     async with migrated_db.write() as session:
-        counts = await delete_everything(session, gone.user_id)
+        counts = await delete_everything(session, user_id=gone.user_id)
 
     assert counts == {
         "step_events": 3,
@@ -416,7 +417,7 @@ async def test_delete_everything_removes_every_row_about_the_runner(
     assert await rows_about(migrated_db, kept.user_id) == kept_before
     assert await total_rows(migrated_db) == kept_before
     async with migrated_db.read() as session:
-        after = await collect(session, kept.user_id)
+        after = await collect(session, user_id=kept.user_id, now=NOW)
     assert {k: v for k, v in after.items() if k != "exported_at"} == {
         k: v for k, v in kept_export.items() if k != "exported_at"
     }
@@ -425,8 +426,8 @@ async def test_delete_everything_removes_every_row_about_the_runner(
 async def test_delete_everything_twice_finds_nothing(migrated_db: Database) -> None:
     stored = await store_history(migrated_db, 4242)
     async with migrated_db.write() as session:
-        await delete_everything(session, stored.user_id)
+        await delete_everything(session, user_id=stored.user_id)
     async with migrated_db.write() as session:
-        counts = await delete_everything(session, stored.user_id)
+        counts = await delete_everything(session, user_id=stored.user_id)
 
     assert set(counts.values()) == {0}

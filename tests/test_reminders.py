@@ -13,7 +13,7 @@ from bot.clock import ManualClock
 from bot.db.models import ReminderDelivery, User
 from bot.domain.enums import DeliveryStatus, UserStatus
 from bot.domain.zones import tzinfo_for
-from bot.reminders import LEASE, SweepResult, claim_due
+from bot.services.reminders import LEASE, SweepResult, claim_due
 from bot.standin import BotApiStandIn
 from tests.conftest import BotRunner
 from tests.utils.chat import ChatUser
@@ -144,7 +144,11 @@ async def test_killed_between_claim_and_send_is_sent_after_the_lease(
     # A sweep claims, then the process dies before sending anything.
     config = bot_runner.sweep_config()
     items, _ = await claim_due(
-        bot_runner.db, bot_runner.content, now=clock.now(), config=config, result=SweepResult()
+        bot_runner.env,
+        now=clock.now(),
+        grace=config.grace,
+        batch_size=config.batch_size,
+        result=SweepResult(),
     )
     assert len(items) == 1
     await bot_runner.restart()

@@ -36,6 +36,8 @@ from bot.domain.enums import (
     StepOutcome,
     UserStatus,
 )
+from bot.domain.onboarding import Step, parse_step
+from bot.domain.questions import Awaiting, parse_awaiting, stored
 
 # Named constraints, so Alembic migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -67,6 +69,35 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class AwaitingColumn(TypeDecorator[Awaiting]):
+    """The open question, parsed (`bot.domain.questions`); stored as a short string."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Awaiting | None, dialect: Dialect) -> str | None:
+        return stored(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Awaiting | None:
+        return parse_awaiting(value)
+
+
+class StepColumn(TypeDecorator[Step]):
+    """Where onboarding stands (`bot.domain.onboarding.Step`); an unknown value reads as
+    "welcome", so a runner with a corrupt row is simply set up again."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Step | None, dialect: Dialect) -> str | None:
+        return None if value is None else Step(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Step | None:
+        if value is None:
+            return None
+        return parse_step(value) or Step.WELCOME
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -104,11 +135,11 @@ class User(Base):
         _enum(UserStatus, "user_status"), default=UserStatus.ACTIVE
     )
     # Where onboarding stands: the name of the open question, or "done".
-    onboarding_step: Mapped[str] = mapped_column(String(32), default="welcome")
+    onboarding_step: Mapped[Step] = mapped_column(StepColumn(), default=Step.WELCOME)
     onboarding_answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The settings question waiting for an answer (None when none), and the message that
     # carries the open question's buttons: a tap on any other message has expired.
-    awaiting: Mapped[str | None] = mapped_column(String(32))
+    awaiting: Mapped[Awaiting | None] = mapped_column(AwaitingColumn())
     prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
     time_zone: Mapped[str | None] = mapped_column(String(64))
     reminder_time: Mapped[time | None]

@@ -76,6 +76,11 @@ def _gap_end(wall: datetime, tz: tzinfo) -> datetime:
     return datetime.fromtimestamp(hi, UTC)
 
 
+def next_morning_after(day: date, *, at: time, zone: str) -> datetime:
+    """The morning check-in instant (UTC) on the local day after `day`."""
+    return instant_on(day + timedelta(days=1), at, tzinfo_for(zone))
+
+
 def local_date_of(instant: datetime, zone: str) -> date:
     """The calendar date the runner sees at `instant`."""
     _require_aware(instant, "instant")

@@ -1,4 +1,4 @@
-"""Greeting, help, the catch-alls and the error handler."""
+"""Help, the catch-alls, groups, and the error handler."""
 
 from __future__ import annotations
 
@@ -12,12 +12,18 @@ from bot.context import BotContext
 
 log = logging.getLogger(__name__)
 
+GROUPS_ANSWERED_MAX = 10_000
+ADMIN_ALERT_INTERVAL = 60.0  # seconds between error alerts to admins, per process
+
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/help: the commands, from the same list as the command menu."""
     if update.effective_message is None:
         return
-    commands = "\n".join(f"/{c.command} – {c.description}" for c in context.content.commands)
+    commands = "\n".join(
+        context.texts.get("help_line", command=c.command, description=c.description)
+        for c in context.content.commands
+    )
     await update.effective_message.reply_text(context.texts.get("help", commands=commands))
 
 
@@ -35,10 +41,6 @@ async def unknown_text(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
     await update.effective_message.reply_text(context.texts.unknown_text)
-
-
-GROUPS_ANSWERED_MAX = 10_000
-ADMIN_ALERT_INTERVAL = 60.0  # seconds between error alerts to admins, per process
 
 
 async def group_chat(update: Update, context: BotContext) -> None:
@@ -74,8 +76,9 @@ async def on_error(update: object, context: BotContext) -> None:
     if now - float(data.get("last_admin_alert", -ADMIN_ALERT_INTERVAL)) < ADMIN_ALERT_INTERVAL:
         return
     data["last_admin_alert"] = now
+    alert = context.texts.get("admin_alert", error=error, update_id=str(update_id))
     for admin_id in context.deps.settings.admin_ids:
         try:
-            await context.bot.send_message(admin_id, f"⚠️ {error} while handling update {update_id}")
+            await context.bot.send_message(admin_id, alert)
         except Exception:  # an admin who blocked the bot must not hide the next alert
             log.warning("event=admin_alert_failed")

@@ -1,67 +1,107 @@
-"""Where taps, typed text and shared locations go, by the runner's own state."""
+"""Where taps, typed text and shared locations go: each to the one use case that owns it."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Update
 
-from bot import keyboards
+from bot.callbacks import (
+    AnswerTap,
+    DaysTap,
+    DeleteTap,
+    Flow,
+    GoTap,
+    MorningTap,
+    ReminderTap,
+    RescreenTap,
+    RoutineTap,
+    SessionPainTap,
+    StepTap,
+    Tap,
+    decode,
+)
 from bot.context import BotContext
-from bot.db import repo
-from bot.db.models import User
-from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, parse_step
-from bot.domain.zones import zone_from_location
-from bot.handlers import checkins, onboarding, prompts, reminders, settings
-from bot.handlers import session as guided
+from bot.handlers.show import show
+from bot.services import (
+    checkins,
+    conversation,
+    guided,
+    onboarding,
+    privacy,
+    reminders,
+    settings,
+)
+from bot.services.results import EXPIRED, Reply, refused
+
+__all__ = ["Reply", "on_callback", "on_location", "on_text", "use_case"]
+from bot.services.unit import Env
 
 log = logging.getLogger(__name__)
 
-CHECKIN_QUESTIONS = (checkins.RAN, checkins.RUN_PAIN, checkins.ADHOC_PAIN)
-
-TapHandler = Callable[[Update, BotContext, keyboards.Callback], Awaitable[None]]
-# Which handler takes each kind of callback data (keyboards.KINDS).
-TAP_HANDLERS: dict[str, TapHandler] = {
-    keyboards.ONBOARDING: onboarding.on_tap,
-    keyboards.SETTINGS: settings.on_tap,
-    keyboards.SESSION: guided.on_step,
-    keyboards.GO: guided.on_go,
-    keyboards.CHECKIN: guided.on_checkin_tap,
-    keyboards.ROUTINE: guided.on_routine_tap,
-    keyboards.REMINDER: reminders.on_reminder_tap,
-    keyboards.MORNING: reminders.on_morning_tap,
-    keyboards.RUN: checkins.on_tap,
-    keyboards.ADHOC: checkins.on_tap,
-}
+# The service modules taps are handed to (a test swaps them to see each kind arrive).
+USE_CASE_MODULES = ("checkins", "guided", "onboarding", "privacy", "reminders", "settings")
 
 
 async def on_callback(update: Update, context: BotContext) -> None:
-    """Every tap: parsed and never trusted; anything we cannot place has expired."""
+    """Every tap: parsed, never trusted, and handed to the use case of its kind."""
     query = update.callback_query
     if query is None:
         return
-    callback = keyboards.decode(query.data)
-    if callback is None:
+    tap = decode(query.data)
+    if tap is None:
         log.info("event=callback_rejected reason=malformed")
-        await prompts.answer_query(query, context.texts.expired_button)
-        return
-    handler = TAP_HANDLERS.get(callback.kind)
-    if handler is None:  # a kind decode() knows but nothing here handles
-        await prompts.answer_query(query, context.texts.expired_button)
-        return
-    await handler(update, context, callback)
+        reply = refused(EXPIRED)
+    else:
+        message_id = query.message.message_id if query.message else None
+        reply = await use_case(context.env, query.from_user.id, tap, message_id)
+    await show(context, update, reply)
 
 
-async def _runner_or_hint(
-    context: BotContext, message: Message, telegram_user_id: int
-) -> User | None:
-    """The runner who wrote, or None after telling a stranger to send /start."""
-    async with context.db.read() as session:
-        user = await repo.get_user(session, telegram_user_id=telegram_user_id)
-    if user is None:
-        await message.reply_text(context.texts.not_set_up)
-    return user
+async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Reply:
+    """The use case a tap belongs to (`message_id`: the message whose button was tapped)."""
+    match tap:
+        case AnswerTap(flow=Flow.ONBOARDING) | DaysTap(flow=Flow.ONBOARDING):
+            return await onboarding.answer_tap(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
+        case AnswerTap(flow=Flow.SETTINGS) | DaysTap(flow=Flow.SETTINGS):
+            return await settings.answer_tap(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
+        case AnswerTap():
+            return await checkins.answer_tap(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
+        case StepTap():
+            return await guided.tap_step(env, telegram_user_id=who, tap=tap)
+        case GoTap():
+            return await guided.start(
+                env, telegram_user_id=who, tapped_message_id=message_id, from_command=False
+            )
+        case RoutineTap(routine_id):
+            return await guided.start(
+                env,
+                telegram_user_id=who,
+                routine_id=routine_id,
+                tapped_message_id=message_id,
+                from_command=False,
+            )
+        case ReminderTap():
+            return await reminders.tap(env, telegram_user_id=who, tap=tap)
+        case SessionPainTap():
+            return await checkins.session_pain_tap(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
+        case MorningTap():
+            return await checkins.morning_tap(env, telegram_user_id=who, tap=tap)
+        case RescreenTap():
+            return await checkins.rescreen(env, telegram_user_id=who, message_id=message_id)
+        case DeleteTap():
+            return await privacy.confirm_delete(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
+    return refused(EXPIRED)
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -69,20 +109,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     message, tg_user = update.effective_message, update.effective_user
     if message is None or tg_user is None or message.text is None:
         return
-    user = await _runner_or_hint(context, message, tg_user.id)
-    if user is None:
-        return
-    step = parse_step(user.onboarding_step)
-    if step is not None and (is_in_progress(step) or step in SAFETY_STOPS):
-        await onboarding.on_text(update, context, user)
-    elif step is Step.DONE and user.awaiting in CHECKIN_QUESTIONS:
-        await checkins.on_text(update, context, user)
-    elif step is Step.DONE and (user.awaiting or "").startswith("pain:"):
-        await guided.on_checkin_text(update, context, user)
-    elif step is Step.DONE and user.awaiting is not None:
-        await settings.on_text(update, context, user)
-    else:
-        await message.reply_text(context.texts.unknown_text)
+    reply = await conversation.text(context.env, telegram_user_id=tg_user.id, text=message.text)
+    await show(context, update, reply)
 
 
 async def on_location(update: Update, context: BotContext) -> None:
@@ -90,14 +118,10 @@ async def on_location(update: Update, context: BotContext) -> None:
     message, tg_user = update.effective_message, update.effective_user
     if message is None or tg_user is None or message.location is None:
         return
-    user = await _runner_or_hint(context, message, tg_user.id)
-    if user is None:
-        return
-    choice = zone_from_location(message.location.latitude, message.location.longitude)
-    await message.reply_text(context.texts.get("zone_from_location", zone=choice.name))
-    if user.onboarding_step == Step.ZONE:
-        await onboarding.on_location(update, context, user, choice)
-    elif parse_step(user.onboarding_step) is Step.DONE and user.awaiting == "zone":
-        await settings.on_location(update, context, user, choice)
-    else:
-        await message.reply_text(context.texts.unknown_text)
+    reply = await conversation.location(
+        context.env,
+        telegram_user_id=tg_user.id,
+        latitude=message.location.latitude,
+        longitude=message.location.longitude,
+    )
+    await show(context, update, reply)

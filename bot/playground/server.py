@@ -23,12 +23,13 @@ from bot.clock import TravelClock
 from bot.config import Settings
 from bot.content import Content
 from bot.context import DEPS_KEY, BotApplication, Deps
-from bot.db import repo
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import User
+from bot.db.repo import users
 from bot.domain.parsing import parse_time
-from bot.reminders import sweep
+from bot.sender import sweep
+from bot.services.unit import Env
 from bot.standin import BotApiStandIn, StoredMessage
 
 log = logging.getLogger(__name__)
@@ -189,17 +190,12 @@ class Playground:
 
     async def sweep(self) -> None:
         assert self._app is not None
-        await sweep(
-            self._app.bot,
-            self.db,
-            self.content,
-            now=self.clock.now(),
-            config=sweep_config(self.settings),
-        )
+        env = Env(self.db, self.content, self.clock)
+        await sweep(self._app.bot, env, now=self.clock.now(), config=sweep_config(self.settings))
 
     async def _runner(self, user: int) -> User | None:
         async with self.db.read() as session:
-            return await repo.get_user(session, telegram_user_id=user)
+            return await users.get(session, telegram_user_id=user)
 
     async def _next_due(self, user: int) -> datetime:
         due = _next_due_of(await self._runner(user))

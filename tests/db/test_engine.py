@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import repo
 from bot.db.engine import Database
 from bot.db.models import PainCheckin, User
+from bot.db.repo import users
 from bot.domain.enums import CheckinKind
 
 NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -19,7 +19,7 @@ NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 async def _make_user(db: Database, telegram_user_id: int = 1) -> int:
     async with db.write() as session:
-        user, _ = await repo.get_or_create_user(
+        user, _ = await users.get_or_create(
             session,
             telegram_user_id=telegram_user_id,
             chat_id=telegram_user_id,
@@ -49,7 +49,7 @@ async def test_concurrent_read_then_write_never_locks(migrated_db: Database) -> 
 
     async def bump() -> None:
         async with migrated_db.write() as session:
-            # Locked like repo.get_user locks in a unit of work that writes.
+            # Locked like repo.users.get locks in a unit of work that writes.
             user = await session.get(User, user_id, with_for_update=True)
             assert user is not None
             await asyncio.sleep(0)  # let the others try to interleave
@@ -128,7 +128,7 @@ async def test_returning_user_who_blocked_us_is_active_again(migrated_db: Databa
         assert user is not None
         user.status = UserStatus.BLOCKED
     async with migrated_db.write() as session:
-        user, created = await repo.get_or_create_user(
+        user, created = await users.get_or_create(
             session, telegram_user_id=5, chat_id=5, first_name="Alex", language_code=None, now=NOW
         )
     assert not created

@@ -1,29 +1,23 @@
-"""The questions asked during onboarding and in /settings: their text and buttons, how a
-tap or a typed answer is read, and what an answer changes. One place for both flows, so
-that /settings uses the same parsers and buttons as onboarding."""
+"""The questions asked during onboarding, in /settings, /run and /checkin: how a tap or a
+typed answer is read, how an answer reads in the record left on the question, and the one
+rule for closing an open question (a double tap acts once)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
 
-from telegram import InlineKeyboardMarkup
-
-from bot import keyboards
+from bot.callbacks import AnswerTap, DaysTap
 from bot.content import Content
+from bot.db.models import User
+from bot.db.repo import users
 from bot.domain.enums import ALL_DAYS
-from bot.domain.parsing import (
-    InvalidInput,
-    parse_days,
-    parse_pain,
-    parse_time,
-    toggle_day,
-)
+from bot.domain.parsing import InvalidInput, parse_days, parse_pain, parse_time, toggle_day
+from bot.domain.questions import Awaiting
 from bot.domain.zones import AmbiguousZone, OffsetOutOfRange, ZoneChoice, ZoneNotFound, parse_zone
 from bot.render import days_text
-
-YES_WORDS = frozenset({"yes", "y", "yep", "yeah", "ja", "si", "oui"})
-NO_WORDS = frozenset({"no", "n", "nope", "nein", "non"})
+from bot.services.results import Say
+from bot.services.unit import Env
 
 # Questions answered Yes/No, with the text each asks.
 YES_NO = {
@@ -33,11 +27,13 @@ YES_NO = {
     "see_doctor": "doctor_return",
     "equipment": "ask_equipment",
     "restart": "restart_confirm",
+    "ran": "ask_ran",
 }
+PAIN = {"pain": "ask_pain", "run_pain": "ask_run_pain", "adhoc_pain": "ask_adhoc_pain"}
 ASK_TEXT = {
-    "morning": "ask_morning",
     **YES_NO,
-    "pain": "ask_pain",
+    **PAIN,
+    "morning": "ask_morning",
     "time": "ask_time",
     "zone": "ask_zone",
     "days": "ask_days",
@@ -51,10 +47,13 @@ class Invalid:
     text_key: str
     fields: dict[str, str] = field(default_factory=dict)
 
+    def say(self) -> Say:
+        return Say(self.text_key, self.fields)
+
 
 @dataclass(frozen=True)
 class DaysToggle:
-    """A tap on a day button (or Save): not an answer yet, unless `save`."""
+    """A day tap (or Save): not an answer yet, unless `save`."""
 
     weekday: int
     mask: int
@@ -64,53 +63,25 @@ class DaysToggle:
 Answer = bool | int | time | ZoneChoice | DaysToggle
 
 
-def markup(
-    content: Content, kind: str, question: str, *, days_mask: int = ALL_DAYS
-) -> InlineKeyboardMarkup | None:
-    texts = content.texts
-    if question in ("red_flag", "see_doctor"):
-        return keyboards.choice(kind, question, [(texts.doctor_cleared, "y"), (texts.not_yet, "n")])
-    if question == "restart":
-        return keyboards.choice(
-            kind, question, [(texts.start_over, "y"), (texts.keep_settings, "n")]
-        )
-    if question == "equipment":
-        return keyboards.choice(kind, question, [(texts.roller_yes, "y"), (texts.roller_no, "n")])
-    if question in YES_NO:
-        return keyboards.yes_no(texts, kind, question)
-    if question == "pain":
-        return keyboards.pain_scale(kind, question)
-    if question == "time":
-        return keyboards.times(kind, content.choices.time_presets)
-    if question == "morning":
-        return keyboards.times(kind, content.choices.morning_presets, "morning")
-    if question == "zone":
-        return keyboards.zones(kind, content.choices.common_zones)
-    if question == "days":
-        return keyboards.days(texts, kind, days_mask)
-    return None
-
-
-def read_tap(content: Content, question: str, args: tuple[str, ...]) -> Answer | None:
+def read_tap(content: Content, question: str, tap: AnswerTap | DaysTap) -> Answer | None:
     """The answer a button carries, or None when it is not one this question's buttons make."""
-    if question in YES_NO and len(args) == 1 and args[0] in ("y", "n"):
-        return args[0] == "y"
-    if question == "pain" and len(args) == 1 and args[0].isdigit() and 0 <= int(args[0]) <= 10:
-        return int(args[0])
-    if question in ("time", "morning") and len(args) == 1:
+    if isinstance(tap, DaysTap):
+        return DaysToggle(tap.weekday, tap.mask, tap.save) if question == "days" else None
+    value = tap.value
+    if question in YES_NO and value in ("y", "n"):
+        return value == "y"
+    if question in PAIN and value.isdigit() and 0 <= int(value) <= 10:
+        return int(value)
+    if question in ("time", "morning"):
         listed = (
             content.choices.time_presets if question == "time" else content.choices.morning_presets
         )
         presets = {p.replace(":", ""): p for p in listed}
-        if args[0] in presets:
-            hours, minutes = presets[args[0]].split(":")
+        if value in presets:
+            hours, minutes = presets[value].split(":")
             return time(int(hours), int(minutes))
-    if question == "zone" and len(args) == 1 and args[0] in content.choices.common_zones:
-        return ZoneChoice(name=args[0], fixed_offset=False)
-    if question == "days" and len(args) == 3 and args[0] in ("t", "s"):
-        weekday, mask = args[1], args[2]
-        if weekday.isdigit() and mask.isdigit() and int(weekday) < 7 and int(mask) <= ALL_DAYS:
-            return DaysToggle(weekday=int(weekday), mask=int(mask), save=args[0] == "s")
+    if question == "zone" and value in content.choices.common_zones:
+        return ZoneChoice(name=value, fixed_offset=False)
     return None
 
 
@@ -118,13 +89,14 @@ def read_typed(content: Content, question: str, text: str) -> Answer | Invalid:
     """The answer in a typed message, or which text explains what is accepted."""
     cleaned = text.strip().lower().rstrip("!.")
     if question in YES_NO:
-        if cleaned in YES_WORDS:
+        words = content.choices
+        if cleaned in words.yes_words:
             return True
-        if cleaned in NO_WORDS:
+        if cleaned in words.no_words:
             return False
         return Invalid("use_buttons")
     try:
-        if question == "pain":
+        if question in PAIN:
             return parse_pain(text)
         if question in ("time", "morning"):
             return parse_time(text)
@@ -166,4 +138,41 @@ def answer_label(content: Content, question: str, answer: Answer) -> str:
         return answer.name
     if isinstance(answer, DaysToggle):
         return days_text(texts, answer.mask)
-    return f"{answer}/10"
+    return texts.get("pain_answer", score=str(answer))
+
+
+def record(question_text: str, answer: str) -> Say:
+    """'<question>\n→ <answer>': what stays on an answered question."""
+    return Say("answered", {"question": question_text, "answer": answer})
+
+
+def asked_text(content: Content, question: str, **fields: str) -> str:
+    return content.texts.get(ASK_TEXT[question], **fields)
+
+
+def days_draft(user: User) -> int:
+    """The days picked so far on an open days question (kept between taps)."""
+    return int(user.onboarding_answers.get("days", ALL_DAYS))
+
+
+def is_live(user: User, question: Awaiting, message_id: int | None) -> bool:
+    """`question` is the runner's open question, and (for a tap) its message is the one
+    tapped: only the newest question's buttons work."""
+    return user.awaiting == question and (
+        message_id is None or message_id == user.prompt_message_id
+    )
+
+
+def close(user: User) -> int | None:
+    """Close the open question (so a second tap on it finds nothing open). Returns its
+    message, whose buttons the caller removes when the answer was typed."""
+    prompt = user.prompt_message_id
+    user.awaiting = None
+    user.prompt_message_id = None
+    return prompt
+
+
+async def remember_prompt(env: Env, *, telegram_user_id: int, message_id: int) -> None:
+    """The message just sent carries the open question: its buttons are the live ones."""
+    async with env.db.write() as tx:
+        await users.set_prompt(tx, telegram_user_id=telegram_user_id, message_id=message_id)

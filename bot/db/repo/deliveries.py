@@ -1,0 +1,87 @@
+"""Reminder and morning-question deliveries: at most one per runner, kind and local date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import cast
+
+from sqlalchemy import ColumnElement, Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import ReminderDelivery, User
+from bot.domain.enums import DeliveryKind, DeliveryStatus
+
+
+async def due_runners(
+    tx: AsyncSession, *, kind: DeliveryKind, now: datetime, limit: int
+) -> Sequence[User]:
+    """Runners whose reminder (or morning question) is due, oldest first, locked; rows
+    another process has locked are skipped (SKIP LOCKED on PostgreSQL)."""
+    column: ColumnElement[datetime | None]
+    column = User.next_reminder_at if kind is DeliveryKind.REMINDER else User.next_morning_at  # type: ignore[assignment]
+    result = await tx.scalars(
+        select(User)
+        .where(column.is_not(None), column <= now)
+        .order_by(column)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return result.all()
+
+
+async def find(
+    tx: AsyncSession, *, user_id: int, kind: DeliveryKind, local_date: date
+) -> ReminderDelivery | None:
+    return await tx.scalar(
+        select(ReminderDelivery).where(
+            ReminderDelivery.user_id == user_id,
+            ReminderDelivery.kind == kind,
+            ReminderDelivery.local_date == local_date,
+        )
+    )
+
+
+async def add(tx: AsyncSession, delivery: ReminderDelivery) -> ReminderDelivery:
+    tx.add(delivery)
+    await tx.flush()
+    return delivery
+
+
+async def get(tx: AsyncSession, *, delivery_id: int) -> ReminderDelivery | None:
+    return await tx.get(ReminderDelivery, delivery_id)
+
+
+async def stale_pending(
+    tx: AsyncSession, *, claimed_before: datetime, limit: int
+) -> Sequence[ReminderDelivery]:
+    """Pending deliveries whose sender died (or gave up for now), locked, oldest first."""
+    result = await tx.scalars(
+        select(ReminderDelivery)
+        .where(
+            ReminderDelivery.status == DeliveryStatus.PENDING,
+            ReminderDelivery.claimed_at <= claimed_before,
+        )
+        .order_by(ReminderDelivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return result.all()
+
+
+async def mark_sent(tx: AsyncSession, *, sent: Sequence[tuple[int, int | None]]) -> None:
+    """(delivery id, message id) pairs, in one statement; a row deleted meanwhile (the
+    runner deleted their data) just matches nothing."""
+    if not sent:
+        return
+    table = cast(Table, ReminderDelivery.__table__)
+    await tx.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            status=DeliveryStatus.SENT,
+            message_id=bindparam("b_message_id"),
+            attempts=table.c.attempts + 1,
+        ),
+        [{"b_id": delivery_id, "b_message_id": message_id} for delivery_id, message_id in sent],
+    )

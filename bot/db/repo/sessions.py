@@ -1,0 +1,98 @@
+"""Guided sessions and the runner's answers on their steps."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import RoutineSession, StepEvent
+from bot.domain.enums import SessionStatus, StepOutcome
+
+
+async def open_for(tx: AsyncSession, *, user_id: int) -> RoutineSession | None:
+    """The runner's session in progress, if any (there is at most one)."""
+    return await tx.scalar(
+        select(RoutineSession).where(
+            RoutineSession.user_id == user_id,
+            RoutineSession.status == SessionStatus.IN_PROGRESS,
+        )
+    )
+
+
+async def get(tx: AsyncSession, *, session_id: int) -> RoutineSession | None:
+    return await tx.get(RoutineSession, session_id)
+
+
+def add(tx: AsyncSession, session: RoutineSession) -> None:
+    tx.add(session)
+
+
+def add_event(
+    tx: AsyncSession,
+    *,
+    session_id: int,
+    step_index: int,
+    exercise_id: str,
+    outcome: StepOutcome,
+    at: datetime,
+) -> None:
+    tx.add(
+        StepEvent(
+            session_id=session_id,
+            step_index=step_index,
+            exercise_id=exercise_id,
+            outcome=outcome,
+            at=at,
+        )
+    )
+
+
+async def last_hurts(
+    tx: AsyncSession, *, user_ids: Collection[int], exercise_ids: Collection[str], since: datetime
+) -> dict[int, datetime]:
+    """When each runner last tapped Hurts on any of these exercises since `since` (runners
+    who did not are left out): one query for a whole batch of runners."""
+    if not user_ids:
+        return {}
+    rows = await tx.execute(
+        select(RoutineSession.user_id, func.max(StepEvent.at))
+        .join(RoutineSession, StepEvent.session_id == RoutineSession.id)
+        .where(
+            RoutineSession.user_id.in_(user_ids),
+            StepEvent.exercise_id.in_(exercise_ids),
+            StepEvent.outcome == StepOutcome.HURTS,
+            StepEvent.at >= since,
+        )
+        .group_by(RoutineSession.user_id)
+    )
+    return {user_id: at for user_id, at in rows.all() if at is not None}
+
+
+async def outcomes(tx: AsyncSession, *, session_id: int) -> list[StepOutcome]:
+    result = await tx.scalars(
+        select(StepEvent.outcome).where(StepEvent.session_id == session_id).order_by(StepEvent.id)
+    )
+    return list(result)
+
+
+async def set_step_message(
+    tx: AsyncSession, *, session_id: int, step_index: int, message_id: int
+) -> None:
+    """The message carrying the current step (only while the session is still on it)."""
+    await tx.execute(
+        update(RoutineSession)
+        .where(RoutineSession.id == session_id, RoutineSession.current_step == step_index)
+        .values(step_message_id=message_id)
+    )
+
+
+async def started_since(tx: AsyncSession, *, user_id: int, since: datetime) -> bool:
+    found = await tx.scalar(
+        select(RoutineSession.id).where(
+            RoutineSession.user_id == user_id, RoutineSession.started_at > since
+        )
+    )
+    return found is not None

@@ -1,0 +1,72 @@
+"""The runner's row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import WRITE_UNIT
+from bot.db.models import User
+from bot.domain.enums import UserStatus
+from bot.domain.onboarding import Step
+
+
+async def get(tx: AsyncSession, *, telegram_user_id: int) -> User | None:
+    """The runner's row. In a unit of work that may write, the row is locked (FOR UPDATE on
+    PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so every
+    check-then-write about one runner happens one at a time, whichever process runs it."""
+    query = select(User).where(User.telegram_user_id == telegram_user_id)
+    if tx.info.get(WRITE_UNIT):
+        query = query.with_for_update()
+    return await tx.scalar(query)
+
+
+async def get_or_create(
+    tx: AsyncSession,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    first_name: str | None,
+    language_code: str | None,
+    now: datetime,
+) -> tuple[User, bool]:
+    """The runner's row, created on first contact. Returns (user, created)."""
+    user = await get(tx, telegram_user_id=telegram_user_id)
+    if user is not None:
+        user.chat_id = chat_id
+        user.first_name = first_name
+        user.language_code = language_code
+        if user.status is UserStatus.BLOCKED:
+            # They wrote to us again, so they unblocked the bot.
+            user.status = UserStatus.ACTIVE
+        user.updated_at = now
+        return user, False
+    user = User(
+        telegram_user_id=telegram_user_id,
+        chat_id=chat_id,
+        first_name=first_name,
+        language_code=language_code,
+        status=UserStatus.ACTIVE,
+        onboarding_step=Step.WELCOME,
+        onboarding_answers={},
+        created_at=now,
+        updated_at=now,
+    )
+    tx.add(user)
+    await tx.flush()
+    return user, True
+
+
+async def by_id(tx: AsyncSession, *, user_id: int) -> User | None:
+    return await tx.get(User, user_id)
+
+
+async def set_prompt(tx: AsyncSession, *, telegram_user_id: int, message_id: int) -> None:
+    """Remember the message that carries the open question: only its buttons are live."""
+    await tx.execute(
+        update(User)
+        .where(User.telegram_user_id == telegram_user_id)
+        .values(prompt_message_id=message_id)
+    )

@@ -1,0 +1,263 @@
+"""Guided sessions: start or resume today's routine, one step at a time; every tap on a
+step is checked against the runner's own session and applied once (one write unit);
+at the end, the pain check-in. Also /routines."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.callbacks import StepTap
+from bot.content import Content
+from bot.db.models import RoutineSession, User
+from bot.db.repo import sessions, users
+from bot.domain.enums import SessionStatus, StepOutcome
+from bot.domain.onboarding import Step
+from bot.domain.plan import NoteKind, TodayPlan
+from bot.domain.questions import SessionPain
+from bot.domain.schedule import local_date_of
+from bot.domain.session_flow import StepState, Transition, tally, transition
+from bot.render import local_day_text
+from bot.services import plans
+from bot.services.results import (
+    EXPIRED,
+    Ask,
+    Reply,
+    Say,
+    SessionPainKeys,
+    StepView,
+    note,
+    refused,
+)
+from bot.services.runners import gate, zone_of
+from bot.services.unit import Env, runner_unit
+
+log = logging.getLogger(__name__)
+
+
+def step_view(content: Content, rs: RoutineSession) -> StepView:
+    return StepView(
+        session_id=rs.id,
+        index=rs.current_step,
+        total=len(rs.steps),
+        version=rs.step_version,
+        exercise_id=rs.steps[rs.current_step],
+        hurt=rs.step_hurt,
+    )
+
+
+def step_state(content: Content, view: StepView) -> StepState:
+    exercise = content.exercises[view.exercise_id]
+    return StepState(view.index, view.total, view.hurt, exercise.easier is not None)
+
+
+# --- starting and resuming -------------------------------------------------------------
+
+
+async def start(
+    env: Env,
+    *,
+    telegram_user_id: int,
+    routine_id: str | None = None,
+    tapped_message_id: int | None = None,
+    from_command: bool = True,
+) -> Reply:
+    """Start today's session (of `routine_id`, which then becomes the runner's routine),
+    or resume the one in progress. A tap on Start or on a routine (`from_command` False)
+    from a runner who cannot start one has simply expired."""
+    if routine_id is not None and routine_id not in env.content.routines:
+        return refused("routine_unknown")
+    now = env.clock.now()
+    async with runner_unit(env, telegram_user_id) as (tx, user):
+        if from_command:
+            refusal = gate(env.content, user)
+            if refusal is not None:
+                return refusal
+        if user is None or user.onboarding_step is not Step.DONE:
+            return refused(EXPIRED)
+        today = local_date_of(now, zone_of(user))
+        strip: list[int] = [tapped_message_id] if tapped_message_id is not None else []
+        current = await sessions.open_for(tx, user_id=user.id)
+        if current is not None and (current.local_date < today or routine_id is not None):
+            # Yesterday's unfinished session (or a different routine chosen): closed, not lost.
+            current.status = SessionStatus.ABANDONED
+            current.ended_at = now
+            if current.step_message_id is not None:
+                strip.append(current.step_message_id)
+            await tx.flush()
+            current = None
+        if current is not None:
+            if tapped_message_id is not None and (current.step_message_id or 0) > tapped_message_id:
+                # A second tap on the same Start: the session is already open below.
+                return Reply(strip=tuple(strip), notes=(note(Say("session_open_below")),))
+            if current.step_message_id is not None:
+                strip.append(current.step_message_id)
+            resume = Say(
+                "session_resume",
+                {"step": str(current.current_step + 1), "total": str(len(current.steps))},
+            )
+            return Reply(
+                strip=tuple(strip), notes=(note(resume),), step=step_view(env.content, current)
+            )
+        if routine_id is not None:
+            user.routine_id = routine_id
+        routine = plans.routine_of(env.content, user)
+        plan = await plans.plan_for(tx, env.content, user, now=now, routine=routine)
+        session = RoutineSession(
+            user_id=user.id,
+            routine_id=plan.routine_id,
+            level=plan.level,
+            steps=list(plan.steps),
+            current_step=0,
+            step_version=0,
+            step_hurt=False,
+            status=SessionStatus.IN_PROGRESS,
+            local_date=today,
+            started_at=now,
+        )
+        sessions.add(tx, session)
+        await tx.flush()
+        intro = note(_intro(env.content, plan), *plan_notes(env, user, plan))
+        log.info("event=session_started session_id=%s steps=%s", session.id, len(plan.steps))
+        return Reply(strip=tuple(strip), notes=(intro,), step=step_view(env.content, session))
+
+
+def _intro(content: Content, plan: TodayPlan) -> Say:
+    routine = content.routines[plan.routine_id]
+    fields = {
+        "routine": routine.name,
+        "steps": str(len(plan.steps)),
+        "minutes": str(plan.minutes),
+    }
+    if plan.level is None:
+        return Say("session_intro", fields)
+    return Say(
+        "session_intro_ladder",
+        {**fields, "level": str(plan.level), "levels": str(len(routine.steps))},
+    )
+
+
+def plan_notes(env: Env, user: User, plan: TodayPlan) -> tuple[Say, ...]:
+    """What the plan tells the runner about today: a step left out, no roller, flare."""
+    said: list[Say] = []
+    for item in plan.notes:
+        if item.kind is NoteKind.DROPPED and item.exercise_id and item.until:
+            until = local_day_text(
+                item.until, now=env.clock.now(), zone=zone_of(user), texts=env.texts
+            )
+            name = env.content.exercises[item.exercise_id].name
+            said.append(Say("session_dropped", {"name": name, "until": until}))
+        elif item.kind is NoteKind.NO_ROLLER:
+            said.append(Say("no_roller_note", {"reason": env.content.no_roller_reason}))
+        elif item.kind is NoteKind.FLARE:
+            said.append(Say("reminder_flare"))
+    return tuple(said)
+
+
+# --- taps on a step --------------------------------------------------------------------
+
+
+async def tap_step(env: Env, *, telegram_user_id: int, tap: StepTap) -> Reply:
+    """Done / Easier / Skip / Hurts / Stop: applied once, and only on the live step."""
+    now = env.clock.now()
+    async with runner_unit(env, telegram_user_id) as (tx, user):
+        rs = await sessions.get(tx, session_id=tap.session_id)
+        if user is None or rs is None or rs.user_id != user.id:
+            return refused(EXPIRED)
+        if rs.status is not SessionStatus.IN_PROGRESS:
+            return refused("session_finished_already")
+        if tap.index < rs.current_step:
+            return refused("step_already_done")
+        if tap.index != rs.current_step or tap.version != rs.step_version:
+            return refused(EXPIRED)
+        exercise = env.content.exercises[rs.steps[tap.index]]
+        move = transition(step_state(env.content, step_view(env.content, rs)), tap.action)
+        if move is None:
+            return refused(EXPIRED)
+        _apply(rs, move, exercise.easier, now)
+        sessions.add_event(
+            tx,
+            session_id=rs.id,
+            step_index=tap.index,
+            exercise_id=exercise.id,
+            outcome=move.outcome,
+            at=now,
+        )
+        log.info("event=step session_id=%s step=%s outcome=%s", rs.id, tap.index, move.outcome)
+        if move.hurt:
+            return Reply(edit_step=step_view(env.content, rs))
+        if move.outcome is StepOutcome.EASIER:
+            easier = env.content.exercises[rs.steps[rs.current_step]].name
+            outcome = env.texts.get("outcome_easier", easier=easier)
+        else:
+            outcome = env.texts.get(f"outcome_{move.outcome.value}")
+        done = Say("step_record", {"name": exercise.name, "outcome": outcome})
+        if not move.finished:
+            return Reply(record=done, step=step_view(env.content, rs))
+        counts = tally(await sessions.outcomes(tx, session_id=rs.id))
+        user.awaiting = SessionPain(rs.id)
+        replaces = user.prompt_message_id
+        key = "session_stopped" if move.stopped else "session_complete"
+        summary = Say(
+            key,
+            {"done": str(counts.done), "skipped": str(counts.skipped), "hurt": str(counts.hurt)},
+        )
+        log.info("event=session_ended session_id=%s status=%s", rs.id, rs.status.value)
+        ask = Ask(SessionPainKeys(rs.id), Say("ask_pain_after"), (), replaces)
+        return Reply(record=done, notes=(note(summary),), ask=ask)
+
+
+def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: object) -> None:
+    if move.swap_to_easier and easier:
+        steps = list(rs.steps)
+        steps[rs.current_step] = easier
+        rs.steps = steps  # a new list, so the JSON column is written
+    if not move.finished:
+        rs.current_step = min(move.next_index, len(rs.steps) - 1)
+    rs.step_version = rs.step_version + 1
+    rs.step_hurt = move.hurt
+    if move.finished:
+        rs.status = SessionStatus.STOPPED if move.stopped else SessionStatus.COMPLETED
+        rs.ended_at = now  # type: ignore[assignment]
+
+
+async def remember_step(env: Env, *, session_id: int, step_index: int, message_id: int) -> None:
+    """The message just sent carries the current step (one small UPDATE, every step)."""
+    async with env.db.write() as tx:
+        await sessions.set_step_message(
+            tx, session_id=session_id, step_index=step_index, message_id=message_id
+        )
+
+
+# --- /routines -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutineOption:
+    routine_id: str
+    label: Say
+
+
+async def routines(env: Env, *, telegram_user_id: int) -> tuple[RoutineOption, ...] | Reply:
+    """/routines: every routine with today's length for this runner, the current one
+    marked; or what to tell the runner instead."""
+    now = env.clock.now()
+    async with env.db.read() as tx:
+        user = await users.get(tx, telegram_user_id=telegram_user_id)
+        refusal = gate(env.content, user)
+        if refusal is not None or user is None:
+            return refusal or Reply()
+        options: list[RoutineOption] = []
+        for routine in env.content.routines.values():
+            plan = await plans.plan_for(tx, env.content, user, now=now, routine=routine)
+            fields = {
+                "mark": "✓ " if routine.id == user.routine_id else "",
+                "name": routine.name,
+                "minutes": str(plan.minutes),
+            }
+            if plan.level is None:
+                label = Say("routine_label", fields)
+            else:
+                label = Say("routine_label_ladder", {**fields, "level": str(plan.level)})
+            options.append(RoutineOption(routine.id, label))
+    return tuple(options)

@@ -1,0 +1,362 @@
+"""The reminder sweep's use cases: claim what is due, settle what Telegram answered, and
+the runner's Snooze / Skip today. The sending itself is `bot.sender`.
+
+Every runner has `next_reminder_at` (and `next_morning_at` for the morning check-in) in
+UTC. A claim takes a batch of due runners inside one write unit (row locks with SKIP
+LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite), records a delivery that is unique per
+runner, kind and local date, advances each runner's next time, and commits; what it
+returns is then sent and settled. What can go wrong, and what happens, is in
+`bot.sender`'s docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import ReminderTap
+from bot.content import Content
+from bot.db.models import ReminderDelivery, User
+from bot.db.repo import deliveries, users
+from bot.domain.enums import DeliveryKind, DeliveryStatus, UserStatus
+from bot.domain.onboarding import Step
+from bot.domain.plan import NoteKind
+from bot.domain.schedule import local_date_of, next_reminder_at
+from bot.domain.zones import tzinfo_for
+from bot.render import next_text, time_text
+from bot.services import plans
+from bot.services.results import EXPIRED, Reply, Say, refused
+from bot.services.runners import refresh_next_reminder, zone_of
+from bot.services.unit import Env, runner_unit
+
+LEASE = timedelta(minutes=2)  # a pending delivery older than this is claimed again
+MAX_ATTEMPTS = 5
+MAX_CATCH_UP = 14  # occurrences walked through after downtime before jumping to now
+SNOOZE = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed reminder or morning question, ready to send."""
+
+    delivery_id: int
+    telegram_user_id: int
+    chat_id: int
+    kind: DeliveryKind
+    local_date: date
+    lines: tuple[Say, ...]  # the reminder's text (the morning question's is fixed)
+    snooze: bool  # offer Snooze (once a day)
+
+
+@dataclass
+class SweepResult:
+    claimed: int = 0
+    sent: int = 0
+    missed: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Answer:
+    """What Telegram answered to one send."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    RETRY = "retry"
+
+
+# --- claiming -------------------------------------------------------------------------
+
+
+async def claim_due(
+    env: Env, *, now: datetime, grace: timedelta, batch_size: int, result: SweepResult
+) -> tuple[list[Outgoing], int]:
+    """One batch of each kind, each its own write unit: what to send, and how many rows
+    were looked at (0: nothing was due)."""
+    claimed = await _reclaim_stale(env, now=now, grace=grace, batch_size=batch_size, result=result)
+    touched = len(claimed)
+    for kind in (DeliveryKind.REMINDER, DeliveryKind.MORNING_CHECKIN):
+        async with env.db.write() as tx:
+            runners = await deliveries.due_runners(tx, kind=kind, now=now, limit=batch_size)
+            hurts = (
+                await plans.sharp_hurts(tx, env.content, runners, now=now)
+                if kind is DeliveryKind.REMINDER
+                else {}
+            )
+            for user in runners:
+                item = await _claim_runner(
+                    env.content,
+                    tx,
+                    user,
+                    kind=kind,
+                    now=now,
+                    grace=grace,
+                    result=result,
+                    sharp_hurt_at=hurts.get(user.id),
+                )
+                if item is not None:
+                    claimed.append(item)
+        touched += len(runners)
+    return claimed, touched
+
+
+async def _claim_runner(
+    content: Content,
+    tx: AsyncSession,
+    user: User,
+    *,
+    kind: DeliveryKind,
+    now: datetime,
+    grace: timedelta,
+    result: SweepResult,
+    sharp_hurt_at: datetime | None,
+) -> Outgoing | None:
+    attr = "next_reminder_at" if kind is DeliveryKind.REMINDER else "next_morning_at"
+    due: datetime | None = getattr(user, attr)
+    assert due is not None
+    zone = zone_of(user)
+
+    # Nobody in a safety stop, blocked, or paused gets one; a pause that has ended ends here.
+    if (
+        user.status is UserStatus.PAUSED
+        and user.paused_until is not None
+        and user.paused_until <= now
+    ):
+        user.status = UserStatus.ACTIVE
+        user.paused_until = None
+    if user.status is not UserStatus.ACTIVE or user.onboarding_step is not Step.DONE:
+        setattr(
+            user,
+            attr,
+            None if user.status is not UserStatus.PAUSED else _after_pause(user, kind, now),
+        )
+        return None
+
+    snooze_date = user.snooze_date if kind is DeliveryKind.REMINDER else None
+    steps = 0
+    while True:
+        local_date = snooze_date or local_date_of(due, zone)
+        if now - due <= grace:
+            break
+        # Too late to be useful: recorded as missed, quietly, and on to the next one.
+        await _record(tx, user, kind, local_date, due, now, DeliveryStatus.MISSED)
+        result.missed += 1
+        snooze_date = None
+        user.snooze_date = None
+        following = _following(user, kind, due if steps < MAX_CATCH_UP else now)
+        steps += 1
+        if following is None or following > now:
+            setattr(user, attr, following)
+            return None
+        due = following
+
+    user.snooze_date = None if kind is DeliveryKind.REMINDER else user.snooze_date
+    setattr(
+        user, attr, _following(user, kind, max(due, now)) if kind is DeliveryKind.REMINDER else None
+    )
+    delivery = await _record(tx, user, kind, local_date, due, now, DeliveryStatus.PENDING)
+    if delivery is None:
+        return None  # already delivered for that date
+    result.claimed += 1
+    return _outgoing(content, user, delivery, now=now, sharp_hurt_at=sharp_hurt_at)
+
+
+def _schedule_next(user: User, after: datetime) -> datetime | None:
+    if user.reminder_time is None or user.time_zone is None:
+        return None
+    return next_reminder_at(
+        after=after,
+        local_time=user.reminder_time,
+        zone=user.time_zone,
+        days_mask=user.reminder_days,
+    )
+
+
+def _following(user: User, kind: DeliveryKind, after: datetime) -> datetime | None:
+    if kind is DeliveryKind.REMINDER:
+        return _schedule_next(user, after)
+    return None  # a morning check-in is one-off: set again after the next session or run
+
+
+def _after_pause(user: User, kind: DeliveryKind, now: datetime) -> datetime | None:
+    if kind is not DeliveryKind.REMINDER or user.paused_until is None:
+        return None
+    return _schedule_next(user, max(now, user.paused_until))
+
+
+async def _record(
+    tx: AsyncSession,
+    user: User,
+    kind: DeliveryKind,
+    local_date: date,
+    due: datetime,
+    now: datetime,
+    status: DeliveryStatus,
+) -> ReminderDelivery | None:
+    """The delivery row for (user, kind, date): created, or re-armed after a snooze.
+    None when that date was already delivered (or missed, or skipped)."""
+    existing = await deliveries.find(tx, user_id=user.id, kind=kind, local_date=local_date)
+    if existing is not None:
+        if existing.status is DeliveryStatus.SNOOZED and status is DeliveryStatus.PENDING:
+            existing.status = DeliveryStatus.PENDING
+            existing.snoozed = True
+            existing.claimed_at = now
+            existing.due_at = due
+            existing.attempts = 0
+            return existing
+        return None
+    return await deliveries.add(
+        tx,
+        ReminderDelivery(
+            user_id=user.id,
+            kind=kind,
+            local_date=local_date,
+            status=status,
+            due_at=due,
+            claimed_at=now if status is DeliveryStatus.PENDING else None,
+            attempts=0,
+            snoozed=False,
+            created_at=now,
+        ),
+    )
+
+
+def reminder_lines(
+    content: Content, user: User, *, now: datetime, sharp_hurt_at: datetime | None = None
+) -> tuple[Say, ...]:
+    """'Time for your routine: Decompression ladder, level 2: 2 steps, about 4 min', and
+    the flare note: from today's plan, so it names what the session will run."""
+    plan = plans.plan_of(content, user, now=now, sharp_hurt_at=sharp_hurt_at)
+    routine = content.routines[plan.routine_id]
+    name = (
+        content.texts.get("routine_with_level", routine=routine.name, level=str(plan.level))
+        if plan.level is not None
+        else routine.name
+    )
+    lines = [
+        Say(
+            "reminder",
+            {"routine": name, "steps": str(len(plan.steps)), "minutes": str(plan.minutes)},
+        )
+    ]
+    if any(n.kind is NoteKind.FLARE for n in plan.notes):
+        lines.append(Say("reminder_flare"))
+    return tuple(lines)
+
+
+def _outgoing(
+    content: Content,
+    user: User,
+    delivery: ReminderDelivery,
+    *,
+    now: datetime,
+    sharp_hurt_at: datetime | None,
+) -> Outgoing:
+    lines: tuple[Say, ...] = ()
+    if delivery.kind is DeliveryKind.REMINDER:
+        lines = reminder_lines(content, user, now=now, sharp_hurt_at=sharp_hurt_at)
+    return Outgoing(
+        delivery_id=delivery.id,
+        telegram_user_id=user.telegram_user_id,
+        chat_id=user.chat_id,
+        kind=delivery.kind,
+        local_date=delivery.local_date,
+        lines=lines,
+        snooze=not delivery.snoozed,
+    )
+
+
+async def _reclaim_stale(
+    env: Env, *, now: datetime, grace: timedelta, batch_size: int, result: SweepResult
+) -> list[Outgoing]:
+    """Pending deliveries whose sender died (or gave up for now): claimed again."""
+    claimed: list[Outgoing] = []
+    async with env.db.write() as tx:
+        rows = await deliveries.stale_pending(tx, claimed_before=now - LEASE, limit=batch_size)
+        for delivery in rows:
+            user = await users.by_id(tx, user_id=delivery.user_id)
+            too_late = now - delivery.due_at > grace
+            if user is None or user.status is not UserStatus.ACTIVE or too_late:
+                delivery.status = DeliveryStatus.MISSED if too_late else DeliveryStatus.FAILED
+                result.missed += int(too_late)
+                continue
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+                result.failed += 1
+                continue
+            delivery.claimed_at = now
+            result.claimed += 1
+            claimed.append(_outgoing(env.content, user, delivery, now=now, sharp_hurt_at=None))
+    return claimed
+
+
+# --- settling -------------------------------------------------------------------------
+
+
+async def settle(
+    env: Env, done: Sequence[tuple[Outgoing, str, int | None]], result: SweepResult
+) -> None:
+    """Record what Telegram answered, for many deliveries in one write unit: a sweep of
+    thousands would otherwise queue one SQLite transaction per reminder."""
+    async with env.db.write() as tx:
+        sent = [
+            (item.delivery_id, message_id)
+            for item, answer, message_id in done
+            if answer == Answer.SENT
+        ]
+        await deliveries.mark_sent(tx, sent=sent)
+        result.sent += len(sent)
+        for item, answer, _ in done:
+            if answer == Answer.SENT:
+                continue
+            delivery = await deliveries.get(tx, delivery_id=item.delivery_id)
+            if delivery is None:
+                continue  # the runner deleted their data meanwhile
+            delivery.attempts += 1
+            if answer == Answer.BLOCKED:
+                delivery.status = DeliveryStatus.FAILED
+                user = await users.by_id(tx, user_id=delivery.user_id)
+                if user is not None:
+                    user.status = UserStatus.BLOCKED
+                    user.next_reminder_at = None
+                    user.next_morning_at = None
+                result.blocked += 1
+            elif answer == Answer.FAILED:
+                delivery.status = DeliveryStatus.FAILED
+                result.failed += 1
+            else:
+                result.retry_later += 1  # stays pending: the next sweep after the lease retries
+
+
+# --- the runner's taps on a reminder -----------------------------------------------------
+
+
+async def tap(env: Env, *, telegram_user_id: int, tap: ReminderTap) -> Reply:
+    """Snooze 30 min (once a day) or Skip today, on the reminder the runner tapped."""
+    now = env.clock.now()
+    async with runner_unit(env, telegram_user_id) as (tx, user):
+        delivery = await deliveries.get(tx, delivery_id=tap.delivery_id)
+        if user is None or delivery is None or delivery.user_id != user.id:
+            return refused(EXPIRED)
+        if delivery.kind is not DeliveryKind.REMINDER or delivery.status is not DeliveryStatus.SENT:
+            return refused("reminder_closed")
+        if delivery.local_date != local_date_of(now, zone_of(user)):
+            return refused(EXPIRED)  # yesterday's reminder
+        if tap.snooze:
+            if delivery.snoozed:
+                return refused(EXPIRED)  # snooze is once a day
+            delivery.status = DeliveryStatus.SNOOZED
+            user.snooze_date = delivery.local_date
+            user.next_reminder_at = now + SNOOZE
+            local = (now + SNOOZE).astimezone(tzinfo_for(zone_of(user)))
+            return Reply(record=Say("snoozed", {"time": time_text(local.time())}))
+        delivery.status = DeliveryStatus.SKIPPED
+        refresh_next_reminder(user, now)
+        upcoming = next_text(env.texts, user.next_reminder_at, now=now, zone=user.time_zone)
+        return Reply(record=Say("skipped_today", {"next": upcoming}))

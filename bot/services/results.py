@@ -1,0 +1,119 @@
+"""What a use case hands back: which texts to send (keys of content/texts.yaml and their
+fields), which question to ask with which buttons, which step to show. Plain data; the
+handlers render it (`bot.handlers.show`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.callbacks import Flow
+from bot.domain.enums import ALL_DAYS
+
+
+@dataclass(frozen=True)
+class Say:
+    """A text of content/texts.yaml and the values of its placeholders."""
+
+    key: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+def say(key: str, **fields: str) -> Say:
+    return Say(key, fields)
+
+
+class Buttons(StrEnum):
+    """Buttons that go with a message that is not a question."""
+
+    START_FIRST = "start_first"  # start the first session (the onboarding summary)
+    SOMETHING_NEW = "something_new"  # R0c: "Something new or different?" after a check-in
+
+
+@dataclass(frozen=True)
+class Note:
+    """One message: its lines joined by `sep`."""
+
+    lines: tuple[Say, ...]
+    sep: str = "\n"
+    buttons: Buttons | None = None
+
+
+def note(*lines: Say, sep: str = "\n", buttons: Buttons | None = None) -> Note:
+    return Note(lines, sep, buttons)
+
+
+# --- the buttons of a question ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionKeys:
+    """The buttons of a question of a flow (Yes/No, 0-10, times, zones, days, ...)."""
+
+    flow: Flow
+    question: str
+    days_mask: int = ALL_DAYS  # the days question: which days are on
+
+
+@dataclass(frozen=True)
+class MenuKeys:
+    """The /settings menu: Pause, or Resume for a paused runner."""
+
+    paused: bool
+
+
+@dataclass(frozen=True)
+class SessionPainKeys:
+    """0-10 after session `session_id`."""
+
+    session_id: int
+
+
+Keys = QuestionKeys | MenuKeys | SessionPainKeys
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question sent as the one live prompt; the handler remembers its message."""
+
+    keys: Keys
+    text: Say
+    lead: tuple[Say, ...] = ()  # lines before the question (why it is asked again)
+    replaces: int | None = None  # the prompt it replaces: its buttons come off first
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A session step, as a message with its buttons."""
+
+    session_id: int
+    index: int
+    total: int
+    version: int
+    exercise_id: str
+    hurt: bool  # Hurts was tapped: only Easier, Skip and Stop are offered
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the handler does, in this order: answer the tap (`refused` ends it there),
+    turn the tapped message into `record` (or redraw its buttons or its step), take the
+    buttons off `strip`, send `notes`, then `step`, then `ask`."""
+
+    refused: Say | None = None  # a tap not acted on: the reason, as its toast
+    toast: Say | None = None  # a tap acted on, with a short toast
+    record: Say | None = None  # the tapped question becomes this one-line record
+    redraw: Keys | None = None  # the tapped message keeps its text with these buttons
+    edit_step: StepView | None = None  # the tapped step is shown again (after Hurts)
+    strip: tuple[int, ...] = ()  # messages whose buttons come off
+    notes: tuple[Note, ...] = ()
+    step: StepView | None = None  # a step to send; the handler remembers its message
+    ask: Ask | None = None
+
+
+def refused(key: str) -> Reply:
+    return Reply(refused=Say(key))
+
+
+EXPIRED = "expired_button"

@@ -1,0 +1,40 @@
+"""What every use case needs, and the one way a use case about a runner begins."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.content import Content, Texts
+from bot.db.engine import Database
+from bot.db.models import User
+from bot.db.repo import users
+
+
+@dataclass(frozen=True)
+class Env:
+    """The long-lived things a use case reads: database, content, clock."""
+
+    db: Database
+    content: Content
+    clock: Clock
+
+    @property
+    def texts(self) -> Texts:
+        return self.content.texts
+
+
+@asynccontextmanager
+async def runner_unit(
+    env: Env, telegram_user_id: int
+) -> AsyncIterator[tuple[AsyncSession, User | None]]:
+    """One write unit about one runner, their row locked first (FOR UPDATE on PostgreSQL,
+    BEGIN IMMEDIATE on SQLite). Every check-then-write about a runner (is this tap still
+    live? was this check-in logged already?) happens inside one, so double, stale and
+    concurrent taps act once, whichever process handles them."""
+    async with env.db.write() as tx:
+        yield tx, await users.get(tx, telegram_user_id=telegram_user_id)
