@@ -85,7 +85,10 @@ def cmd_content_check(args: argparse.Namespace) -> int:
         content = _load_content(settings)
     except ContentError as exc:
         return _fail(f"content error: {exc}")
-    print(f"content OK: {len(content.exercises)} exercises from {len(content.sources)} sources")
+    print(
+        f"content OK: {len(content.exercises)} exercises from {len(content.sources)} sources "
+        f"in {settings.content_dir}"
+    )
     print(f"{'routine':<20} {'kind':<8} {'steps':>5} {'minutes':>7}  name")
     for routine in content.routines.values():
         print(

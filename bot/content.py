@@ -25,11 +25,13 @@ from pydantic import (
     model_validator,
 )
 
+from bot import resources
 from bot.domain.plan import Catalogue, minutes_of
 from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
 
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+# The installed package's copy, or content/ of the checkout (bot/resources.py).
+DEFAULT_CONTENT_DIR = resources.content_dir()
 
 SLUG = r"^[a-z][a-z0-9_]*$"
 SEED_FILE = r"^\d{3}_[0-9a-f]{16}\.txt$"

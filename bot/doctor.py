@@ -158,7 +158,10 @@ async def check_content(content_dir: Path) -> Check:
         except ContentError as exc:
             return Check("content", False, _one_line(str(exc)))
         return Check(
-            "content", True, f"{len(content.exercises)} exercises, {len(content.routines)} routines"
+            "content",
+            True,
+            f"{len(content.exercises)} exercises, {len(content.routines)} routines "
+            f"in {content_dir}",
         )
 
     return await _bounded("content", probe)

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from bot.config import CommonSettings, SettingsError, load_settings
 from bot.db.engine import Database
 from bot.db.models import Base
 
@@ -15,10 +16,15 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
+    """The bot passes its URL in; `alembic` run by hand with the repository's alembic.ini
+    reads DATABASE_URL (or .env) as the bot does."""
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
-    if not url:
-        raise RuntimeError("no database URL given to the migrations (set DATABASE_URL)")
-    return str(url)
+    if url:
+        return str(url)
+    try:
+        return load_settings(CommonSettings).database_url
+    except SettingsError as exc:
+        raise RuntimeError(f"no usable database URL for the migrations: {exc}") from None
 
 
 def _configure(connection: Connection | None = None) -> None:

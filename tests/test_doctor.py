@@ -66,7 +66,8 @@ async def test_all_ok_on_a_migrated_database_and_the_stand_in(
     assert checks["database"].detail.startswith(f"{migrated_db.dialect} at ")
     assert checks["migrations"].detail == f"at head {head_revision()}"
     assert checks["content"].detail == (
-        f"{len(content.exercises)} exercises, {len(content.routines)} routines"
+        f"{len(content.exercises)} exercises, {len(content.routines)} routines "
+        f"in {DEFAULT_CONTENT_DIR}"
     )
     assert checks["bot api"].detail == "@mobility_test_bot"
     table = format_table(list(checks.values()))

@@ -17,6 +17,8 @@ from tests.conftest import TEST_TOKEN
 from tests.db.test_migrations import EXPECTED_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
+# This environment's console script (a bare `mobility-bot` on PATH may be another install's).
+SCRIPT = shutil.which("mobility-bot", path=str(Path(sys.executable).parent))
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -157,10 +159,11 @@ async def test_polls_answers_and_stops_cleanly(
     assert "event=stopped" in log
 
 
-@pytest.mark.skipif(shutil.which("mobility-bot") is None, reason="package not installed")
+@pytest.mark.skipif(SCRIPT is None, reason="package not installed in this environment")
 async def test_console_script_is_the_same_entry_point(tmp_path: Path) -> None:
+    assert SCRIPT is not None
     proc = await asyncio.create_subprocess_exec(
-        "mobility-bot",
+        SCRIPT,
         "content-check",
         cwd=tmp_path,
         env=_env(tmp_path),

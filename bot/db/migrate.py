@@ -3,18 +3,20 @@ env.py runs its own loop), or from a worker thread when a loop is already runnin
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+from bot import resources
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    """A configuration built in code: it needs no alembic.ini in the working directory
+    (the repository's alembic.ini is for running `alembic` by hand), and its script
+    location is the installed package's migrations or the checkout's."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.migrations_dir()))
+    config.set_main_option("path_separator", "os")
     config.attributes["database_url"] = database_url
     return config
 
