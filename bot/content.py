@@ -245,7 +245,6 @@ class Texts(_Model):
     admin_alert: str
     error: str
     expired_button: str
-    already_answered: str
     use_buttons: str
     screen_emergency: str
     screen_doctor: str
@@ -265,7 +264,6 @@ class Texts(_Model):
     summary_routine_level: str
     no_roller_note: str
     schedule_with_next: str
-    start_session_offer: str
     finish_setup_first: str
     restart_confirm: str
     restart_kept: str
@@ -281,7 +279,6 @@ class Texts(_Model):
     fixed_offset_warning: str
     zone_from_location: str
     settings_menu: str
-    settings_done: str
     time_set: str
     morning_set: str
     zone_set: str
@@ -385,7 +382,6 @@ class Texts(_Model):
     skipped_today: str
     reminder_closed: str
     morning_prompt: str
-    morning_logged: str
     morning_closed: str
     decision_level_up: str
     decision_repeat_amber: str
@@ -427,7 +423,6 @@ class Texts(_Model):
     ask_run_pain: str
     no_run: str
     ask_adhoc_pain: str
-    adhoc_logged: str
     something_new: str
     rescreen_intro: str
     rescreen_clear: str

@@ -280,3 +280,41 @@ def test_same_bytes_in_a_fresh_process_without_pyplot() -> None:
     digest, pyplot_loaded = result.stdout.split()
     assert digest == hashlib.sha256(render_progress(month())).hexdigest()
     assert pyplot_loaded == "False"
+
+
+def test_zone_bands_follow_the_thresholds_and_bad_edges_are_refused() -> None:
+    data = empty(TODAY - timedelta(days=13))
+    assert render_progress(data) != render_progress(replace(data, zone_edges=(3, 6)))
+    with pytest.raises(ValueError, match="zone edges"):
+        replace(data, zone_edges=(5, 5))
+
+
+def test_the_progress_chart_reads_its_zones_from_content() -> None:
+    """content/progression.yaml's zones are what /progress draws (they were fixed in the
+    chart before), so a clinician who moves them sees the bands move."""
+    from bot.content import load_content
+    from bot.domain import progression as rules
+    from bot.domain.thresholds import Zones
+    from bot.services.checkins import Progress
+    from bot.views import progress_chart
+
+    content = load_content()
+    tuned = replace(
+        content,
+        progression=content.progression.model_copy(
+            update={"zones": Zones(green_max=3, amber_max=6)}
+        ),
+    )
+    history = rules.History(
+        onboarding_pain=3,
+        level=1,
+        max_level=7,
+        checkins=(),
+        sessions=(),
+        level_changes=(),
+        flare_since=None,
+        today=TODAY,
+    )
+    found = Progress(history, TODAY - timedelta(days=27), 3.0, None, "no_data", 0)
+    assert progress_chart(content, found).zone_edges == (2, 5)
+    assert progress_chart(tuned, found).zone_edges == (3, 6)

@@ -49,12 +49,13 @@ async def on_callback(update: Update, context: BotContext) -> None:
     if query is None:
         return
     tap = decode(query.data)
-    if tap is None:
-        log.info("event=callback_rejected reason=malformed")
+    if tap is None or query.message is None:
+        # Every button the bot draws sits on a message in the runner's chat; a tap without
+        # one (an inline-mode message) has no chat to answer in, so it changes nothing.
+        log.info("event=callback_rejected reason=%s", "malformed" if tap is None else "no_message")
         reply = refused(EXPIRED)
     else:
-        message_id = query.message.message_id if query.message else None
-        reply = await use_case(context.env, query.from_user.id, tap, message_id)
+        reply = await use_case(context.env, query.from_user.id, tap, query.message.message_id)
     await show(context, update, reply)
 
 

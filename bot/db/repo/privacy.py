@@ -18,6 +18,7 @@ from bot.db.models import (
     User,
 )
 from bot.domain.parsing import WEEKDAYS, days_of
+from bot.domain.questions import SessionPain, stored
 
 PROFILE_FIELDS = (
     "telegram_user_id",
@@ -46,7 +47,9 @@ PROFILE_FIELDS = (
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready: ISO dates and times, enum values."""
+    """JSON-ready: ISO dates and times, enum values, the open question as stored."""
+    if isinstance(value, SessionPain):
+        return stored(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime | date | time):

@@ -1,0 +1,138 @@
+"""One plan for the day: what the reminder, /routines and the onboarding summary announce
+is what the session runs; and the small defects found on the way."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from bot.clock import ManualClock
+from bot.content import Content
+from bot.db.engine import Database
+from bot.db.models import StepEvent, User
+from bot.domain.plan import minutes_of
+from tests.conftest import BotRunner
+from tests.handlers.test_onboarding import onboard_to
+from tests.utils.chat import ChatUser
+
+REMINDER_DUE = datetime(2026, 3, 2, 6, 31, tzinfo=UTC)  # 07:31 in Berlin, the runner's 07:30
+
+
+async def set_up(runner: ChatUser, *, roller: bool = True) -> None:
+    await onboard_to(runner, "equipment")
+    await runner.tap("Yes, I have one" if roller else "No roller")
+    await runner.say("7:30")
+    await runner.say("Europe/Berlin")
+    await runner.tap("Save")
+
+
+async def set_user(db: Database, telegram_user_id: int, **fields: object) -> None:
+    async with db.write() as session:
+        user = await session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
+        assert user is not None
+        for name, value in fields.items():
+            setattr(user, name, value)
+
+
+async def test_in_flare_the_reminder_names_the_session_that_runs(
+    runner: ChatUser, bot_runner: BotRunner, clock: ManualClock, content: Content
+) -> None:
+    await set_up(runner)
+    await set_user(bot_runner.db, runner.user_id, level=5, flare_since=clock.now())
+    ladder = content.ladder
+    flare_level = content.progression.flare.max_level
+    steps = ladder.steps[:flare_level]
+    minutes = minutes_of(steps, content.catalogue)
+
+    clock.set(REMINDER_DUE)
+    await bot_runner.sweep()
+    await runner.settled()
+    reminder = runner.last().text or ""
+    assert f"{ladder.name} (level {flare_level}), {len(steps)} steps, about {minutes} min" in (
+        reminder
+    ), reminder
+    assert "first two steps" in reminder  # the flare line says the same as the numbers
+
+    await runner.tap("Start")
+    intro = runner.bot_messages()[-2].text or ""
+    assert f"level {flare_level} of {len(ladder.steps)}: {len(steps)} steps" in intro, intro
+    assert f"about {minutes} min" in intro
+    assert (runner.last().text or "").startswith(f"Step 1 of {len(steps)}")
+
+
+async def test_without_a_roller_routines_and_the_summary_show_the_substitute_minutes(
+    runner: ChatUser, content: Content
+) -> None:
+    await onboard_to(runner, "equipment")
+    await runner.tap("No roller")
+    await runner.say("7:30")
+    await runner.say("Europe/Berlin")
+    await runner.tap("Save")
+    first = content.ladder.steps[0]
+    substitute = content.catalogue.no_roller[first]
+    minutes = minutes_of([substitute], content.catalogue)
+    summary = next(m.text or "" for m in runner.bot_messages() if "all set" in (m.text or ""))
+    assert content.exercises[substitute].name in summary
+    assert f"about {minutes} min" in summary
+
+    replies = await runner.say("/routines")
+    ladder_label = replies[-1].button_labels()[0]
+    assert ladder_label == f"✓ {content.ladder.name} · level 1 · {minutes} min", ladder_label
+
+
+async def test_run_takes_the_same_yes_words_as_onboarding(runner: ChatUser) -> None:
+    await set_up(runner)
+    await runner.say("/run")
+    replies = await runner.say("yep")
+    assert "after the run" in (replies[-1].text or "")
+    replies = await runner.say("3")
+    assert any("Logged 3/10" in (m.text or "") for m in replies)
+
+
+async def test_a_tap_without_a_message_changes_nothing(
+    runner: ChatUser, bot_runner: BotRunner
+) -> None:
+    """An inline-mode tap carries no message and no chat: it is answered as expired, the
+    live step does not move, and nothing is sent anywhere (before, the next step went to
+    the runner's database id as if it were a chat)."""
+    await set_up(runner)
+    await runner.say("/session")
+    step = runner.last()
+    data = str(step.buttons()[0]["callback_data"])
+    calls_before = len(bot_runner.standin.calls)
+    bot_runner.standin.push_update(
+        {
+            "callback_query": {
+                "id": "inline-1",
+                "from": {"id": runner.user_id, "is_bot": False, "first_name": "Alex"},
+                "chat_instance": "1",
+                "inline_message_id": "AAAA",
+                "data": data,
+            }
+        }
+    )
+    answer = await bot_runner.standin.wait_for_call(
+        "answerCallbackQuery", predicate=lambda p: p.get("callback_query_id") == "inline-1"
+    )
+    await bot_runner.settle()
+    assert answer.get("text") == "That button has expired."
+    sent = [name for name, _ in bot_runner.standin.calls[calls_before:] if name != "getUpdates"]
+    assert sent == ["answerCallbackQuery"], sent
+    async with bot_runner.db.read() as session:
+        events = await session.scalar(select(func.count()).select_from(StepEvent))
+    assert events == 0
+    assert runner.last().message_id == step.message_id
+    assert step.buttons()
+
+
+async def test_export_while_the_session_check_in_is_open(runner: ChatUser) -> None:
+    await set_up(runner)
+    await runner.say("/session")
+    await runner.tap("Stop")
+    assert "How's your back right now" in (runner.last().text or "")
+    await runner.say("/export")
+    documents = [m for m in runner.bot_messages() if m.document is not None]
+    data = json.loads(documents[-2].document or b"")
+    assert str(data["profile"]["awaiting"]).startswith("pain:")
