@@ -25,8 +25,8 @@ from bot.callbacks import (
 from bot.content import Content, Texts
 from bot.domain.parsing import WEEKDAYS
 from bot.domain.questions import Question
-from bot.domain.session_flow import Action, StepState, offered
-from bot.services.guided import RoutineOption
+from bot.domain.session_flow import Action, offered
+from bot.services.guided import RoutineOption, step_state
 from bot.services.results import Buttons, Keys, MenuKeys, SessionPainKeys, StepView
 from bot.services.settings import MENU_LABELS
 
@@ -121,8 +121,7 @@ def step(content: Content, view: StepView) -> InlineKeyboardMarkup:
         Action.HURTS: texts.btn_hurts,
         Action.STOP: texts.btn_stop,
     }
-    has_easier = content.exercises[view.exercise_id].easier is not None
-    actions = offered(StepState(view.index, view.total, view.hurt, has_easier))
+    actions = offered(step_state(content, view))
     buttons = [
         button(labels[a], StepTap(view.session_id, view.index, view.version, a)) for a in actions
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.callbacks import StepTap
 from bot.content import Content
@@ -35,7 +36,7 @@ from bot.services.unit import Env, runner_unit
 log = logging.getLogger(__name__)
 
 
-def step_view(content: Content, rs: RoutineSession) -> StepView:
+def step_view(rs: RoutineSession) -> StepView:
     return StepView(
         session_id=rs.id,
         index=rs.current_step,
@@ -96,9 +97,7 @@ async def start(
                 "session_resume",
                 {"step": str(current.current_step + 1), "total": str(len(current.steps))},
             )
-            return Reply(
-                strip=tuple(strip), notes=(note(resume),), step=step_view(env.content, current)
-            )
+            return Reply(strip=tuple(strip), notes=(note(resume),), step=step_view(current))
         if routine_id is not None:
             user.routine_id = routine_id
         routine = plans.routine_of(env.content, user)
@@ -119,7 +118,7 @@ async def start(
         await tx.flush()
         intro = note(_intro(env.content, plan), *plan_notes(env, user, plan))
         log.info("event=session_started session_id=%s steps=%s", session.id, len(plan.steps))
-        return Reply(strip=tuple(strip), notes=(intro,), step=step_view(env.content, session))
+        return Reply(strip=tuple(strip), notes=(intro,), step=step_view(session))
 
 
 def _intro(content: Content, plan: TodayPlan) -> Say:
@@ -171,7 +170,7 @@ async def tap_step(env: Env, *, telegram_user_id: int, tap: StepTap) -> Reply:
         if tap.index != rs.current_step or tap.version != rs.step_version:
             return refused(EXPIRED)
         exercise = env.content.exercises[rs.steps[tap.index]]
-        move = transition(step_state(env.content, step_view(env.content, rs)), tap.action)
+        move = transition(step_state(env.content, step_view(rs)), tap.action)
         if move is None:
             return refused(EXPIRED)
         _apply(rs, move, exercise.easier, now)
@@ -185,7 +184,7 @@ async def tap_step(env: Env, *, telegram_user_id: int, tap: StepTap) -> Reply:
         )
         log.info("event=step session_id=%s step=%s outcome=%s", rs.id, tap.index, move.outcome)
         if move.hurt:
-            return Reply(edit_step=step_view(env.content, rs))
+            return Reply(edit_step=step_view(rs))
         if move.outcome is StepOutcome.EASIER:
             easier = env.content.exercises[rs.steps[rs.current_step]].name
             outcome = env.texts.get("outcome_easier", easier=easier)
@@ -193,7 +192,7 @@ async def tap_step(env: Env, *, telegram_user_id: int, tap: StepTap) -> Reply:
             outcome = env.texts.get(f"outcome_{move.outcome.value}")
         done = Say("step_record", {"name": exercise.name, "outcome": outcome})
         if not move.finished:
-            return Reply(record=done, step=step_view(env.content, rs))
+            return Reply(record=done, step=step_view(rs))
         counts = tally(await sessions.outcomes(tx, session_id=rs.id))
         user.awaiting = SessionPain(rs.id)
         replaces = user.prompt_message_id
@@ -207,7 +206,7 @@ async def tap_step(env: Env, *, telegram_user_id: int, tap: StepTap) -> Reply:
         return Reply(record=done, notes=(note(summary),), ask=ask)
 
 
-def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: object) -> None:
+def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: datetime) -> None:
     if move.swap_to_easier and easier:
         steps = list(rs.steps)
         steps[rs.current_step] = easier
@@ -218,7 +217,7 @@ def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: object
     rs.step_hurt = move.hurt
     if move.finished:
         rs.status = SessionStatus.STOPPED if move.stopped else SessionStatus.COMPLETED
-        rs.ended_at = now  # type: ignore[assignment]
+        rs.ended_at = now
 
 
 async def remember_step(env: Env, *, session_id: int, step_index: int, message_id: int) -> None:
