@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bot.standin import BotApiStandIn, StoredMessage
+from bot.devtools.standin import BotApiStandIn, StoredMessage
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from bot.content import Content, load_content
 from bot.context import BotApplication
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
+from bot.devtools.standin import BotApiStandIn
 from bot.reminders import SweepConfig, SweepResult, sweep
-from bot.standin import BotApiStandIn
 from tests.utils.chat import ChatUser
 from tests.utils.postgres import PostgresServer, find_bin_dir, start_server
 

@@ -18,8 +18,8 @@ from bot.clock import ManualClock, SystemClock, TravelClock
 from bot.config import Settings
 from bot.content import DEFAULT_CONTENT_DIR, Content
 from bot.context import DEPS_KEY
-from bot.playground import Playground
-from bot.playground.server import FIRST_USER
+from bot.devtools.playground import Playground
+from bot.devtools.playground.server import FIRST_USER
 
 
 class Page:

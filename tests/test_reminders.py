@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.db.models import DeliveryStatus, ReminderDelivery, User, UserStatus
+from bot.devtools.standin import BotApiStandIn
 from bot.domain.zones import tzinfo_for
 from bot.reminders import LEASE, SweepResult, claim_due
-from bot.standin import BotApiStandIn
 from tests.conftest import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.factories import make_runner

@@ -19,7 +19,7 @@ import pytest
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import DeliveryStatus, ReminderDelivery
-from bot.standin import BotApiStandIn
+from bot.devtools.standin import BotApiStandIn
 from tests.conftest import TEST_TOKEN
 from tests.utils.factories import make_runner
 

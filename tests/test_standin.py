@@ -14,7 +14,7 @@ from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.standin import NOT_MODIFIED, BotApiStandIn, StoredMessage, UploadedFile
+from bot.devtools.standin import NOT_MODIFIED, BotApiStandIn, StoredMessage, UploadedFile
 
 TOKEN = "123456:stand-in-test-token"
 USER = 424242

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.context import BotApplication, Deps
 from bot.db.models import User, UserStatus
-from bot.standin import BotApiStandIn
+from bot.devtools.standin import BotApiStandIn
 from tests.utils.chat import ChatUser
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time
 import pytest
 
 from bot.db.models import UserStatus
-from bot.standin import BotApiStandIn
+from bot.devtools.standin import BotApiStandIn
 from tests.conftest import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.rows import user_row, user_state

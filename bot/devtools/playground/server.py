@@ -27,9 +27,9 @@ from bot.db import repo
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import User
+from bot.devtools.standin import BotApiStandIn, StoredMessage
 from bot.domain.parsing import parse_time
 from bot.reminders import sweep
-from bot.standin import BotApiStandIn, StoredMessage
 
 log = logging.getLogger(__name__)
 
