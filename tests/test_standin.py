@@ -479,19 +479,37 @@ async def test_injected_errors(standin: BotApiStandIn, http: aiohttp.ClientSessi
     assert (status, body["description"]) == (500, "Internal Server Error")
 
 
-async def test_rate_limit(standin: BotApiStandIn, http: aiohttp.ClientSession) -> None:
-    standin.rate_limit_per_second = 2
-    send = {"chat_id": USER, "text": "hi"}
-    statuses = [(await api(http, standin, "sendMessage", json=send))[0] for _ in range(3)]
-    assert statuses == [200, 200, 429]
-    assert (await api(http, standin, "getUpdates"))[0] == 200  # polling is not limited
-    _, body = await api(http, standin, "sendMessage", json=send)
-    assert body["parameters"] == {"retry_after": 1}
-    await asyncio.sleep(0.6)
-    assert (await api(http, standin, "sendMessage", json=send))[0] == 200
-    standin.rate_limit_per_second = None
-    statuses = [(await api(http, standin, "sendMessage", json=send))[0] for _ in range(5)]
-    assert statuses == [200] * 5
+class FakeMonotonic:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def test_rate_limit(http: aiohttp.ClientSession) -> None:
+    clock = FakeMonotonic()
+    async with BotApiStandIn(TOKEN, monotonic=clock) as standin:
+        standin.rate_limit_per_second = 2
+        send = {"chat_id": USER, "text": "hi"}
+        statuses = [(await api(http, standin, "sendMessage", json=send))[0] for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        assert (await api(http, standin, "getUpdates"))[0] == 200  # polling is not limited
+        _, body = await api(http, standin, "sendMessage", json=send)
+        assert body["parameters"] == {"retry_after": 1}
+        clock.advance(0.25)  # half a call's worth refilled at 2/s
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 429
+        clock.advance(0.25)
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 200
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 429
+        standin.rate_limit_per_second = None
+        statuses = [(await api(http, standin, "sendMessage", json=send))[0] for _ in range(5)]
+        assert statuses == [200] * 5
 
 
 async def test_user_side_chats_and_names(standin: BotApiStandIn) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +21,12 @@ class FaultRule:
 
 
 class Faults:
-    """Injected errors, consumed call by call, and an optional token-bucket rate limit."""
+    """Injected errors, consumed call by call, and an optional token-bucket rate limit.
 
-    def __init__(self) -> None:
+    ``monotonic`` is the time the bucket refills by (seconds on any monotonic scale)."""
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._monotonic = monotonic
         self.rate_limit_per_second: float | None = None
         self._faults: list[FaultRule] = []
         self._bucket_tokens = 0.0
@@ -73,6 +75,7 @@ class Faults:
         return ApiError(status, rule.description or f"Error {status}")
 
     def check(self, name: str, params: dict[str, Any]) -> None:
+        """Raise the error Telegram would answer this call with, if any."""
         chat_id = params.get("chat_id")
         if isinstance(chat_id, int) and not isinstance(chat_id, bool):
             key = method_key(name)
@@ -88,7 +91,7 @@ class Faults:
         rate = self.rate_limit_per_second
         if rate is None or name == "getUpdates":
             return
-        now = time.monotonic()
+        now = self._monotonic()
         capacity = max(1.0, rate)
         if self._bucket_rate != rate:
             self._bucket_rate, self._bucket_tokens, self._bucket_updated = rate, capacity, now

@@ -90,7 +90,18 @@ def _coerce(key: str, value: Any) -> Any:
 
 
 class BotApiStandIn(UserSide, BotApiMethods):
-    """An in-process Telegram Bot API for one bot token; see :mod:`bot.devtools.standin`."""
+    """An in-process Telegram Bot API for one bot token; see :mod:`bot.devtools.standin`.
+
+    Two time sources can be injected:
+
+    * ``clock``: seconds since the epoch, the ``date`` and ``edit_date`` of messages (the
+      playground passes its movable clock);
+    * ``monotonic``: seconds on a monotonic scale for what Telegram measures as durations:
+      the rate limit's refill. A test can pass a fake one and move it instead of sleeping.
+
+    Waiting (long polls, the ``wait_*`` helpers) really waits on the event loop, so it
+    always follows real time.
+    """
 
     def __init__(
         self,
@@ -101,14 +112,16 @@ class BotApiStandIn(UserSide, BotApiMethods):
         bot_id: int = 7000001,
         bot_username: str = "mobility_test_bot",
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(bot_id=bot_id, bot_username=bot_username, clock=clock)
         self.token = token
         self.host = host
+        self.monotonic = monotonic
         self._requested_port = port
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
-        self._faults = Faults()
+        self._faults = Faults(monotonic)
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in self._method_handlers()
         }
