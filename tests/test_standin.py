@@ -669,6 +669,44 @@ async def test_subscribers_and_file_download(
         assert (await response.json())["ok"] is False
 
 
+async def test_call_observers_see_each_call_before_it_is_answered(
+    http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeMonotonic()
+    async with BotApiStandIn(TOKEN, monotonic=clock) as standin:
+        seen: list[tuple[str, dict[str, Any], float, int]] = []
+
+        def broken(method: str, params: dict[str, Any], at: float) -> None:
+            raise RuntimeError("observer bug")
+
+        def observe(method: str, params: dict[str, Any], at: float) -> None:
+            # A snapshot, and what the chat held at that moment: the call is not answered yet.
+            seen.append((method, dict(params), at, len(standin.chat_messages(USER))))
+
+        standin.call_observers.append(broken)
+        standin.call_observers.append(observe)
+        send = {"chat_id": USER, "text": "hi"}
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 200
+        clock.advance(2.5)
+        standin.inject_error(USER, 403)
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 403
+        assert (await api(http, standin, "getme"))[0] == 200
+        assert (await api(http, standin, "noSuchMethod"))[0] == 404
+        unparsable = {"Content-Type": "application/json"}
+        url = f"{standin.url}/bot{TOKEN}/sendMessage"
+        async with http.post(url, data=b"{", headers=unparsable) as response:
+            assert response.status == 400  # answered without reaching the observers
+
+    assert seen == [
+        ("sendMessage", send, 1000.0, 0),
+        ("sendMessage", send, 1002.5, 1),  # seen although an injected error answers it
+        ("getMe", {}, 1002.5, 1),
+        ("noSuchMethod", {}, 1002.5, 1),
+    ]
+    assert [params for _, params in standin.calls][1] == {**send, "_error": 403}
+    assert "stand-in call observer failed on sendMessage" in caplog.text
+
+
 # --------------------------------------------------------------------------- python-telegram-bot
 
 

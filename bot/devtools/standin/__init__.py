@@ -12,6 +12,8 @@ way Telegram does, closely enough for python-telegram-bot to run against it unch
   :meth:`~BotApiStandIn.wait_for_bot_message`, :meth:`~BotApiStandIn.wait_idle`);
 * injects Telegram's failures per chat (blocked by the user, flood wait, server errors) and an
   optional global rate limit.
+* lets a test or benchmark observe messages and calls as they happen, through two public
+  hooks (:attr:`~BotApiStandIn.subscribers`, :attr:`~BotApiStandIn.call_observers`).
 
 Everything runs on one asyncio loop; the user-side methods are synchronous and meant to be
 called from the test's coroutine. Only aiohttp and the standard library are used.
@@ -29,6 +31,18 @@ The modules, one responsibility each:
 
 from bot.devtools.standin.errors import NOT_MODIFIED
 from bot.devtools.standin.server import BotApiStandIn
-from bot.devtools.standin.store import StoredMessage, UploadedFile
+from bot.devtools.standin.store import (
+    CallObserver,
+    MessageSubscriber,
+    StoredMessage,
+    UploadedFile,
+)
 
-__all__ = ["NOT_MODIFIED", "BotApiStandIn", "StoredMessage", "UploadedFile"]
+__all__ = [
+    "NOT_MODIFIED",
+    "BotApiStandIn",
+    "CallObserver",
+    "MessageSubscriber",
+    "StoredMessage",
+    "UploadedFile",
+]

@@ -96,11 +96,26 @@ class BotApiStandIn(UserSide, BotApiMethods):
 
     * ``clock``: seconds since the epoch, the ``date`` and ``edit_date`` of messages (the
       playground passes its movable clock);
-    * ``monotonic``: seconds on a monotonic scale for what Telegram measures as durations:
-      the rate limit's refill. A test can pass a fake one and move it instead of sleeping.
+    * ``monotonic``: seconds on a monotonic scale for what Telegram measures as durations
+      (the rate limit's refill) and for the ``at`` given to call observers. A test can pass
+      a fake one and move it instead of sleeping.
 
     Waiting (long polls, the ``wait_*`` helpers) really waits on the event loop, so it
     always follows real time.
+
+    Two hooks let a test or a benchmark watch without subclassing; both are plain lists of
+    callables, called synchronously on the event loop, and an exception in one is logged,
+    never passed to the bot:
+
+    * :attr:`subscribers`: ``subscriber(event, message)`` after a message is stored
+      (``"new"``), edited (``"edit"``) or deleted (``"delete"``), from either side;
+    * :attr:`call_observers`: ``observer(method, params, at)`` when a Bot API call arrives,
+      once its parameters are read and before injected errors, the rate limit or the
+      method itself answer it. ``method`` is Telegram's spelling for known methods
+      ("answerCallbackQuery"), otherwise as requested; ``params`` is the same dict that
+      :attr:`calls` records (read it, don't change it; ``"_error"`` is added to it later
+      if the answer is an error); ``at`` is ``monotonic()`` at arrival. Calls whose body
+      cannot be parsed are answered 400 without reaching observers.
     """
 
     def __init__(
@@ -240,6 +255,7 @@ class BotApiStandIn(UserSide, BotApiMethods):
         try:
             params.update(await self._read_params(request))
             self._notify()
+            self._observe_call(name, params, self.monotonic())
             if entry is None:
                 raise ApiError(404, "Not Found")
             self._faults.check(name, params)

@@ -68,6 +68,9 @@ class StoredMessage:
 MessageSubscriber = Callable[[str, StoredMessage], None]
 """Called with ("new" | "edit" | "delete", the message) whenever a message changes."""
 
+CallObserver = Callable[[str, dict[str, Any], float], None]
+"""Called with (method, params, at) when a Bot API call arrives, before it is answered."""
+
 
 @dataclass
 class StoredFile:
@@ -117,6 +120,7 @@ class Store:
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.answered_callbacks: dict[str, dict[str, Any]] = {}
         self.subscribers: list[MessageSubscriber] = []
+        self.call_observers: list[CallObserver] = []
         self.webhook_url = ""
 
         self._closing = False
@@ -217,6 +221,13 @@ class Store:
                 subscriber(event, message)
             except Exception:  # a broken observer must not break the API
                 _LOGGER.exception("stand-in subscriber failed on %s event", event)
+
+    def _observe_call(self, method: str, params: dict[str, Any], at: float) -> None:
+        for observer in list(self.call_observers):
+            try:
+                observer(method, params, at)
+            except Exception:  # a broken observer must not break the API
+                _LOGGER.exception("stand-in call observer failed on %s", method)
 
     # ------------------------------------------------------------------ internals: state
 
