@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -29,6 +28,7 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.models import User
 from bot.devtools.standin import BotApiStandIn, StoredMessage
 from bot.domain.parsing import parse_time
+from bot.domain.zones import tzinfo_for
 from bot.reminders import sweep
 
 log = logging.getLogger(__name__)
@@ -448,7 +448,8 @@ def _next_due_of(row: User | None) -> datetime | None:
 
 
 def _zone_of(row: User | None) -> tzinfo:
-    return ZoneInfo(row.time_zone) if row is not None and row.time_zone else UTC
+    """The runner's zone as the bot stores it: an IANA name, "UTC" or "UTC+05:30"."""
+    return tzinfo_for(row.time_zone) if row is not None and row.time_zone else UTC
 
 
 def _ahead(offset: timedelta) -> str:
