@@ -136,7 +136,7 @@ class BotApiStandIn(UserSide, BotApiMethods):
         self._requested_port = port
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
-        self._faults = Faults(monotonic)
+        self._faults = Faults(lambda: self.monotonic())  # follows a reassigned clock
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in self._method_handlers()
         }
