@@ -13,7 +13,7 @@ from datetime import time as clock_time
 from typing import TypeVar
 
 from bench._updates_standin import Arrival, BenchStandIn
-from bot.standin import StoredMessage
+from bot.devtools.standin import StoredMessage
 
 DONE = "✅ Done"
 PAIN_ANSWER = "2"

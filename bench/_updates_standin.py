@@ -5,8 +5,9 @@
 * every new bot message with an inline keyboard (the next step, a question) is queued per
   chat with the time it arrived (:meth:`BenchStandIn.keyboards`).
 
-Both clocks are read inside the stand-in's request handler, when the bot's call arrives,
-before the stand-in answers it.
+Both are read through the stand-in's public hooks (a call observer and a message
+subscriber), when the bot's call arrives, before the stand-in answers it; the stand-in's
+monotonic clock is ``time.perf_counter`` so that its ``at`` is on the bench's scale.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bot.standin import BotApiStandIn, StoredMessage
+from bot.devtools.standin import BotApiStandIn, StoredMessage
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,11 @@ class Arrival:
 
 class BenchStandIn(BotApiStandIn):
     def __init__(self, token: str) -> None:
-        super().__init__(token)
+        super().__init__(token, monotonic=time.perf_counter)
         self._answers: dict[str, asyncio.Future[float]] = {}
         self._keyboards: dict[int, asyncio.Queue[Arrival]] = {}
         self.subscribers.append(self._on_message)
+        self.call_observers.append(self._on_call)
 
     def keyboards(self, chat_id: int) -> asyncio.Queue[Arrival]:
         """New bot messages with an inline keyboard in this chat, in order of arrival."""
@@ -56,14 +58,12 @@ class BenchStandIn(BotApiStandIn):
         """Calls answered with an error since ``since``: (method, HTTP status)."""
         return [(name, p["_error"]) for name, p in self.calls[since:] if "_error" in p]
 
-    async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
-        at = time.perf_counter()
-        try:
-            return await super()._answer_callback_query(params)
-        finally:
-            answered = self._answers.pop(str(params.get("callback_query_id") or ""), None)
-            if answered is not None and not answered.done():
-                answered.set_result(at)
+    def _on_call(self, method: str, params: dict[str, Any], at: float) -> None:
+        if method != "answerCallbackQuery":
+            return
+        answered = self._answers.pop(str(params.get("callback_query_id") or ""), None)
+        if answered is not None and not answered.done():
+            answered.set_result(at)
 
     def _on_message(self, event: str, message: StoredMessage) -> None:
         if event == "new" and message.from_bot and message.reply_markup:

@@ -15,8 +15,8 @@ then, each figure side by side with its baseline measured in the same run:
 * the due-users query: the real `bot.reminders.claim_due`, its SELECT timed statement by
   statement, and SQLite's query plan for it;
 * the delivery rate of the real sweep (`bot.reminders.sweep`, SEND_RATE_PER_SECOND equal
-  to the allowed rate) against the Bot API stand-in (`bot.standin`) limiting to 30/s and
-  1,000/s. The stand-in runs in a process of its own (Telegram is not in the bot's process
+  to the allowed rate) against the Bot API stand-in (`bot.devtools.standin`) limiting to
+  30/s and 1,000/s. The stand-in runs in a process of its own (Telegram is not in the bot's process
   either); the rate is counted by the stand-in, from its first to its last accepted
   sendMessage.
 """
@@ -59,13 +59,13 @@ from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ReminderDelivery, User
+from bot.devtools.standin import BotApiStandIn, StoredMessage
 from bot.domain.enums import ALL_DAYS, DeliveryStatus, UserStatus
 from bot.domain.profile import Schedule, next_reminder
 from bot.domain.zones import tzinfo_for
 from bot.sender import SweepConfig, sweep
 from bot.services.reminders import SweepResult, claim_due
 from bot.services.unit import Env
-from bot.standin import BotApiStandIn, StoredMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token-for-the-local-stand-in"  # noqa: S105 (the stand-in's)

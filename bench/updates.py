@@ -4,7 +4,7 @@
     python3 -m bench.updates --users 10 --think-ms 500 --rounds 1   # a smoke run
 
 Two bots run side by side, each as its own process polling its own Bot API stand-in
-(bot/standin.py, in this process, which also plays the users):
+(bot/devtools/standin/, in this process, which also plays the users):
 
 * real: ``python -m bot`` as in production, on a SQLite file in a temp dir, LOG_LEVEL=WARNING,
   reminder sweep off. Runners are seeded straight into the migrated database (onboarded,

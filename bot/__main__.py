@@ -122,7 +122,7 @@ def cmd_playground(args: argparse.Namespace) -> int:
         content = load_content(content_dir)
     except ContentError as exc:
         return _fail(f"content error: {exc}")
-    from bot.playground import Playground
+    from bot.devtools.playground import Playground
 
     async def serve(database: Path) -> None:
         playground = Playground(

@@ -19,10 +19,10 @@ from bot.content import Content, load_content
 from bot.context import BotApplication
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
+from bot.devtools.standin import BotApiStandIn
 from bot.sender import SweepConfig, sweep
 from bot.services.reminders import SweepResult
 from bot.services.unit import Env
-from bot.standin import BotApiStandIn
 from tests.utils.chat import ChatUser
 from tests.utils.postgres import PostgresServer, find_bin_dir, start_server
 

@@ -17,8 +17,8 @@ from bot.config import Settings
 from bot.content import DEFAULT_CONTENT_DIR, load_content
 from bot.db.engine import Database
 from bot.db.migrate import head_revision
+from bot.devtools.standin import BotApiStandIn
 from bot.doctor import Check, format_table, run_checks
-from bot.standin import BotApiStandIn
 from tests.conftest import TEST_TOKEN
 
 NAMES = ["settings", "database", "migrations", "content", "bot api"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.standin import BotApiStandIn
+from bot.devtools.standin import BotApiStandIn
 from tests.conftest import TEST_TOKEN
 from tests.db.test_migrations import EXPECTED_TABLES
 

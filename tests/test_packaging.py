@@ -25,7 +25,7 @@ import pytest
 
 from bot.config import Settings
 from bot.db.migrate import head_revision
-from bot.standin import BotApiStandIn
+from bot.devtools.standin import BotApiStandIn
 from tests.conftest import TEST_TOKEN
 from tests.db.test_migrations import EXPECTED_TABLES
 

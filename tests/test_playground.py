@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,8 +18,8 @@ from bot.clock import ManualClock, SystemClock, TravelClock
 from bot.config import Settings
 from bot.content import DEFAULT_CONTENT_DIR, Content
 from bot.context import DEPS_KEY
-from bot.playground import Playground
-from bot.playground.server import FIRST_USER
+from bot.devtools.playground import Playground
+from bot.devtools.playground.server import FIRST_USER
 
 
 class Page:
@@ -85,12 +85,12 @@ async def page(tmp_path: Path, content: Content) -> AsyncIterator[Page]:
         yield Page(playground, http)
 
 
-async def onboard(page: Page) -> dict[str, Any]:
+async def onboard(page: Page, zone: str = "Europe/Berlin") -> dict[str, Any]:
     await page.say("/start")
     for label in ("No", "No", "3", "Yes, I have one"):
         await page.tap(label)
     await page.say("7:30")
-    await page.say("Europe/Berlin")
+    await page.say(zone)
     return await page.tap("Save")
 
 
@@ -179,6 +179,25 @@ async def test_tomorrow_at_a_time_in_the_runners_zone(page: Page) -> None:
     real_local = datetime.now(UTC).astimezone(local.tzinfo)
     assert (local.hour, local.minute) == (7, 29)
     assert local.date() == real_local.date() + timedelta(days=1)
+
+
+async def test_time_travel_in_a_fixed_offset_zone(page: Page) -> None:
+    view = await onboard(page, zone="+05:30")
+    assert view["clock"]["zone"] == "UTC+05:30"
+    assert view["clock"]["next"].endswith("07:30")
+    india = timezone(timedelta(hours=5, minutes=30))
+
+    assert (await page.post("api/time", action="at", day="tomorrow", at="07:29"))["ok"]
+    local = page.playground.clock.now().astimezone(india)
+    assert (local.hour, local.minute) == (7, 29)
+    assert local.date() == datetime.now(india).date() + timedelta(days=1)
+    assert (await page.post("api/time", action="at", day="today", at="07:31"))["ok"]
+    local = page.playground.clock.now().astimezone(india)
+    assert (local.hour, local.minute) == (7, 31)
+
+    view = await page.settled()
+    assert view["clock"]["label"].endswith("07:31")
+    assert any(t.startswith("Time for your routine") for t in page.bot_texts(view))
 
 
 async def test_bad_requests_get_a_sentence_and_change_nothing(page: Page) -> None:

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.db.models import ReminderDelivery, User
+from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import DeliveryStatus, UserStatus
 from bot.domain.zones import tzinfo_for
 from bot.services.reminders import LEASE, SweepResult, claim_due
-from bot.standin import BotApiStandIn
 from tests.conftest import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.factories import make_runner

@@ -19,8 +19,8 @@ import pytest
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ReminderDelivery
+from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import DeliveryStatus
-from bot.standin import BotApiStandIn
 from tests.conftest import TEST_TOKEN
 from tests.utils.factories import make_runner
 

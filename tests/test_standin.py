@@ -14,7 +14,7 @@ from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.standin import NOT_MODIFIED, BotApiStandIn, StoredMessage, UploadedFile
+from bot.devtools.standin import NOT_MODIFIED, BotApiStandIn, StoredMessage, UploadedFile
 
 TOKEN = "123456:stand-in-test-token"
 USER = 424242
@@ -479,19 +479,37 @@ async def test_injected_errors(standin: BotApiStandIn, http: aiohttp.ClientSessi
     assert (status, body["description"]) == (500, "Internal Server Error")
 
 
-async def test_rate_limit(standin: BotApiStandIn, http: aiohttp.ClientSession) -> None:
-    standin.rate_limit_per_second = 2
-    send = {"chat_id": USER, "text": "hi"}
-    statuses = [(await api(http, standin, "sendMessage", json=send))[0] for _ in range(3)]
-    assert statuses == [200, 200, 429]
-    assert (await api(http, standin, "getUpdates"))[0] == 200  # polling is not limited
-    _, body = await api(http, standin, "sendMessage", json=send)
-    assert body["parameters"] == {"retry_after": 1}
-    await asyncio.sleep(0.6)
-    assert (await api(http, standin, "sendMessage", json=send))[0] == 200
-    standin.rate_limit_per_second = None
-    statuses = [(await api(http, standin, "sendMessage", json=send))[0] for _ in range(5)]
-    assert statuses == [200] * 5
+class FakeMonotonic:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def test_rate_limit(http: aiohttp.ClientSession) -> None:
+    clock = FakeMonotonic()
+    async with BotApiStandIn(TOKEN, monotonic=clock) as standin:
+        standin.rate_limit_per_second = 2
+        send = {"chat_id": USER, "text": "hi"}
+        statuses = [(await api(http, standin, "sendMessage", json=send))[0] for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        assert (await api(http, standin, "getUpdates"))[0] == 200  # polling is not limited
+        _, body = await api(http, standin, "sendMessage", json=send)
+        assert body["parameters"] == {"retry_after": 1}
+        clock.advance(0.25)  # half a call's worth refilled at 2/s
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 429
+        clock.advance(0.25)
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 200
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 429
+        standin.rate_limit_per_second = None
+        statuses = [(await api(http, standin, "sendMessage", json=send))[0] for _ in range(5)]
+        assert statuses == [200] * 5
 
 
 async def test_user_side_chats_and_names(standin: BotApiStandIn) -> None:
@@ -649,6 +667,44 @@ async def test_subscribers_and_file_download(
     async with http.get(f"{standin.url}/file/bot{TOKEN}/photos/nope.jpg") as response:
         assert response.status == 404
         assert (await response.json())["ok"] is False
+
+
+async def test_call_observers_see_each_call_before_it_is_answered(
+    http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeMonotonic()
+    async with BotApiStandIn(TOKEN, monotonic=clock) as standin:
+        seen: list[tuple[str, dict[str, Any], float, int]] = []
+
+        def broken(method: str, params: dict[str, Any], at: float) -> None:
+            raise RuntimeError("observer bug")
+
+        def observe(method: str, params: dict[str, Any], at: float) -> None:
+            # A snapshot, and what the chat held at that moment: the call is not answered yet.
+            seen.append((method, dict(params), at, len(standin.chat_messages(USER))))
+
+        standin.call_observers.append(broken)
+        standin.call_observers.append(observe)
+        send = {"chat_id": USER, "text": "hi"}
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 200
+        clock.advance(2.5)
+        standin.inject_error(USER, 403)
+        assert (await api(http, standin, "sendMessage", json=send))[0] == 403
+        assert (await api(http, standin, "getme"))[0] == 200
+        assert (await api(http, standin, "noSuchMethod"))[0] == 404
+        unparsable = {"Content-Type": "application/json"}
+        url = f"{standin.url}/bot{TOKEN}/sendMessage"
+        async with http.post(url, data=b"{", headers=unparsable) as response:
+            assert response.status == 400  # answered without reaching the observers
+
+    assert seen == [
+        ("sendMessage", send, 1000.0, 0),
+        ("sendMessage", send, 1002.5, 1),  # seen although an injected error answers it
+        ("getMe", {}, 1002.5, 1),
+        ("noSuchMethod", {}, 1002.5, 1),
+    ]
+    assert [params for _, params in standin.calls][1] == {**send, "_error": 403}
+    assert "stand-in call observer failed on sendMessage" in caplog.text
 
 
 # --------------------------------------------------------------------------- python-telegram-bot

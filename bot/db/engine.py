@@ -30,7 +30,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "mobility_write"
-WRITE_UNIT = "write_unit"  # in session.info: this session may write (see repo.get_user)
+WRITE_UNIT = "write_unit"  # in session.info: this session may write (see repo.users.get)
 
 
 def is_sqlite(url: str) -> bool:

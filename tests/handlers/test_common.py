@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from bot.context import BotApplication, Deps
 from bot.db.models import User
+from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import UserStatus
-from bot.standin import BotApiStandIn
 from tests.utils.chat import ChatUser
 
 

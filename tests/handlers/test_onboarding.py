@@ -8,8 +8,8 @@ from datetime import UTC, datetime, time
 
 import pytest
 
+from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import UserStatus
-from bot.standin import BotApiStandIn
 from tests.conftest import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.rows import user_row, user_state

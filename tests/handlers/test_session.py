@@ -13,8 +13,8 @@ from bot.clock import ManualClock
 from bot.content import Content
 from bot.db.engine import Database
 from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
+from bot.devtools.standin import StoredMessage
 from bot.domain.enums import SessionStatus
-from bot.standin import StoredMessage
 from tests.conftest import BotRunner
 from tests.handlers.test_onboarding import onboard_to
 from tests.utils.chat import ChatUser

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.standin import BotApiStandIn, StoredMessage
+from bot.devtools.standin import BotApiStandIn, StoredMessage
 
 
 @dataclass

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -27,10 +26,11 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import User
 from bot.db.repo import users
+from bot.devtools.standin import BotApiStandIn, StoredMessage
 from bot.domain.parsing import parse_time
+from bot.domain.zones import tzinfo_for
 from bot.sender import sweep
 from bot.services.unit import Env
-from bot.standin import BotApiStandIn, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -444,7 +444,8 @@ def _next_due_of(row: User | None) -> datetime | None:
 
 
 def _zone_of(row: User | None) -> tzinfo:
-    return ZoneInfo(row.time_zone) if row is not None and row.time_zone else UTC
+    """The runner's zone as the bot stores it: an IANA name, "UTC" or "UTC+05:30"."""
+    return tzinfo_for(row.time_zone) if row is not None and row.time_zone else UTC
 
 
 def _ahead(offset: timedelta) -> str:

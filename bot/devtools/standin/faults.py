@@ -1,0 +1,103 @@
+"""Telegram's failures on demand: errors injected per chat, and a global rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.devtools.standin.errors import ApiError
+from bot.devtools.standin.store import method_key
+
+
+@dataclass
+class FaultRule:
+    chat_id: int
+    status: int
+    remaining: int
+    retry_after: int | None
+    methods: frozenset[str] | None
+    description: str | None
+
+
+class Faults:
+    """Injected errors, consumed call by call, and an optional token-bucket rate limit.
+
+    ``monotonic`` is the time the bucket refills by (seconds on any monotonic scale)."""
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._monotonic = monotonic
+        self.rate_limit_per_second: float | None = None
+        self._faults: list[FaultRule] = []
+        self._bucket_tokens = 0.0
+        self._bucket_rate: float | None = None
+        self._bucket_updated = 0.0
+
+    def inject_error(
+        self,
+        chat_id: int,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        methods: Iterable[str] | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls carrying this chat_id (optionally only of ``methods``)
+        with HTTP ``status`` and Telegram's error body for it."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        method_keys = None if methods is None else frozenset(method_key(m) for m in methods)
+        self._faults.append(
+            FaultRule(chat_id, status, times, retry_after, method_keys, description)
+        )
+
+    def clear_errors(self) -> None:
+        """Forget injected errors that have not fired yet."""
+        self._faults.clear()
+
+    @staticmethod
+    def _fault_error(rule: FaultRule) -> ApiError:
+        status = rule.status
+        if status == 403:
+            return ApiError(403, rule.description or "Forbidden: bot was blocked by the user")
+        if status == 429:
+            seconds = rule.retry_after if rule.retry_after is not None else 1
+            return ApiError(
+                429,
+                rule.description or f"Too Many Requests: retry after {seconds}",
+                {"retry_after": seconds},
+            )
+        if status >= 500:
+            return ApiError(status, rule.description or "Internal Server Error")
+        if status == 400:
+            return ApiError(400, rule.description or "Bad Request")
+        return ApiError(status, rule.description or f"Error {status}")
+
+    def check(self, name: str, params: dict[str, Any]) -> None:
+        """Raise the error Telegram would answer this call with, if any."""
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, int) and not isinstance(chat_id, bool):
+            key = method_key(name)
+            for rule in self._faults:
+                if rule.chat_id != chat_id:
+                    continue
+                if rule.methods is not None and key not in rule.methods:
+                    continue
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self._faults.remove(rule)
+                raise self._fault_error(rule)
+        rate = self.rate_limit_per_second
+        if rate is None or name == "getUpdates":
+            return
+        now = self._monotonic()
+        capacity = max(1.0, rate)
+        if self._bucket_rate != rate:
+            self._bucket_rate, self._bucket_tokens, self._bucket_updated = rate, capacity, now
+        refill = (now - self._bucket_updated) * rate
+        self._bucket_tokens = min(capacity, self._bucket_tokens + refill)
+        self._bucket_updated = now
+        if self._bucket_tokens < 1.0:
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._bucket_tokens -= 1.0
