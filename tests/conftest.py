@@ -25,6 +25,7 @@ from bot.services.reminders import SweepResult
 from bot.services.unit import Env
 from tests.utils.chat import ChatUser
 from tests.utils.postgres import PostgresServer, find_bin_dir, start_server
+from tests.utils.settle import until_handled
 
 TEST_TOKEN = "123456:TEST-token-for-the-local-stand-in"
 _user_ids = itertools.count(10_001)
@@ -138,24 +139,9 @@ class BotRunner:
         return await self.start()
 
     async def settle(self, timeout: float = 15.0) -> None:
-        """Wait until every update the stand-in holds was fetched and fully handled: nothing
-        pending, nothing queued, no handler running (checked a few times in a row, to cover
-        the moment between fetching an update and starting its handler)."""
+        """Wait until the bot has handled every update the stand-in holds."""
         assert self.app is not None
-        processor = self.app.update_processor
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        calm = 0
-        while calm < 4:
-            busy = (
-                bool(self.standin.pending_updates)
-                or self.app.update_queue.qsize() > 0
-                or processor.current_concurrent_updates > 0
-            )
-            calm = 0 if busy else calm + 1
-            if loop.time() > deadline:
-                raise TimeoutError(f"the bot is still busy after {timeout}s")
-            await asyncio.sleep(0.01)
+        await until_handled(self.standin, self.app, timeout)
 
     def sweep_config(self) -> SweepConfig:
         return sweep_config(self.settings)

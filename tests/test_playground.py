@@ -20,6 +20,7 @@ from bot.content import DEFAULT_CONTENT_DIR, Content
 from bot.context import DEPS_KEY
 from bot.devtools.playground import Playground
 from bot.devtools.playground.server import FIRST_USER
+from tests.utils.settle import until_handled
 
 
 class Page:
@@ -60,14 +61,12 @@ class Page:
         raise AssertionError(f"no {label!r} button")
 
     async def settled(self) -> dict[str, Any]:
-        """Long-poll until the chat stops changing (the bot has finished answering)."""
-        view = await self.state()
-        while True:
-            await self.playground.standin.wait_idle(quiet=0.15, timeout=10)
-            again = await self.state()
-            if again["version"] == view["version"]:
-                return again
-            view = again
+        """The chat once the bot has handled everything sent to it (waiting on the bot
+        itself, not on a quiet period, which a slow machine outlasts)."""
+        app = self.playground.app
+        assert app is not None
+        await until_handled(self.playground.standin, app)
+        return await self.state()
 
     def bot_texts(self, view: dict[str, Any]) -> list[str]:
         return [m["text"] or "" for m in view["messages"] if m["from_bot"]]

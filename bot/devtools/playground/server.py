@@ -188,6 +188,11 @@ class Playground:
         await self.sweep()
         return self.clock.now()
 
+    @property
+    def app(self) -> BotApplication | None:
+        """The bot inside (None until started)."""
+        return self._app
+
     async def sweep(self) -> None:
         assert self._app is not None
         env = Env(self.db, self.content, self.clock)
