@@ -12,9 +12,9 @@ then, each figure side by side with its baseline measured in the same run:
   contender runs in a fresh process of its own (this script re-invoked with `--child`);
   both time the same steps (settings, content, migrations, application up and polling)
   after the same imports;
-* the due-users query: the real `bot.reminders.claim_due`, its SELECT timed statement by
+* the due-users query: the real `bot.sender.claim_due`, its SELECT timed statement by
   statement, and SQLite's query plan for it;
-* the delivery rate of the real sweep (`bot.reminders.sweep`, SEND_RATE_PER_SECOND equal
+* the delivery rate of the real sweep (`bot.sender.sweep`, SEND_RATE_PER_SECOND equal
   to the allowed rate) against the Bot API stand-in (`bot.devtools.standin`) limiting to
   30/s and 1,000/s. The stand-in runs in a process of its own (Telegram is not in the bot's process
   either); the rate is counted by the stand-in, from its first to its last accepted
@@ -63,8 +63,8 @@ from bot.devtools.standin import BotApiStandIn, StoredMessage
 from bot.domain.enums import ALL_DAYS, DeliveryStatus, UserStatus
 from bot.domain.profile import Schedule, next_reminder
 from bot.domain.zones import tzinfo_for
-from bot.sender import SweepConfig, sweep
-from bot.services.reminders import SweepResult, claim_due
+from bot.sender import SweepConfig, claim_due, sweep
+from bot.services.reminders import SweepResult
 from bot.services.unit import Env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -524,20 +524,12 @@ async def time_claim(
     try:
         warm_up = now - timedelta(days=1)
         await claim_due(
-            Env(db, content, SystemClock()),
-            now=warm_up,
-            grace=config.grace,
-            batch_size=config.batch_size,
-            result=SweepResult(),
+            Env(db, content, SystemClock()), now=warm_up, config=config, result=SweepResult()
         )
         timer.records.clear()  # the first call warmed up connections and statement caches
         started = time.perf_counter()
         claimed, _ = await claim_due(
-            Env(db, content, SystemClock()),
-            now=now,
-            grace=config.grace,
-            batch_size=config.batch_size,
-            result=SweepResult(),
+            Env(db, content, SystemClock()), now=now, config=config, result=SweepResult()
         )
         claim_ms = (time.perf_counter() - started) * 1000
     finally:
@@ -596,7 +588,7 @@ async def count_due(database_url: str, now: datetime) -> int:
 
 @dataclass
 class Phases(FunctionTimers):
-    """Where a sweep's time goes: the real functions of bot.reminders, wrapped in timers
+    """Where a sweep's time goes: the real functions of bot.sender, wrapped in timers
     for the length of one measurement (they call the originals; nothing else changes)."""
 
     MODULE = "bot.sender"
@@ -730,7 +722,7 @@ async def measure_send_only(
     standin: StandInProcess, database_url: str, content: Content, *, allowed: float, count: int
 ) -> DeliveryFigures:
     """The reference for the sweep: the same application's bot.send_message, paced and
-    bounded the way the sweep sends (bot.reminders._Sender: one AsyncLimiter, 16 at a time),
+    bounded the way the sweep sends (bot.sender._Sender: one AsyncLimiter, 16 at a time),
     with no database work at all: how fast one process can talk to the Bot API on this machine."""
     from aiolimiter import AsyncLimiter
 

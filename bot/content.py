@@ -310,6 +310,7 @@ class Texts(_Model):
     roller_yes: str
     roller_no: str
     save: str
+    chosen: str
     start_over: str
     keep_settings: str
     doctor_cleared: str

@@ -58,7 +58,10 @@ def days(texts: Texts, flow: Flow, mask: int) -> InlineKeyboardMarkup:
     """Mon..Sun toggles (✓ on chosen days) and Save. The mask rides along so that a second
     tap on an old keyboard (a double tap) is recognised as stale instead of toggling back."""
     toggles = [
-        button(f"{'✓ ' if mask >> i & 1 else ''}{name}", DaysTap(flow, False, i, mask))
+        button(
+            texts.get("chosen", label=name) if mask >> i & 1 else name,
+            DaysTap(flow, False, i, mask),
+        )
         for i, name in enumerate(WEEKDAYS)
     ]
     return InlineKeyboardMarkup(
@@ -138,11 +141,15 @@ def attached(texts: Texts, buttons: Buttons) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(texts.something_new, RescreenTap())]])
 
 
-def routine_list(options: Sequence[tuple[str, RoutineOption]]) -> InlineKeyboardMarkup:
-    """One row per routine: (label, option)."""
-    return InlineKeyboardMarkup(
-        [[button(label, RoutineTap(option.routine_id))] for label, option in options]
-    )
+def routine_list(texts: Texts, options: Sequence[RoutineOption]) -> InlineKeyboardMarkup:
+    """One row per routine, the one /session runs marked."""
+    rows = []
+    for option in options:
+        label = texts.get(option.label.key, **option.label.fields)
+        if option.current:
+            label = texts.get("chosen", label=label)
+        rows.append([button(label, RoutineTap(option.routine_id))])
+    return InlineKeyboardMarkup(rows)
 
 
 def reminder(texts: Texts, delivery_id: int, *, snooze: bool) -> InlineKeyboardMarkup:

@@ -32,7 +32,15 @@ from telegram.ext import ExtBot
 from bot import keyboards
 from bot.content import Content
 from bot.domain.enums import DeliveryKind
-from bot.services.reminders import LEASE, Answer, Outgoing, SweepResult, claim_due, settle
+from bot.services.reminders import (
+    LEASE,
+    Answer,
+    Outgoing,
+    SweepResult,
+    claim,
+    reclaim_stale,
+    settle,
+)
 from bot.services.unit import Env
 from bot.views import said
 
@@ -78,6 +86,23 @@ async def _send_one(
         except (TimedOut, NetworkError):
             await asyncio.sleep(config.backoff_seconds * 2**attempt)
     return Answer.RETRY, None
+
+
+async def claim_due(
+    env: Env, *, now: datetime, config: SweepConfig, result: SweepResult
+) -> tuple[list[Outgoing], int]:
+    """One batch of each kind (each its own write unit), stale claims first: what to send,
+    and how many rows were looked at (0: nothing was due)."""
+    grace, size = config.grace, config.batch_size
+    claimed = await reclaim_stale(env, now=now, grace=grace, batch_size=size, result=result)
+    touched = len(claimed)
+    for kind in (DeliveryKind.REMINDER, DeliveryKind.MORNING_CHECKIN):
+        items, looked_at = await claim(
+            env, kind=kind, now=now, grace=grace, batch_size=size, result=result
+        )
+        claimed += items
+        touched += looked_at
+    return claimed, touched
 
 
 class _Sender:
@@ -150,9 +175,7 @@ async def sweep(bot: ExtBot[int], env: Env, *, now: datetime, config: SweepConfi
     try:
         for _ in range(1000):  # bounded; a batch with nothing due ends the sweep
             await sender.drain_to(ahead)
-            items, touched = await claim_due(
-                env, now=now, grace=config.grace, batch_size=config.batch_size, result=result
-            )
+            items, touched = await claim_due(env, now=now, config=config, result=result)
             sender.start(items)
             if touched == 0:
                 break

@@ -14,7 +14,8 @@ from bot.db.models import ReminderDelivery, User
 from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import DeliveryStatus, UserStatus
 from bot.domain.zones import tzinfo_for
-from bot.services.reminders import LEASE, SweepResult, claim_due
+from bot.sender import claim_due
+from bot.services.reminders import LEASE, SweepResult
 from tests.conftest import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.factories import make_runner
@@ -143,13 +144,7 @@ async def test_killed_between_claim_and_send_is_sent_after_the_lease(
     clock.set(datetime(2026, 3, 2, 6, 31, tzinfo=UTC))
     # A sweep claims, then the process dies before sending anything.
     config = bot_runner.sweep_config()
-    items, _ = await claim_due(
-        bot_runner.env,
-        now=clock.now(),
-        grace=config.grace,
-        batch_size=config.batch_size,
-        result=SweepResult(),
-    )
+    items, _ = await claim_due(bot_runner.env, now=clock.now(), config=config, result=SweepResult())
     assert len(items) == 1
     await bot_runner.restart()
 

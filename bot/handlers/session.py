@@ -8,7 +8,6 @@ from bot import keyboards
 from bot.context import BotContext
 from bot.handlers.show import show
 from bot.services import guided
-from bot.views import said
 
 
 async def session_command(update: Update, context: BotContext) -> None:
@@ -27,7 +26,6 @@ async def routines_command(update: Update, context: BotContext) -> None:
     if not isinstance(found, tuple):
         await show(context, update, found)
         return
-    options = [(said(context.texts, option.label), option) for option in found]
     await message.reply_text(
-        context.texts.routines_list, reply_markup=keyboards.routine_list(options)
+        context.texts.routines_list, reply_markup=keyboards.routine_list(context.texts, found)
     )

@@ -114,7 +114,7 @@ async def start(
             local_date=today,
             started_at=now,
         )
-        sessions.add(tx, session)
+        sessions.add(tx, session=session)
         await tx.flush()
         intro = note(_intro(env.content, plan), *plan_notes(env, user, plan))
         log.info("event=session_started session_id=%s steps=%s", session.id, len(plan.steps))
@@ -235,6 +235,7 @@ async def remember_step(env: Env, *, session_id: int, step_index: int, message_i
 class RoutineOption:
     routine_id: str
     label: Say
+    current: bool  # the routine /session runs
 
 
 async def routines(env: Env, *, telegram_user_id: int) -> tuple[RoutineOption, ...] | Reply:
@@ -249,14 +250,10 @@ async def routines(env: Env, *, telegram_user_id: int) -> tuple[RoutineOption, .
         options: list[RoutineOption] = []
         for routine in env.content.routines.values():
             plan = await plans.plan_for(tx, env.content, user, now=now, routine=routine)
-            fields = {
-                "mark": "✓ " if routine.id == user.routine_id else "",
-                "name": routine.name,
-                "minutes": str(plan.minutes),
-            }
+            fields = {"name": routine.name, "minutes": str(plan.minutes)}
             if plan.level is None:
                 label = Say("routine_label", fields)
             else:
                 label = Say("routine_label_ladder", {**fields, "level": str(plan.level)})
-            options.append(RoutineOption(routine.id, label))
+            options.append(RoutineOption(routine.id, label, routine.id == user.routine_id))
     return tuple(options)

@@ -74,36 +74,39 @@ class Answer:
 # --- claiming -------------------------------------------------------------------------
 
 
-async def claim_due(
-    env: Env, *, now: datetime, grace: timedelta, batch_size: int, result: SweepResult
+async def claim(
+    env: Env,
+    *,
+    kind: DeliveryKind,
+    now: datetime,
+    grace: timedelta,
+    batch_size: int,
+    result: SweepResult,
 ) -> tuple[list[Outgoing], int]:
-    """One batch of each kind, each its own write unit: what to send, and how many rows
-    were looked at (0: nothing was due)."""
-    claimed = await _reclaim_stale(env, now=now, grace=grace, batch_size=batch_size, result=result)
-    touched = len(claimed)
-    for kind in (DeliveryKind.REMINDER, DeliveryKind.MORNING_CHECKIN):
-        async with env.db.write() as tx:
-            runners = await deliveries.due_runners(tx, kind=kind, now=now, limit=batch_size)
-            hurts = (
-                await plans.sharp_hurts(tx, env.content, runners, now=now)
-                if kind is DeliveryKind.REMINDER
-                else {}
+    """One batch of due reminders (or morning questions), in one write unit: what to send,
+    and how many runners were looked at (0: nothing was due)."""
+    claimed: list[Outgoing] = []
+    async with env.db.write() as tx:
+        runners = await deliveries.due_runners(tx, kind=kind, now=now, limit=batch_size)
+        hurts = (
+            await plans.sharp_hurts(tx, env.content, runners, now=now)
+            if kind is DeliveryKind.REMINDER
+            else {}
+        )
+        for user in runners:
+            item = await _claim_runner(
+                env.content,
+                tx,
+                user,
+                kind=kind,
+                now=now,
+                grace=grace,
+                result=result,
+                sharp_hurt_at=hurts.get(user.id),
             )
-            for user in runners:
-                item = await _claim_runner(
-                    env.content,
-                    tx,
-                    user,
-                    kind=kind,
-                    now=now,
-                    grace=grace,
-                    result=result,
-                    sharp_hurt_at=hurts.get(user.id),
-                )
-                if item is not None:
-                    claimed.append(item)
-        touched += len(runners)
-    return claimed, touched
+            if item is not None:
+                claimed.append(item)
+    return claimed, len(runners)
 
 
 async def _claim_runner(
@@ -213,7 +216,7 @@ async def _record(
         return None
     return await deliveries.add(
         tx,
-        ReminderDelivery(
+        delivery=ReminderDelivery(
             user_id=user.id,
             kind=kind,
             local_date=local_date,
@@ -272,10 +275,11 @@ def _outgoing(
     )
 
 
-async def _reclaim_stale(
+async def reclaim_stale(
     env: Env, *, now: datetime, grace: timedelta, batch_size: int, result: SweepResult
 ) -> list[Outgoing]:
-    """Pending deliveries whose sender died (or gave up for now): claimed again."""
+    """Pending deliveries whose sender died (or gave up for now): claimed again, in one
+    write unit."""
     claimed: list[Outgoing] = []
     async with env.db.write() as tx:
         rows = await deliveries.stale_pending(tx, claimed_before=now - LEASE, limit=batch_size)

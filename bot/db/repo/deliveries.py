@@ -42,7 +42,7 @@ async def find(
     )
 
 
-async def add(tx: AsyncSession, delivery: ReminderDelivery) -> ReminderDelivery:
+async def add(tx: AsyncSession, *, delivery: ReminderDelivery) -> ReminderDelivery:
     tx.add(delivery)
     await tx.flush()
     return delivery

@@ -26,7 +26,7 @@ async def get(tx: AsyncSession, *, session_id: int) -> RoutineSession | None:
     return await tx.get(RoutineSession, session_id)
 
 
-def add(tx: AsyncSession, session: RoutineSession) -> None:
+def add(tx: AsyncSession, *, session: RoutineSession) -> None:
     tx.add(session)
 
 
