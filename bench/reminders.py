@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import cProfile
 import itertools
 import os
 import shutil
@@ -303,20 +302,12 @@ async def measured(standin: StandIn, allowed: float, work: Awaitable[Any]) -> De
     return delivery
 
 
-async def deliver(
-    standin: StandIn, url: str, allowed: float, now: datetime, profile: str | None
-) -> Delivery:
+async def deliver(standin: StandIn, url: str, allowed: float, now: datetime) -> Delivery:
     """The real sweep sends what is due at ``now`` at SEND_RATE_PER_SECOND = allowed."""
     async with against(standin, url, allowed, now) as (app, env):
         config = sweep_config(deps_of(app).settings)
-        profiler = cProfile.Profile() if profile else None
         with timed("bot.sender", "claim_due", "_send_one", "settle") as phases:
-            if profiler is not None:
-                profiler.enable()
             delivery = await measured(standin, allowed, sweep(app.bot, env, now=now, config=config))
-        if profiler is not None and profile:
-            profiler.disable()
-            profiler.dump_stats(profile)
         delivery.phases = phases
         return delivery
 
@@ -450,14 +441,11 @@ async def amain(args: argparse.Namespace) -> int:
             print("\ndelivery: the real sweep, then a bare send_message loop, A B A B:")
             results: dict[float, list[tuple[Delivery, Delivery]]] = {}
             for rate in rates:
-                profile = args.profile if rate == max(rates) else None
 
-                async def sweeping(
-                    r: int, rate: float = rate, profile: str | None = profile
-                ) -> Delivery:
+                async def sweeping(r: int, rate: float = rate) -> Delivery:
                     at = deliveries[rate, r].due_at
                     assert at is not None
-                    d = await deliver(standin, url, rate, at, profile)
+                    d = await deliver(standin, url, rate, at)
                     print(delivery_lines(rate, "sweep", d), flush=True)
                     return d
 
@@ -544,7 +532,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     add("--deliver-seconds", type=float, default=10.0, help="due = rate x this (default 10)")
     add("--max-due", type=int, default=5000, help="at most this many due per run (default 5000)")
     add("--rounds", type=int, default=2, help="delivery rounds, sweep then bare (default 2)")
-    add("--profile", help="write a cProfile of the highest-rate sweep here")
     add("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == ["standin"]:

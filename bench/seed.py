@@ -1,12 +1,13 @@
 """Runners for the benchmarks, straight into a migrated database (SQLite or PostgreSQL), in
 bulk, through the ORM models of `bot.db.models` and the enums of `bot.domain.enums`.
 
-Every runner is set up (onboarded, on the ladder, a reminder time) and is either due at a
-given minute (UTC, every day) or has a reminder at a five-minute mark somewhere in the day
-in one of 15 zones. With ``history_days``, they leave behind what that many days of use
-do: a morning rating most days, a session most days (its steps, now and then a Hurts, the
-pain after it), a run three days a week with its rating, and a level change every two weeks
-up to their level. Ids come back from the database (INSERT ... RETURNING), never assumed.
+Every runner is set up (onboarded, on the ladder, a daily reminder) in one of 15 zones,
+and is either due at a given minute (the reminder at that minute's local time) or has
+a reminder at a five-minute mark somewhere in the day. With ``history_days``, they leave
+behind what that many days of use do: a morning rating most days, a session most days (its
+steps, now and then a Hurts, the pain after it), a run three days a week with its rating,
+and a level change every two weeks up to their level. The ids the database gave are read
+back, never assumed.
 """
 
 from __future__ import annotations
@@ -73,9 +74,10 @@ class Runners:
 
 
 def _user(rng: random.Random, telegram_id: int, spec: Runners, now: datetime) -> dict[str, Any]:
-    due = spec.due_at
-    zone = "UTC" if due else rng.choice(ZONES)
-    at = due.time() if due else dtime(rng.randrange(24), rng.randrange(0, 60, 5))
+    due, zone = spec.due_at, rng.choice(ZONES)
+    at = dtime(rng.randrange(24), rng.randrange(0, 60, 5))
+    if due is not None:  # that minute's local time in the runner's zone, every day
+        at = due.astimezone(tzinfo_for(zone)).time()
     days, status, roll = ALL_DAYS, UserStatus.ACTIVE, rng.random()
     if spec.mixed:
         days = ALL_DAYS if roll < 0.7 else WEEKDAYS_MASK if roll < 0.9 else rng.randrange(1, 128)
