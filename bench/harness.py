@@ -43,9 +43,11 @@ def machine_info() -> str:
     memory = int(facts.get("MemTotal", "0 kB").split()[0]) / 1024**2
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     versions = [f"Python {platform.python_version()}", f"SQLite {sqlite3.sqlite_version}"]
-    for package in ("python-telegram-bot", "httpx", "SQLAlchemy", "aiosqlite", "aiohttp"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
+    for package in ("python-telegram-bot", "httpx", "SQLAlchemy", "aiosqlite", "sniffio"):
+        try:
             versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:  # sniffio: httpcore re-imports it per call
+            versions.append(f"no {package}")
     return (
         f"machine: {facts.get('model name', platform.machine())}, {os.cpu_count()} cores, "
         f"{memory:.1f} GiB, {platform.system()} {platform.release()}, load average at start "

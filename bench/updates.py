@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import re
 import shutil
@@ -264,8 +265,11 @@ class Bot:
         await self.standin.wait_idle(quiet=0.3, timeout=self.patience)
 
     async def phase(self, ids: Sequence[int], think: float, spy: Path | None = None) -> Phase:
-        profiler = None
-        if spy is not None and (exe := shutil.which("py-spy")) is not None:
+        here = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
+        profiler, exe = None, shutil.which("py-spy", path=here)
+        if spy is not None and exe is None:
+            print("  (no py-spy here or on PATH: pip install py-spy; no profile taken)")
+        elif spy is not None and exe is not None:
             profiler = await asyncio.create_subprocess_exec(
                 exe, "record", "--pid", str(self.proc.proc.pid), "--rate", "250", "--gil",
                 "--nonblocking", "--format", "raw", "--output", str(spy),
@@ -445,6 +449,12 @@ async def amain(args: argparse.Namespace) -> int:
         for kind, phase in human.items():
             print(phase.row(kind))
         print("\n".join(latency_lines(human)))
+        if args.users / think > 0.8 * min(real_all.rate, bare_all.rate):
+            print(
+                f"  note: {args.users / think:.0f}/s offered is near or above what the bots "
+                f"carried with no pause ({real_all.rate:.0f}/s, {bare_all.rate:.0f}/s) on this "
+                "machine: these latencies are mostly queueing"
+            )
         p95 = percentile(human["real"].answers("step"), 95) * 1000
         bare_p95 = percentile(human["bare"].answers(), 95) * 1000
         rows.append(
