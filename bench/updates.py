@@ -1,30 +1,29 @@
-"""Interactive latency and throughput: the real bot against a bare PTB bot (issue 8, part 1).
+"""Taps, end to end: the real bot against a bare python-telegram-bot bot (issue 8, part 1).
 
-    python3 -m bench.updates                       # 200 users: the full run, about 3 minutes
-    python3 -m bench.updates --users 10 --think-ms 500 --rounds 1   # a smoke run
+    python3 -m bench.updates                                  # 200 runners, about 4 minutes
+    python3 -m bench.updates --users 20 --think-ms 500 --rounds 2   # a smoke run
 
-Two bots run side by side, each as its own process polling its own Bot API stand-in
-(bot/devtools/standin/, in this process, which also plays the users):
+Two bots, each its own process long polling its own Bot API stand-in (bot/devtools/standin/, in
+this process, which also plays the runners):
 
-* real: ``python -m bot`` as in production, on a SQLite file in a temp dir, LOG_LEVEL=WARNING,
-  reminder sweep off. Runners are seeded straight into the migrated database (onboarded,
-  ladder level ``--level``, i.e. sessions of that many steps).
-* bare: bench/_bare_bot.py, the ceiling on this stack: the same PTB setup as bot/app.py
-  (PerChatUpdateProcessor, AIORateLimiter, long polling) and the same Bot API calls as a
-  step transition, with no database and no logic.
+* real: ``python -m bot`` as in production, on a SQLite file, LOG_LEVEL=WARNING, reminder
+  sweep off; runners seeded by bench/seed.py (set up, ladder level ``--level``: sessions
+  of that many steps);
+* bare: ``python -m bench.bots bare``, the ceiling on this stack: the same PTB set-up as
+  bot/app.py and the Bot API calls of a step transition, with no database and no logic.
 
-Each simulated user sends /session, taps Done on every step and answers the pain check-in
-(bare: as many taps), tapping again only once the previous tap was answered and the next
-message arrived. Latency is taken in the stand-in: from queueing a tap (``user_tap``) to
-receiving its answerCallbackQuery ("tap→answer"), and to receiving the next message with
-buttons ("tap→next msg"). Phases, one bot at a time:
+Every runner sends /session, taps Done on every step and answers the pain check-in (bare:
+as many Done taps), each tap only once the previous one was answered and the next message
+arrived. The clocks are read in the stand-in: a tap queued -> its answerCallbackQuery
+received ("tap→answer"), and -> the next message with buttons received ("tap→next").
 
-1. warm-up: one user alone (its Bot API calls per update are printed), then ``--warmup``;
-2. saturation, ``--rounds`` times, alternating which bot goes first: ``--users`` users at
-   once, no think time. Throughput = updates (commands and taps) / wall time; the ratio of
-   real to bare is the throughput target. Latency here is queueing: about users/throughput.
-3. interactive: ``--users`` other users with ``--think-ms`` think time before each tap (and
-   spread starts), a load both bots can carry; its p95 tap→answer is the latency target.
+1. warm-up: one runner alone (the Bot API calls per update are printed), then ``--warmup``.
+2. throughput: ``--users`` runners at once, no pause; ``--rounds`` rounds, real then bare
+   (A B A B). Updates per second, each round's real/bare ratio (the target is their
+   median), and each bot process's CPU time per update. Latency here is queueing.
+3. human pace: ``--users`` other runners wait ``--think-ms`` (0.5x-1.5x) before each tap,
+   starts spread over twice that: at most users/think updates/s (200 / 5 s = 40/s). Its
+   p95 tap→answer of a step, against the bare bot's, is the latency target.
 """
 
 from __future__ import annotations
@@ -32,570 +31,465 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import math
 import os
-import platform
+import random
+import re
 import shutil
-import signal
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
-from dataclasses import dataclass
-from importlib import metadata
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any
 
-from bench._updates_load import (
-    Pace,
-    Sample,
-    Script,
-    UserRun,
-    bare_script,
-    real_script,
-    run_user,
-    seed_runners,
-    seeded_random,
-)
-from bench._updates_proc import (
-    REPO_ROOT,
-    child_env,
-    child_process,
+from bench.harness import (
+    TOKEN,
+    Child,
+    Row,
+    alternate,
+    child,
     cpu_seconds,
-    kill_leftovers,
-    tail,
+    latencies,
+    machine_info,
+    percentile,
+    print_summary,
+    ratio,
+    run,
 )
-from bench._updates_profile import read_stacks, summary
-from bench._updates_standin import BenchStandIn
+from bench.seed import Runners, seed
+from bot.devtools.standin import BotApiStandIn, StoredMessage
 
-TOKEN = "123456:BENCH-token-for-the-local-stand-in"  # noqa: S105 - the stand-in's, not a secret
-RATIO_TARGET = 0.8
-P95_TARGET_MS = 50.0
-WARMUP_BASE = 500_001
-ROUND_BASE = 1_000_001  # round r uses ROUND_BASE + r * 100_000 + i
-PACED_BASE = 2_000_001
-
-Kind = Literal["real", "bare"]
-KINDS: tuple[Kind, ...] = ("real", "bare")
-_T = TypeVar("_T")
+RATIO_TARGET, P95_TARGET_MS = 0.8, 50.0
+WARMUP_IDS, ROUND_IDS, PACED_IDS = 500_001, 1_000_001, 2_000_001  # round r: + r * 100_000
+STEP_RE = re.compile(r"Step (\d+)(?: of (\d+))?")
+LABELS = {"step": "Done, next step", "finish": "Done, last step", "checkin": "pain check-in"}
 
 
-@dataclass(frozen=True)
-class Options:
-    users: int
-    level: int
-    warmup: int
-    rounds: int
-    think: float  # seconds, mean think time of the interactive phase (0: no such phase)
-    timeout: float
-    seed: int
-    py_spy: Path | None
-    bots: tuple[Kind, ...]
-    variant: str  # changes tried on the real bot (bench/_updates_variant.py); "" for none
+class StandIn(BotApiStandIn):
+    """The stand-in with the clocks: when a tap's answerCallbackQuery arrives, and every
+    new bot message with buttons, per chat, with the time it arrived."""
 
-    @property
-    def concurrency(self) -> str | None:
-        for change in self.variant.split(","):
-            name, _, value = change.strip().partition("=")
-            if name == "concurrency":
-                return value
-        return None
+    def __init__(self) -> None:
+        super().__init__(TOKEN, monotonic=time.perf_counter)
+        self.answers: dict[str, asyncio.Future[float]] = {}
+        self.boards: dict[int, asyncio.Queue[tuple[float, StoredMessage]]] = {}
+        self.subscribers.append(self._on_message)
+        self.call_observers.append(self._on_call)
 
-    @property
-    def taps(self) -> int:
-        return self.level + 1  # every step, then the pain check-in
+    def board(self, chat_id: int) -> asyncio.Queue[tuple[float, StoredMessage]]:
+        return self.boards.setdefault(chat_id, asyncio.Queue())
+
+    def tap(self, user_id: int, message: StoredMessage, data: str) -> asyncio.Future[float]:
+        future = asyncio.get_running_loop().create_future()
+        self.answers[self.user_tap(user_id, message, data)] = future
+        return future
+
+    def _on_call(self, method: str, params: dict[str, Any], at: float) -> None:
+        # The stand-in's public call hook: the time the call arrived, before it is answered.
+        if method != "answerCallbackQuery":
+            return
+        answered = self.answers.pop(str(params.get("callback_query_id")), None)
+        if answered is not None and not answered.done():
+            answered.set_result(at)
+
+    def _on_message(self, event: str, message: StoredMessage) -> None:
+        if event == "new" and message.from_bot and message.reply_markup:
+            self.board(message.chat_id).put_nowait((time.perf_counter(), message))
+
+
+# --- the runners --------------------------------------------------------------------------
+
+
+@dataclass
+class UserRun:
+    command: float = 0.0  # s, /session queued -> step 1 received
+    taps: list[tuple[str, float, float]] = field(default_factory=list)  # kind, answer, next
+
+
+Script = Callable[[StoredMessage], tuple[str, str] | None]  # -> (callback data, kind)
+
+
+def button(message: StoredMessage, label: str) -> str:
+    found = [b["callback_data"] for b in message.buttons() if b.get("text") == label]
+    if not found:
+        raise LookupError(f"no {label!r} on {message.text!r}: {message.button_labels()}")
+    return str(found[0])
+
+
+def real_script(message: StoredMessage) -> tuple[str, str] | None:
+    """Done on every step, then 2/10 on the pain check-in; stop at its answer."""
+    if (matched := STEP_RE.match(message.text or "")) is not None:
+        last = int(matched.group(1)) >= int(matched.group(2) or 0)
+        return button(message, "✅ Done"), "finish" if last else "step"
+    if message.button_labels() == [str(n) for n in range(11)]:
+        return button(message, "2"), "checkin"
+    return None
+
+
+def bare_script(taps: int) -> Script:
+    left = [taps]
+
+    def choose(message: StoredMessage) -> tuple[str, str] | None:
+        left[0] -= 1
+        return (button(message, "✅ Done"), "step") if left[0] >= 0 else None
+
+    return choose
+
+
+async def run_user(
+    standin: StandIn,
+    user_id: int,
+    script: Script,
+    think: float,
+    rng: random.Random,
+    patience: float,
+    trace: dict[str, list[str]] | None = None,
+) -> UserRun:
+    """/session, then tap until the script stops. With ``trace`` (a runner alone), wait
+    after each update until the bot is quiet and note its Bot API calls, by kind."""
+
+    async def within(awaitable: Any, what: str) -> Any:
+        try:
+            return await asyncio.wait_for(awaitable, patience)
+        except TimeoutError:
+            raise TimeoutError(f"no {what} for runner {user_id} within {patience} s") from None
+
+    async def traced(kind: str, mark: int) -> None:
+        if trace is not None:
+            await standin.wait_idle(quiet=0.3)
+            names = [name for name, _ in standin.calls[mark:] if name != "getUpdates"]
+            trace.setdefault(kind, names)
+
+    result, board = UserRun(), standin.board(user_id)
+    if think:
+        await asyncio.sleep(rng.uniform(0.0, 2.0) * think)
+    mark, started = len(standin.calls), time.perf_counter()
+    standin.user_text(user_id, "/session")
+    at, message = await within(board.get(), "first step")
+    result.command = at - started
+    await traced("/session", mark)
+    while (move := script(message)) is not None:
+        if think:
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+        mark, tapped = len(standin.calls), time.perf_counter()
+        answered = await within(standin.tap(user_id, message, move[0]), "answer")
+        at, message = await within(board.get(), f"reply to a {move[1]} tap")
+        result.taps.append((move[1], answered - tapped, at - tapped))
+        await traced(move[1], mark)
+    return result
+
+
+# --- a bot under test ---------------------------------------------------------------------
 
 
 @dataclass
 class Phase:
     users: list[UserRun]
-    wall: float  # seconds
-    bot_cpu: float  # CPU seconds of the bot process
-    bench_cpu: float  # CPU seconds of this process (stand-ins and users)
-    api_calls: int  # Bot API calls other than getUpdates
-    polls: int  # getUpdates calls
-    errors: list[tuple[str, object]]  # (method, HTTP status) of calls answered with an error
+    wall: float
+    bot_cpu: float  # s of the bot process
+    bench_cpu: float  # s of this process: the stand-in and the runners
+    calls: int  # Bot API calls other than getUpdates
+    polls: int
+    errors: Counter[str]  # "method status" of calls answered with an error
 
     @property
     def updates(self) -> int:
-        return sum(1 + len(u.samples) for u in self.users)
+        return sum(1 + len(u.taps) for u in self.users)
 
     @property
     def rate(self) -> float:
         return self.updates / self.wall
 
-    def samples(self, *kinds: str) -> list[Sample]:
-        return [s for u in self.users for s in u.samples if not kinds or s.kind in kinds]
+    def cpu_ms(self) -> float:
+        return self.bot_cpu / self.updates * 1000
+
+    def answers(self, *kinds: str) -> list[float]:
+        return [t[1] for u in self.users for t in u.taps if not kinds or t[0] in kinds]
+
+    def nexts(self, *kinds: str) -> list[float]:
+        return [t[2] for u in self.users for t in u.taps if not kinds or t[0] in kinds]
+
+    def row(self, label: str) -> str:
+        return (
+            f"  {label:<14}{self.updates:>8}{self.wall:>8.2f}{self.rate:>8.1f}{self.calls:>7}"
+            f"{self.polls:>7}{self.cpu_ms():>9.2f}{self.bench_cpu / self.updates * 1000:>11.2f}"
+        )
+
+    @staticmethod
+    def pooled(phases: Sequence[Phase]) -> Phase:
+        return Phase(
+            [u for p in phases for u in p.users],
+            sum(p.wall for p in phases),
+            sum(p.bot_cpu for p in phases),
+            sum(p.bench_cpu for p in phases),
+            sum(p.calls for p in phases),
+            sum(p.polls for p in phases),
+            sum((p.errors for p in phases), Counter()),
+        )
 
 
-def pooled(phases: Sequence[Phase]) -> Phase:
-    return Phase(
-        users=[u for p in phases for u in p.users],
-        wall=sum(p.wall for p in phases),
-        bot_cpu=sum(p.bot_cpu for p in phases),
-        bench_cpu=sum(p.bench_cpu for p in phases),
-        api_calls=sum(p.api_calls for p in phases),
-        polls=sum(p.polls for p in phases),
-        errors=[e for p in phases for e in p.errors],
-    )
+HEADER = (
+    f"  {'':<14}{'updates':>8}{'wall s':>8}{'upd/s':>8}{'calls':>7}{'polls':>7}"
+    f"{'bot CPU':>9}{'bench CPU':>11}  (CPU: ms per update)"
+)
 
 
-# --- a bot under test ----------------------------------------------------------------------
-
-
-class BotUnderTest:
-    def __init__(
-        self,
-        kind: Kind,
-        opts: Options,
-        standin: BenchStandIn,
-        proc: asyncio.subprocess.Process,
-        log: Path,
-    ) -> None:
-        self.kind, self.opts, self.standin, self.proc, self.log = kind, opts, standin, proc, log
-        self.calls: dict[str, list[str]] = {}  # Bot API calls per kind of update, user alone
+@dataclass
+class Bot:
+    kind: str
+    standin: StandIn
+    proc: Child
+    taps: int  # per session: every step, then the pain check-in
+    patience: float
+    calls: dict[str, list[str]] = field(default_factory=dict)  # per kind of update, alone
 
     def script(self) -> Script:
-        return real_script() if self.kind == "real" else bare_script(self.opts.taps)
+        return real_script if self.kind == "real" else bare_script(self.taps)
 
-    async def guarded(self, work: Awaitable[_T], what: str) -> _T:
-        """``work``, unless the bot process exits first."""
-        task = asyncio.ensure_future(work)
-        died = asyncio.ensure_future(self.proc.wait())
-        try:
-            await asyncio.wait({task, died}, return_when=asyncio.FIRST_COMPLETED)
-            if not task.done():
-                raise RuntimeError(
-                    f"the {self.kind} bot exited with {self.proc.returncode} during {what}:\n"
-                    f"{tail(self.log)}"
-                )
-            return task.result()
-        finally:
-            for pending in (task, died):
-                if not pending.done():
-                    pending.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await pending
-
-    async def crowd(self, ids: Sequence[int], pace: Pace) -> list[UserRun]:
+    async def crowd(
+        self, ids: Sequence[int], think: float, trace: dict[str, list[str]] | None = None
+    ) -> list[UserRun]:
+        rng = random.Random(8)  # noqa: S311 (think times)
         runs = (
-            run_user(self.standin, uid, self.script(), pace=pace, patience=self.opts.timeout)
-            for uid in ids
+            run_user(self.standin, i, self.script(), think, rng, self.patience, trace) for i in ids
         )
-        return list(await asyncio.gather(*runs))
+        return await self.proc.guard(asyncio.gather(*runs), f"a phase of the {self.kind} bot")
 
     async def warm_up(self, ids: Sequence[int]) -> None:
-        no_pause = Pace(0.0, seeded_random(0))
-        lone = run_user(
-            self.standin,
-            ids[0],
-            self.script(),
-            pace=no_pause,
-            patience=self.opts.timeout,
-            trace=self.calls,
-        )
-        await self.guarded(lone, "the first warm-up user")
-        await self.guarded(self.crowd(ids[1:], no_pause), "warm-up")
-        await self.standin.wait_idle(quiet=0.3, timeout=self.opts.timeout)
+        await self.crowd(ids[:1], 0.0, trace=self.calls)  # alone: its Bot API calls
+        await self.crowd(ids[1:], 0.0)
+        await self.standin.wait_idle(quiet=0.3, timeout=self.patience)
 
-    async def phase(self, ids: Sequence[int], pace: Pace, *, spy: Path | None = None) -> Phase:
-        profiler = await _py_spy(self.proc.pid, spy) if spy is not None else None
-        mark = len(self.standin.calls)
-        bot_cpu, bench_cpu = cpu_seconds(self.proc.pid), time.process_time()
+    async def phase(self, ids: Sequence[int], think: float, spy: Path | None = None) -> Phase:
+        here = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
+        profiler, exe = None, shutil.which("py-spy", path=here)
+        if spy is not None and exe is None:
+            print("  (no py-spy here or on PATH: pip install py-spy; no profile taken)")
+        elif spy is not None and exe is not None:
+            profiler = await asyncio.create_subprocess_exec(
+                exe, "record", "--pid", str(self.proc.proc.pid), "--rate", "250", "--gil",
+                "--nonblocking", "--format", "raw", "--output", str(spy),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+        mark, cpu = len(self.standin.calls), (self.proc.cpu, cpu_seconds())
         started = time.perf_counter()
         try:
-            users = await self.guarded(self.crowd(ids, pace), "a measured phase")
+            users = await self.crowd(ids, think)
         finally:
-            if profiler is not None and profiler.returncode is None:
+            if profiler is not None:
                 profiler.send_signal(2)  # SIGINT: py-spy writes its output and exits
                 await profiler.wait()
         wall = time.perf_counter() - started
-        bot_cpu, bench_cpu = cpu_seconds(self.proc.pid) - bot_cpu, time.process_time() - bench_cpu
-        await self.standin.wait_idle(quiet=0.3, timeout=self.opts.timeout)
-        polls = sum(1 for name, _ in self.standin.calls[mark:] if name == "getUpdates")
-        if self.kind == "real" and any(len(u.samples) != self.opts.taps for u in users):
-            counts = sorted({len(u.samples) for u in users})
-            print(f"  warning: real sessions took {counts} taps, not {self.opts.taps}")
-        return Phase(
-            users=users,
-            wall=wall,
-            bot_cpu=bot_cpu,
-            bench_cpu=bench_cpu,
-            api_calls=len(self.standin.calls) - mark - polls,
-            polls=polls,
-            errors=list(self.standin.errors(mark)),
-        )
-
-
-async def _py_spy(pid: int, out: Path) -> asyncio.subprocess.Process | None:
-    exe = shutil.which("py-spy")
-    if exe is None:
-        print("  (py-spy not found: pip install py-spy; no profile taken)")
-        return None
-    return await asyncio.create_subprocess_exec(
-        exe, "record", "--pid", str(pid), "--rate", "250", "--gil", "--nonblocking",
-        "--format", "raw", "--output", str(out),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-async def _wait_polling(
-    standin: BenchStandIn, proc: asyncio.subprocess.Process, log: Path, seconds: float = 60.0
-) -> None:
-    deadline = time.monotonic() + seconds
-    while not any(name == "getUpdates" for name, _ in standin.calls):
-        if proc.returncode is not None:
-            raise RuntimeError(f"the bot exited with {proc.returncode}:\n{tail(log)}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the bot did not poll within {seconds}s:\n{tail(log)}")
-        await asyncio.sleep(0.05)
+        bot_cpu, bench_cpu = self.proc.cpu - cpu[0], cpu_seconds() - cpu[1]
+        if {len(u.taps) for u in users} != {self.taps}:
+            print(f"  warning: sessions took {sorted({len(u.taps) for u in users})} taps")
+        await self.standin.wait_idle(quiet=0.3, timeout=self.patience)
+        calls = self.standin.calls[mark:]
+        polls = sum(1 for name, _ in calls if name == "getUpdates")
+        errors = Counter(f"{name} {p['_error']}" for name, p in calls if "_error" in p)
+        return Phase(users, wall, bot_cpu, bench_cpu, len(calls) - polls, polls, errors)
 
 
 @contextlib.asynccontextmanager
-async def start_bot(
-    kind: Kind, opts: Options, workdir: Path, seeded: Sequence[int]
-) -> AsyncIterator[BotUnderTest]:
+async def start(
+    kind: str, args: argparse.Namespace, workdir: Path, seeded: Sequence[int]
+) -> AsyncIterator[Bot]:
     """The bot's own stand-in, then the bot as a process polling it; stopped in reverse."""
     await asyncio.to_thread(workdir.mkdir)
-    log = workdir / "bot.log"
-    env = {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "LOG_LEVEL": "WARNING",
-        "POLLING_TIMEOUT": "1",
-        "SWEEP_INTERVAL_SECONDS": "0",
-    }
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "LOG_LEVEL": "WARNING", "POLLING_TIMEOUT": "1"}
+    env["SWEEP_INTERVAL_SECONDS"] = "0"
+    if args.concurrency:
+        env["BENCH_CONCURRENCY"] = args.concurrency  # the bare bot gets the same
     if kind == "real":
-        url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-        await seed_runners(url, seeded, opts.level)
-        env["DATABASE_URL"] = url
-        if opts.variant:
-            env["BENCH_VARIANT"] = opts.variant
-            argv = [sys.executable, "-m", "bench._updates_variant"]
-        else:
-            argv = [sys.executable, "-m", "bot"]
+        env["DATABASE_URL"] = url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        await seed(url, Runners(seeded, level=args.level), now=datetime.now(UTC))
+        env["BENCH_VARIANT"] = args.variant
+        module = ("bench.bots", "variant") if args.variant else ("bot",)
     else:
-        if opts.concurrency is not None:
-            env["BENCH_CONCURRENCY"] = opts.concurrency  # the same for both bots
-        argv = [sys.executable, "-m", "bench._bare_bot"]
-    standin = BenchStandIn(TOKEN)
+        module = ("bench.bots", "bare")
+    standin = StandIn()
     async with standin:
         env["TELEGRAM_API_URL"] = standin.url
-        async with child_process(argv, env=child_env(env), cwd=workdir, log=log) as proc:
-            await _wait_polling(standin, proc, log)
-            yield BotUnderTest(kind, opts, standin, proc, log)
+        async with child(*module, env=env, log=workdir / "bot.log", cwd=workdir) as proc:
+            polling = standin.wait_for_call("getUpdates", timeout=60)
+            await proc.guard(polling, f"the start of the {kind} bot")
+            yield Bot(kind, standin, proc, args.level + 1, args.timeout)
 
 
-# --- the report ----------------------------------------------------------------------------
+# --- the report ---------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100); nan for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
-
-
-def _cells(values: Sequence[float]) -> str:
-    cells = [percentile(values, q) for q in (50, 95, 99)] + [max(values, default=math.nan)]
-    return f"{len(values):>6}" + "".join(f"{v:>9.1f}" for v in cells)
-
-
-def machine_info() -> str:
-    model = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    versions = []
-    for package in ("python-telegram-bot", "httpx", "SQLAlchemy", "aiosqlite", "aiohttp"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions.append(f"{package} {metadata.version(package)}")
-    load = ""
-    with contextlib.suppress(OSError):
-        load = f"; load average at start {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
-    return (
-        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}{load}\n"
-        f"         Python {platform.python_version()}; {', '.join(versions)}"
-    )
-
-
-def _calls_lines(bots: dict[Kind, BotUnderTest]) -> list[str]:
-    labels = {
-        "/session": "/session",
-        "step": "Done, next step",
-        "finish": "Done, last step",
-        "checkin": "pain check-in tap",
-    }
-    lines = ["Bot API calls per update (one warm-up user alone, until the bot is quiet):"]
-    for kind, bot in bots.items():
-        for key, label in labels.items():
-            if key in bot.calls:
-                names = bot.calls[key]
-                lines.append(f"  {kind} {label:<18} {len(names)}: {', '.join(names) or '-'}")
-    return lines
-
-
-def _phase_header() -> str:
-    return (
-        f"  {'':<14}{'updates':>8}{'wall s':>8}{'upd/s':>8}{'calls':>7}{'polls':>7}"
-        f"{'bot CPU ms/upd':>16}{'bench CPU ms/upd':>18}"
-    )
-
-
-def _phase_row(label: str, phase: Phase) -> str:
-    return (
-        f"  {label:<14}{phase.updates:>8}{phase.wall:>8.2f}{phase.rate:>8.1f}"
-        f"{phase.api_calls:>7}{phase.polls:>7}{phase.bot_cpu / phase.updates * 1000:>16.2f}"
-        f"{phase.bench_cpu / phase.updates * 1000:>18.2f}"
-    )
-
-
-def _latency_lines(phases: dict[Kind, Phase]) -> list[str]:
-    lines = [f"  latency, ms{'':<31}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}"]
-    rows: list[tuple[str, Phase, tuple[str, ...]]] = []
-    if "real" in phases:
-        real = phases["real"]
-        rows += [
-            ("real Done, next step", real, ("step",)),
-            ("real Done, last step", real, ("finish",)),
-            ("real check-in tap", real, ("checkin",)),
-            ("real all taps", real, ()),
-        ]
-    if "bare" in phases:
-        rows.append(("bare taps", phases["bare"], ()))
-    for label, phase, kinds in rows:
-        samples = phase.samples(*kinds)
-        lines.append(f"    {label + ': tap→answer':<38}{_cells([s.answer_ms for s in samples])}")
-        lines.append(f"    {label + ': tap→next msg':<38}{_cells([s.next_ms for s in samples])}")
+def latency_lines(phases: dict[str, Phase]) -> list[str]:
+    lines = ["  latency, ms"]
     for kind, phase in phases.items():
-        label = f"{kind} /session→step 1"
-        lines.append(f"    {label:<38}{_cells([u.command_ms for u in phase.users])}")
-    for kind, phase in phases.items():
+        groups = [(LABELS[k], (k,)) for k in LABELS] if kind == "real" else []
+        for label, kinds in [*groups, ("all taps", ())]:
+            lines.append(
+                f"    {kind} {label + ': tap→answer':<30}{latencies(phase.answers(*kinds))}"
+            )
+            lines.append(f"    {kind} {label + ': tap→next':<30}{latencies(phase.nexts(*kinds))}")
+        lines.append(
+            f"    {kind} {'/session→step 1':<30}{latencies([u.command for u in phase.users])}"
+        )
         if phase.errors:
-            counts: dict[str, int] = {}
-            for name, status in phase.errors:
-                counts[f"{name} {status}"] = counts.get(f"{name} {status}", 0) + 1
-            lines.append(f"    {kind}: Bot API errors: {counts}")
+            lines.append(f"    {kind}: Bot API errors: {dict(phase.errors)}")
     return lines
 
 
-def report(
-    opts: Options,
-    bots: dict[Kind, BotUnderTest],
-    rounds: list[list[tuple[Kind, Phase]]],
-    paced: dict[Kind, Phase],
-) -> list[str]:
-    lines = _calls_lines(bots)
-    add = lines.append
-    add("")
-    add(
-        f"1) saturation: {opts.users} users at once, no think time, {len(rounds)} round(s), "
-        "alternating which bot goes first"
-    )
-    add(_phase_header())
-    for number, ran in enumerate(rounds, 1):
-        for kind, phase in ran:
-            add(_phase_row(f"{kind} round {number}", phase))
-    if opts.py_spy is not None:
-        add("  (round 1 of each bot ran under py-spy, which takes some of the 2 cores)")
-    together: dict[Kind, Phase] = {
-        kind: pooled([phase for ran in rounds for k, phase in ran if k == kind]) for kind in bots
-    }
-    for kind, phase in together.items():
-        add(_phase_row(f"{kind} all", phase))
-    lines += _latency_lines(together)
-    verdicts: list[str] = []
-    if "real" in together and "bare" in together:
-        real, bare = together["real"], together["bare"]
-        per_round = []
-        for ran in rounds:
-            rates = {kind: phase.rate for kind, phase in ran}
-            per_round.append(f"{rates['real'] / rates['bare']:.2f}")
-        ratio = real.rate / bare.rate
-        add(
-            f"  closed loop at saturation, latency is queueing: {opts.users} users / "
-            f"{bare.rate:.0f} upd/s = {opts.users / bare.rate * 1000:.0f} ms even for the bare "
-            "bot; the latency target is judged in 2)"
-        )
-        verdict = "PASS" if ratio >= RATIO_TARGET else "MISS"
-        why = ""
-        if ratio < RATIO_TARGET:
-            real_cpu, bare_cpu = (p.bot_cpu / p.updates * 1000 for p in (real, bare))
-            why = (
-                f", short by {RATIO_TARGET - ratio:.2f}: the real bot spends {real_cpu:.1f} ms "
-                f"of CPU per update, the bare one {bare_cpu:.1f} ms, on one core "
-                "(--py-spy DIR shows where it goes)"
-            )
-        verdicts.append(
-            f"throughput real/bare {ratio:.2f} (rounds: {', '.join(per_round)}), "
-            f"target >= {RATIO_TARGET:.2f}: {verdict}{why}"
-        )
-    if paced:
-        add("")
-        add(
-            f"2) interactive: {opts.users} users, think time {opts.think * 1000:.0f} ms "
-            f"(0.5x-1.5x) before each tap, starts spread over {2 * opts.think:.1f} s: "
-            f"at most {opts.users / opts.think:.0f} upd/s offered"
-        )
-        add(_phase_header())
-        for kind, phase in paced.items():
-            add(_phase_row(kind, phase))
-        lines += _latency_lines(paced)
-        if "real" in paced:
-            p95 = percentile([s.answer_ms for s in paced["real"].samples("step")], 95)
-            verdict = "PASS" if p95 < P95_TARGET_MS else "MISS"
-            over = "" if p95 < P95_TARGET_MS else f", over by {p95 - P95_TARGET_MS:.1f} ms"
-            bare_p95 = ""
-            if "bare" in paced:
-                value = percentile([s.answer_ms for s in paced["bare"].samples()], 95)
-                bare_p95 = f" (bare bot: {value:.1f} ms)"
-            verdicts.append(
-                f"p95 tap→answer of a step transition, interactive: {p95:.1f} ms{bare_p95}, "
-                f"target < {P95_TARGET_MS:.0f} ms: {verdict}{over}"
-            )
-    if verdicts:
-        add("")
-        lines += verdicts
+def where_the_time_went(path: Path, top: int = 10) -> list[str]:
+    """py-spy's raw output (``frame;frame;... COUNT``, --gil: shares of the busy core), by
+    layer: the top package of each frame's file (bot, sqlalchemy, telegram, asyncio...)."""
+    layers: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, samples = line.rpartition(" ")
+        if not samples.isdigit():
+            continue
+        frames = [re.sub(r"^.*\((.*?)(?::\d+)?\)$", r"\1", f) for f in stack.split(";")]
+        names = [f.split("/", 1)[0].removesuffix(".py") for f in frames]
+        total += int(samples)
+        layers.update({name: int(samples) for name in set(names)})
+        own[names[-1]] += int(samples)
+    lines = [f"  {total} samples; by layer: inclusive % (own %)"]
+    for name, n in layers.most_common(top):
+        lines.append(f"    {n / total:6.1%} ({own[name] / total:6.1%})  {name}")
     return lines
 
 
-# --- main ----------------------------------------------------------------------------------
-
-
-def parse_args(argv: Sequence[str] | None) -> Options:
-    parser = argparse.ArgumentParser(
-        prog="python3 -m bench.updates",
-        description="Interactive latency and throughput: the real bot against a bare PTB bot.",
-    )
-    add = parser.add_argument
-    add("--users", type=int, default=200, help="simulated users (default 200)")
-    add("--level", type=int, default=7, help="ladder level = steps per session (1-7, default 7)")
-    add("--warmup", type=int, default=10, help="users run unmeasured first (default 10)")
-    add("--rounds", type=int, default=2, help="saturation rounds per bot (default 2)")
-    add(
-        "--think-ms",
-        type=float,
-        default=5000.0,
-        help="mean think time of the interactive phase (default 5000; 0 skips the phase)",
-    )
-    add("--timeout", type=float, default=60.0, help="seconds to wait for any one reply")
-    add("--seed", type=int, default=8, help="random seed of the think times")
-    add("--bots", default="real,bare", help="which bots to run (default real,bare)")
-    add(
-        "--variant",
-        default="",
-        help="try changes on the real bot without editing bot/: concurrency=N "
-        "(comma-separated; see bench/_updates_variant.py); default none: python -m bot",
-    )
-    add(
-        "--py-spy",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="record each bot with py-spy (--gil) in its first saturation round "
-        "(DIR/real.txt, DIR/bare.txt, collapsed stacks) and print where the time went",
-    )
-    args = parser.parse_args(argv)
-    bots = tuple(k for k in KINDS if k in args.bots.split(","))
-    if args.users < 1 or args.warmup < 1 or args.rounds < 1 or not 1 <= args.level <= 7:
-        parser.error("--users, --warmup and --rounds must be at least 1, --level 1-7")
-    if not bots or args.think_ms < 0:
-        parser.error("--bots names real and/or bare; --think-ms is 0 or more")
-    return Options(
-        users=args.users,
-        level=args.level,
-        warmup=args.warmup,
-        rounds=args.rounds,
-        think=args.think_ms / 1000,
-        timeout=args.timeout,
-        seed=args.seed,
-        py_spy=args.py_spy,
-        bots=bots,
-        variant=args.variant,
-    )
-
-
-async def amain(opts: Options) -> int:
-    started = time.perf_counter()
-    print("bench/updates.py: interactive latency and throughput, real bot vs bare PTB bot")
-    print(f"machine: {machine_info()}")
+async def amain(args: argparse.Namespace) -> int:
+    began = time.perf_counter()
+    taps = args.level + 1  # every step, then the pain check-in
     print(
-        f"session: /session, {opts.level} x Done, a pain check-in tap: {opts.taps + 1} updates "
-        f"per user ({opts.taps} taps; the bare bot gets {opts.taps} Done taps)"
+        f"bench/updates.py: taps end to end, the real bot against a bare PTB bot\n{machine_info()}"
     )
-    real = f"python -m bench._updates_variant ({opts.variant})" if opts.variant else "python -m bot"
+    real = f"bench.bots variant ({args.variant})" if args.variant else "bot"
     print(
-        "bots: each its own process polling its own in-process Bot API stand-in, "
-        "PerChatUpdateProcessor + AIORateLimiter as in bot/app.py"
-        + (f" (max {opts.concurrency} updates at once)" if opts.concurrency else "")
-        + f"; real = {real} (SQLite file), "
-        "bare = python -m bench._bare_bot (no database, no logic)",
+        f"a session: /session, {args.level} x Done, a pain check-in tap = {taps + 1} updates "
+        f"(the bare bot gets {taps} Done taps); real = python -m {real} (SQLite), bare = "
+        f"python -m bench.bots bare; each its own process and stand-in",
         flush=True,
     )
-    warm_ids = [WARMUP_BASE + i for i in range(opts.warmup)]
-    round_ids = [
-        [ROUND_BASE + r * 100_000 + i for i in range(opts.users)] for r in range(opts.rounds)
-    ]
-    paced_ids = [PACED_BASE + i for i in range(opts.users)]
-    seeded = [*warm_ids, *(i for ids in round_ids for i in ids), *paced_ids]
-    if opts.py_spy is not None:
-        opts.py_spy.mkdir(parents=True, exist_ok=True)
+    warm = [WARMUP_IDS + i for i in range(args.warmup)]
+    rounds = [[ROUND_IDS + r * 100_000 + i for i in range(args.users)] for r in range(args.rounds)]
+    paced = [PACED_IDS + i for i in range(args.users)]
+    if args.py_spy:
+        args.py_spy.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
         async with contextlib.AsyncExitStack() as stack:
-            bots: dict[Kind, BotUnderTest] = {}
-            for kind in opts.bots:
-                started_bot = start_bot(kind, opts, Path(tmp) / kind, seeded)
-                bots[kind] = await stack.enter_async_context(started_bot)
+            seeded = [*warm, *(i for ids in rounds for i in ids), *paced]
+            bots = {k: await stack.enter_async_context(start(k, args, Path(tmp) / k, seeded))
+                    for k in ("real", "bare")}  # fmt: skip
             for bot in bots.values():
-                await bot.warm_up(warm_ids)
-            rounds: list[list[tuple[Kind, Phase]]] = []
-            for number, ids in enumerate(round_ids):
-                order = list(bots) if number % 2 == 0 else list(reversed(bots))
-                ran: list[tuple[Kind, Phase]] = []
-                for kind in order:
-                    spy = opts.py_spy / f"{kind}.txt" if opts.py_spy and number == 0 else None
-                    phase = await bots[kind].phase(ids, Pace(0.0, seeded_random(0)), spy=spy)
-                    print(f"  saturation round {number + 1}, {kind}: {phase.rate:.1f} upd/s",
-                          flush=True)  # fmt: skip
-                    ran.append((kind, phase))
-                rounds.append(ran)
-            paced: dict[Kind, Phase] = {}
-            if opts.think:
+                await bot.warm_up(warm)
+
+            async def saturate(kind: str, r: int) -> Phase:
+                spy = args.py_spy / f"{kind}.txt" if args.py_spy and r == 0 else None
+                phase = await bots[kind].phase(rounds[r], 0.0, spy)
+                print(f"  round {r + 1}, {kind}: {phase.rate:.1f} updates/s", flush=True)
+                return phase
+
+            pairs = await alternate(
+                args.rounds, lambda r: saturate("real", r), lambda r: saturate("bare", r)
+            )
+            human = {}
+            if args.think_ms:
                 for kind, bot in bots.items():
-                    pace = Pace(opts.think, seeded_random(opts.seed))
-                    paced[kind] = await bot.phase(paced_ids, pace)
-                    print(f"  interactive, {kind}: done", flush=True)
-    print()
-    print("\n".join(report(opts, bots, rounds, paced)))
-    if opts.py_spy is not None:
-        for kind in opts.bots:
-            out = opts.py_spy / f"{kind}.txt"
-            if out.exists():
-                print(f"\nprofile of the {kind} bot, saturation round 1 (py-spy --gil, {out}):")
-                print("\n".join(summary(read_stacks(out))))
-    print(f"\ntotal wall time {time.perf_counter() - started:.0f} s")
+                    human[kind] = await bot.phase(paced, args.think_ms / 1000)
+                    print(f"  human pace, {kind}: done", flush=True)
+
+    print("\nBot API calls per update (one warm-up runner alone, until the bot is quiet):")
+    for kind, bot in bots.items():
+        for key, names in bot.calls.items():
+            print(f"  {kind} {LABELS.get(key, key):<18} {len(names)}: {', '.join(names)}")
+    print(f"\n2) throughput: {args.users} runners at once, no pause, {args.rounds} rounds, A B A B")
+    print(HEADER)
+    for r, (a, b) in enumerate(pairs, 1):
+        print(f"{a.row(f'real round {r}')}\n{b.row(f'bare round {r}')}")
+    together = {
+        k: Phase.pooled([pair[n] for pair in pairs]) for n, k in enumerate(("real", "bare"))
+    }
+    for kind, phase in together.items():
+        print(phase.row(f"{kind} all"))
+    print("\n".join(latency_lines(together)))
+    throughput = ratio(pairs, lambda p: p.rate)
+    cpu = ratio(pairs, lambda p: p.cpu_ms())
+    real_all, bare_all = together["real"], together["bare"]
+    rows = [
+        Row(
+            "CPU time per update, no pause",
+            f"{real_all.cpu_ms():.1f} ms",
+            f"bare bot: {bare_all.cpu_ms():.1f} ms",
+        ),
+        Row("  real/bare, median of rounds", str(cpu)),
+        Row(
+            f"throughput, {args.users} at once, no pause",
+            f"{real_all.rate:.0f} updates/s",
+            f"bare bot: {bare_all.rate:.0f}/s",
+        ),
+        Row(
+            "  real/bare, median of rounds",
+            str(throughput),
+            target=f">= {RATIO_TARGET:g}",
+            ok=throughput.median >= RATIO_TARGET,
+        ),
+    ]
+    if human:
+        think = args.think_ms / 1000
+        print(
+            f"\n3) human pace: {args.users} runners, think time {args.think_ms:.0f} ms "
+            f"(0.5x-1.5x), starts spread over {2 * think:.1f} s: at most "
+            f"{args.users / think:.0f} updates/s offered"
+        )
+        print(HEADER)
+        for kind, phase in human.items():
+            print(phase.row(kind))
+        print("\n".join(latency_lines(human)))
+        if args.users / think > 0.8 * min(real_all.rate, bare_all.rate):
+            print(
+                f"  note: {args.users / think:.0f}/s offered is near or above what the bots "
+                f"carried with no pause ({real_all.rate:.0f}/s, {bare_all.rate:.0f}/s) on this "
+                "machine: these latencies are mostly queueing"
+            )
+        p95 = percentile(human["real"].answers("step"), 95) * 1000
+        bare_p95 = percentile(human["bare"].answers(), 95) * 1000
+        rows.append(
+            Row(
+                f"p95 tap→answer, {args.users} at human pace",
+                f"{p95:.1f} ms",
+                f"bare bot: {bare_p95:.1f} ms",
+                f"< {P95_TARGET_MS:g} ms",
+                p95 < P95_TARGET_MS,
+            )
+        )
+    if args.py_spy:
+        for kind in bots:
+            if (out := args.py_spy / f"{kind}.txt").exists():
+                print(f"\nprofile of the {kind} bot, throughput round 1 (py-spy --gil, {out}):")
+                print("\n".join(where_the_time_went(out)))
+    print_summary(rows, began)
     return 0
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM too: unwind, so the bots are stopped on the way out
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    opts = parse_args(argv)
-    os.chdir(REPO_ROOT)
-    signal.signal(signal.SIGTERM, _interrupt)
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background
-        signal.signal(signal.SIGINT, _interrupt)
-    try:
-        return asyncio.run(amain(opts))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        kill_leftovers()
+    parser = argparse.ArgumentParser(prog="python3 -m bench.updates", description=__doc__)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    add = parser.add_argument
+    add("--users", type=int, default=200, help="runners per phase (default 200)")
+    add("--level", type=int, default=7, choices=range(1, 8), help="steps per session (7)")
+    add("--warmup", type=int, default=10, help="runners run unmeasured first (default 10)")
+    add("--rounds", type=int, default=3, help="throughput rounds, real then bare (default 3)")
+    add("--think-ms", type=float, default=5000, help="human pace (default 5000; 0: skip it)")
+    add("--timeout", type=float, default=60.0, help="seconds to wait for any one reply")
+    add("--variant", default="", help="changes tried on the real bot: concurrency=N")
+    add("--py-spy", type=Path, metavar="DIR", help="profile round 1 of each bot into DIR")
+    args = parser.parse_args(argv)
+    changes = (change.strip().partition("=") for change in args.variant.split(","))
+    args.concurrency = next((value for name, _, value in changes if name == "concurrency"), "")
+    return run(amain(args))
 
 
 if __name__ == "__main__":
