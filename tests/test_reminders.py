@@ -15,7 +15,7 @@ from bot.domain.enums import DeliveryStatus, UserStatus
 from bot.domain.zones import tzinfo_for
 from bot.services.reminders import LEASE, SweepResult, claim_due
 from bot.standin import BotApiStandIn
-from tests.conftest import BotRunner
+from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.factories import make_runner
 from tests.utils.rows import user_row

@@ -7,52 +7,16 @@ import copy
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.content import Content
-from bot.db.engine import Database
 from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
 from bot.domain.enums import SessionStatus
 from bot.standin import StoredMessage
-from tests.conftest import BotRunner
-from tests.handlers.test_onboarding import onboard_to
+from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
-from tests.utils.rows import user_row
-
-
-@pytest.fixture
-async def onboarded(runner: ChatUser) -> ChatUser:
-    await onboard_to(runner, "days")
-    await runner.tap("Save")
-    return runner
-
-
-async def set_user(db: Database, telegram_user_id: int, **fields: object) -> None:
-    async with db.write() as session:
-        user = await session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
-        assert user is not None
-        for name, value in fields.items():
-            setattr(user, name, value)
-
-
-async def sessions_of(db: Database, telegram_user_id: int) -> list[RoutineSession]:
-    user = await user_row(db, telegram_user_id)
-    async with db.read() as session:
-        result = await session.scalars(
-            select(RoutineSession)
-            .where(RoutineSession.user_id == user.id)
-            .order_by(RoutineSession.id)
-        )
-        return list(result)
-
-
-async def count(db: Database, model: type, **where: object) -> int:
-    async with db.read() as session:
-        query = select(func.count()).select_from(model)
-        for name, value in where.items():
-            query = query.where(getattr(model, name) == value)
-        return int(await session.scalar(query) or 0)
+from tests.utils.journeys import onboard_to
+from tests.utils.rows import count, sessions_of, set_user, user_row
 
 
 def step_messages(runner: ChatUser) -> list[StoredMessage]:
