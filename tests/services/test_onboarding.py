@@ -1,0 +1,96 @@
+"""Onboarding at the use-case level: a red flag stops every reminder, at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.callbacks import AnswerTap, Flow, SessionPainTap
+from bot.clock import ManualClock
+from bot.domain.enums import UserStatus
+from bot.domain.onboarding import Step
+from bot.services import checkins, onboarding, reminders
+from bot.services.questions import remember_prompt
+from bot.services.reminders import SweepResult
+from bot.services.unit import Env
+from tests.utils.factories import make_runner
+from tests.utils.rows import user_row
+from tests.utils.usecases import finish_session
+
+ALEX = 501
+EMERGENCY_YES = AnswerTap(Flow.ONBOARDING, "screen_emergency", "y")
+
+
+async def ask_next(env: Env, message_id: int) -> None:
+    """The handler sent the next question as message `message_id`."""
+    await remember_prompt(env, telegram_user_id=ALEX, message_id=message_id)
+
+
+async def claim(env: Env, clock: ManualClock) -> int:
+    items, _ = await reminders.claim_due(
+        env, now=clock.now(), grace=timedelta(hours=1), batch_size=100, result=SweepResult()
+    )
+    return len(items)
+
+
+async def test_a_red_flag_at_the_first_question_means_no_reminders(env: Env) -> None:
+    reply = await onboarding.start(
+        env, telegram_user_id=ALEX, chat_id=ALEX, first_name="Alex", language_code="en"
+    )
+    assert reply.ask is not None
+    await ask_next(env, 1)
+
+    answered = await onboarding.answer_tap(
+        env, telegram_user_id=ALEX, tap=EMERGENCY_YES, message_id=1
+    )
+
+    assert answered.refused is None
+    user = await user_row(env.db, ALEX)
+    assert (user.status, user.onboarding_step) == (UserStatus.RED_FLAG, Step.RED_FLAG)
+    assert user.next_reminder_at is None
+
+
+async def test_a_red_flag_on_rescreening_stops_the_reminders_already_scheduled(
+    env: Env, clock: ManualClock
+) -> None:
+    await make_runner(env.db, ALEX, now=clock.now(), level=1)
+    session_id, _ = await finish_session(env, ALEX)
+    rated = await checkins.session_pain_tap(
+        env, telegram_user_id=ALEX, tap=SessionPainTap(session_id, 3), message_id=None
+    )
+    assert rated.refused is None
+    before = await user_row(env.db, ALEX)
+    assert before.next_reminder_at is not None
+    assert before.next_morning_at is not None
+
+    # "Something new or different?": the red-flag questions again; emergency signs, yes.
+    again = await checkins.rescreen(env, telegram_user_id=ALEX, message_id=None)
+    assert again.ask is not None
+    await ask_next(env, 2)
+    stopped = await onboarding.answer_tap(
+        env, telegram_user_id=ALEX, tap=EMERGENCY_YES, message_id=2
+    )
+
+    assert stopped.refused is None
+    user = await user_row(env.db, ALEX)
+    assert user.status is UserStatus.RED_FLAG
+    assert user.next_reminder_at is None
+    # Nothing goes out: not the reminder, not the morning question.
+    for moment in (before.next_reminder_at, before.next_morning_at):
+        clock.set(moment + timedelta(minutes=1))
+        assert await claim(env, clock) == 0
+    clock.set(datetime(2026, 3, 9, 12, 0, tzinfo=UTC))  # a week later
+    assert await claim(env, clock) == 0
+    assert (await user_row(env.db, ALEX)).next_morning_at is None
+
+
+async def test_a_red_flag_tap_twice_acts_once(env: Env) -> None:
+    await onboarding.start(
+        env, telegram_user_id=ALEX, chat_id=ALEX, first_name="Alex", language_code=None
+    )
+    await ask_next(env, 1)
+    first = await onboarding.answer_tap(env, telegram_user_id=ALEX, tap=EMERGENCY_YES, message_id=1)
+    second = await onboarding.answer_tap(
+        env, telegram_user_id=ALEX, tap=EMERGENCY_YES, message_id=1
+    )
+    assert first.refused is None
+    assert second.refused is not None
