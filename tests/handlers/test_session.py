@@ -17,6 +17,7 @@ from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import onboard_to
 from tests.utils.rows import count, sessions_of, set_user, user_row
+from tests.utils.writes import watch
 
 
 def step_messages(runner: ChatUser) -> list[StoredMessage]:
@@ -458,3 +459,28 @@ async def test_concurrent_taps_directly_on_the_database(
 
     results = await asyncio.gather(*(claim() for _ in range(20)))
     assert results.count(True) == 1
+
+
+async def test_write_units_per_tap_through_the_bot(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    """The service does a Done tap in one write unit (tests/services/test_guided.py); the
+    handler adds one more to remember the message that carries the next step. A check-in
+    after the session is one write unit end to end."""
+    await set_user(bot_runner.db, onboarded.user_id, level=2)
+    await onboarded.say("/session")
+
+    with watch(bot_runner.db) as done_tap:
+        await onboarded.tap("✅ Done")
+    assert (onboarded.last().text or "").startswith("Step 2 of 2")
+    assert done_tap.write_units == 2
+
+    with watch(bot_runner.db) as last_tap:
+        await onboarded.tap("✅ Done")
+    assert onboarded.last().button_labels() == [str(n) for n in range(11)]
+    assert last_tap.write_units == 2  # the tap, then remembering the pain question
+
+    with watch(bot_runner.db) as checkin:
+        await onboarded.tap("3")
+    assert (onboarded.last().text or "").startswith("Logged 3/10")
+    assert checkin.write_units == 1
