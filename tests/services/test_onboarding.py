@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AnswerTap, Flow, SessionPainTap
 from bot.clock import ManualClock
+from bot.db.models import User
+from bot.db.repo import users
 from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step
 from bot.services import checkins, onboarding, reminders
@@ -13,7 +20,7 @@ from bot.services.questions import remember_prompt
 from bot.services.reminders import SweepResult
 from bot.services.unit import Env
 from tests.utils.factories import make_runner
-from tests.utils.rows import user_row
+from tests.utils.rows import count, user_row
 from tests.utils.usecases import finish_session
 
 ALEX = 501
@@ -94,3 +101,46 @@ async def test_a_red_flag_tap_twice_acts_once(env: Env) -> None:
     )
     assert first.refused is None
     assert second.refused is not None
+
+
+async def test_two_first_starts_at_once_create_one_runner(
+    env: Env, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """A new runner's /start handled twice at once (two processes behind one webhook: in
+    one process, updates of one chat run in order). On SQLite the writer lock queues the
+    second; on PostgreSQL there is no row to lock yet, so both may look, find nothing and
+    insert. Both SELECTs are made to finish before either INSERT, so the race is certain."""
+    if env.db.dialect == "postgresql":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                raises=IntegrityError,
+                reason="users.get_or_create is check-then-insert with nothing to lock for a "
+                "new runner: the second concurrent /start fails on uq_users_telegram_user_id",
+            )
+        )
+        both_looked = asyncio.Barrier(2)
+        original = users.get
+        looks = 0
+
+        async def get_then_wait(tx: AsyncSession, *, telegram_user_id: int) -> User | None:
+            nonlocal looks
+            found = await original(tx, telegram_user_id=telegram_user_id)
+            looks += 1
+            if looks <= 2:  # the first look of each /start; any later one goes straight on
+                await asyncio.wait_for(both_looked.wait(), timeout=10)
+            return found
+
+        monkeypatch.setattr(users, "get", get_then_wait)
+
+    replies = await asyncio.gather(
+        *(
+            onboarding.start(
+                env, telegram_user_id=ALEX, chat_id=ALEX, first_name="Alex", language_code=None
+            )
+            for _ in range(2)
+        )
+    )
+
+    assert await count(env.db, User) == 1
+    assert all(reply.ask is not None for reply in replies)
