@@ -1,4 +1,5 @@
-"""Onboarding at the use-case level: a red flag stops every reminder, at once."""
+"""Onboarding at the use-case level: a red flag stops every reminder at once and acts
+once; a new runner's first /start creates one row, however many arrive together."""
 
 from __future__ import annotations
 
