@@ -1,9 +1,10 @@
-"""Fixtures: settings on a temporary SQLite file, the Bot API stand-in, and the real bot."""
+"""Fixtures: the databases (SQLite and PostgreSQL), the Bot API stand-in, the real bot,
+runners in a chat (`runner`, `onboarded`), and the use cases' `env` for service tests.
+The helpers behind them live in tests/utils/."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -20,14 +20,12 @@ from bot.context import BotApplication
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.devtools.standin import BotApiStandIn
-from bot.sender import SweepConfig, sweep
-from bot.services.reminders import SweepResult
 from bot.services.unit import Env
+from tests.utils.app import TEST_TOKEN, BotRunner
 from tests.utils.chat import ChatUser
+from tests.utils.journeys import onboard
 from tests.utils.postgres import PostgresServer, find_bin_dir, start_server
-from tests.utils.settle import until_handled
 
-TEST_TOKEN = "123456:TEST-token-for-the-local-stand-in"
 _user_ids = itertools.count(10_001)
 
 
@@ -75,7 +73,7 @@ async def database_url(
 
 @pytest.fixture
 async def migrated_db(database_url: str) -> AsyncIterator[Database]:
-    """A migrated database on a temporary SQLite file."""
+    """A migrated database, on SQLite and on PostgreSQL (see `database_url`)."""
     await asyncio.to_thread(upgrade_to_head, database_url)
     db = Database(database_url)
     yield db
@@ -108,61 +106,6 @@ def make_settings(standin: BotApiStandIn, database_url: str) -> Callable[..., Se
         return Settings(**values)  # type: ignore[arg-type]
 
     return make
-
-
-class BotRunner:
-    """Runs the real application against the stand-in; can restart it on the same database,
-    as a process restart would (nothing carried over but the database)."""
-
-    def __init__(
-        self, settings: Settings, content: Content, clock: ManualClock, standin: BotApiStandIn
-    ) -> None:
-        self.settings, self.content, self.clock, self.standin = settings, content, clock, standin
-        self.app: BotApplication | None = None
-        self._stack: contextlib.AsyncExitStack | None = None
-
-    async def start(self) -> BotApplication:
-        self._stack = contextlib.AsyncExitStack()
-        self.app = await self._stack.enter_async_context(
-            polling(build_application(self.settings, self.content, clock=self.clock), self.settings)
-        )
-        return self.app
-
-    async def stop(self) -> None:
-        if self._stack is not None:
-            await self._stack.aclose()
-            self._stack = None
-            self.app = None
-
-    async def restart(self) -> BotApplication:
-        await self.stop()
-        return await self.start()
-
-    async def settle(self, timeout: float = 15.0) -> None:
-        """Wait until the bot has handled every update the stand-in holds."""
-        assert self.app is not None
-        await until_handled(self.standin, self.app, timeout)
-
-    def sweep_config(self) -> SweepConfig:
-        return sweep_config(self.settings)
-
-    async def sweep(self) -> SweepResult:
-        """One reminder sweep at the clock's time, as the job would run it."""
-        assert self.app is not None
-        return await sweep(
-            self.app.bot, self.env, now=self.clock.now(), config=sweep_config(self.settings)
-        )
-
-    @property
-    def env(self) -> Env:
-        return Env(self.db, self.content, self.clock)
-
-    @property
-    def db(self) -> Database:
-        assert self.app is not None
-        deps = self.app.bot_data["deps"]
-        assert deps.db is not None
-        return deps.db  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -198,3 +141,16 @@ def new_user(standin: BotApiStandIn, bot_runner: BotRunner) -> Callable[..., Cha
 @pytest.fixture
 def runner(new_user: Callable[..., ChatUser]) -> ChatUser:
     return new_user("Alex")
+
+
+@pytest.fixture
+async def onboarded(runner: ChatUser) -> ChatUser:
+    """A runner set up through the chat: baseline pain 3, a foam roller, reminders every
+    day at 07:30 Europe/Berlin (the clock starts Monday 2026-03-02 07:00 there)."""
+    return await onboard(runner)
+
+
+@pytest.fixture
+def env(migrated_db: Database, content: Content, clock: ManualClock) -> Env:
+    """What the use cases need, without the bot: for calling services directly."""
+    return Env(migrated_db, content, clock)

@@ -19,20 +19,10 @@ import pytest
 
 from bot.charts import LABEL_KEYS, LevelMark, PainPoint, ProgressData, render_progress
 from bot.domain.enums import CheckinKind
+from tests.utils.charts import LABELS, TODAY, empty, month
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-TODAY = date(2026, 3, 30)
-LABELS = {
-    "title": "Your back, last 30 days",
-    "after_session": "After session",
-    "after_run": "After run",
-    "morning": "Morning",
-    "sessions": "Sessions",
-    "baseline": "Baseline {value}",
-    "pain_axis": "Pain (0–10)",
-    "level": "Level {from}→{to}",
-}
 
 
 def png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
@@ -56,48 +46,6 @@ def png_size(png: bytes) -> tuple[int, int]:
     assert kind == b"IHDR"
     width, height = struct.unpack(">II", body[:8])
     return width, height
-
-
-def month(days: int = 30, *, end: date = TODAY) -> ProgressData:
-    """A plausible stretch: pain easing, sessions most days, runs twice a week, two level-ups."""
-    start = end - timedelta(days=days - 1)
-    points: list[PainPoint] = []
-    sessions: list[date] = []
-    for i in range(days):
-        day = start + timedelta(days=i)
-        trend = 6 - 5 * i // days
-        if i % 7 != 3:
-            points.append(PainPoint(day, max(0, trend + (i % 3) - 1), CheckinKind.MORNING))
-        if i % 3 != 2:
-            sessions.append(day)
-            points.append(PainPoint(day, max(0, trend - 1), CheckinKind.AFTER_SESSION))
-        if i % 7 in (1, 4):
-            points.append(PainPoint(day, min(10, trend + 2), CheckinKind.AFTER_RUN))
-    marks = (
-        LevelMark(start + timedelta(days=days // 3), 1, 2, "R3"),
-        LevelMark(start + timedelta(days=2 * days // 3), 2, 3, "R3"),
-    )
-    return ProgressData(
-        points=tuple(points),
-        session_days=tuple(sessions),
-        level_marks=marks,
-        start=start,
-        end=end,
-        baseline=4.2,
-        labels=LABELS,
-    )
-
-
-def empty(start: date, end: date = TODAY) -> ProgressData:
-    return ProgressData(
-        points=(),
-        session_days=(),
-        level_marks=(),
-        start=start,
-        end=end,
-        baseline=None,
-        labels=LABELS,
-    )
 
 
 EDGE_CASES = {
@@ -262,7 +210,7 @@ def test_same_bytes_in_a_fresh_process_without_pyplot() -> None:
     """Another hash seed and a clean interpreter give the same PNG; pyplot is never imported."""
     script = (
         "import hashlib, sys\n"
-        "from tests.test_charts import month\n"
+        "from tests.utils.charts import month\n"
         "from bot.charts import render_progress\n"
         "print(hashlib.sha256(render_progress(month())).hexdigest())\n"
         "print('matplotlib.pyplot' in sys.modules)\n"

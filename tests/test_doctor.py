@@ -19,7 +19,7 @@ from bot.db.engine import Database
 from bot.db.migrate import head_revision
 from bot.devtools.standin import BotApiStandIn
 from bot.doctor import Check, format_table, run_checks
-from tests.conftest import TEST_TOKEN
+from tests.utils.app import TEST_TOKEN
 
 NAMES = ["settings", "database", "migrations", "content", "bot api"]
 WRONG_TOKEN = "654321:WRONG-token-the-stand-in-refuses"

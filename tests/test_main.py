@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.devtools.standin import BotApiStandIn
-from tests.conftest import TEST_TOKEN
-from tests.db.test_migrations import EXPECTED_TABLES
+from tests.utils.app import TEST_TOKEN
+from tests.utils.rows import EXPECTED_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 # This environment's console script (a bare `mobility-bot` on PATH may be another install's).

@@ -26,8 +26,8 @@ import pytest
 from bot.config import Settings
 from bot.db.migrate import head_revision
 from bot.devtools.standin import BotApiStandIn
-from tests.conftest import TEST_TOKEN
-from tests.db.test_migrations import EXPECTED_TABLES
+from tests.utils.app import TEST_TOKEN
+from tests.utils.rows import EXPECTED_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from bot.domain.enums import DeliveryStatus, UserStatus
 from bot.domain.zones import tzinfo_for
 from bot.sender import claim_due
 from bot.services.reminders import LEASE, SweepResult
-from tests.conftest import BotRunner
+from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.factories import make_runner
 from tests.utils.rows import user_row
@@ -66,40 +66,49 @@ def _counts(standin: BotApiStandIn) -> dict[int, int]:
     return counts
 
 
-ZONES_SPRING = [
-    (1, "Europe/Berlin", time(7, 30)),  # CET -> CEST on Sun 29 March 2026
-    (2, "America/New_York", time(7, 30)),  # EST -> EDT on Sun 8 March 2026
-    (3, "Australia/Sydney", time(7, 30)),  # AEDT -> AEST on Sun 5 April 2026
-    (4, "Asia/Kathmandu", time(7, 30)),  # +05:45, no DST
-    (5, "Europe/Berlin", time(2, 30)),  # 02:30 does not exist on 29 March
-]
+BERLIN_0730 = (1, "Europe/Berlin", time(7, 30))
+BERLIN_0230 = (5, "Europe/Berlin", time(2, 30))
+NEW_YORK_0730 = (2, "America/New_York", time(7, 30))
+NEW_YORK_0130 = (6, "America/New_York", time(1, 30))
+SYDNEY_0730 = (3, "Australia/Sydney", time(7, 30))
+KATHMANDU_0730 = (4, "Asia/Kathmandu", time(7, 30))  # +05:45, no DST: the control
+AROUND = 3  # days walked before and after the day of the change
 
 
 @pytest.mark.parametrize(
-    ("start", "end", "zones"),
+    ("change", "zones"),
     [
-        (datetime(2026, 3, 5, tzinfo=UTC), datetime(2026, 4, 8, tzinfo=UTC), ZONES_SPRING),
-        (
-            datetime(2026, 9, 30, tzinfo=UTC),
-            datetime(2026, 11, 3, tzinfo=UTC),
-            [
-                (1, "Europe/Berlin", time(7, 30)),  # back to CET on Sun 25 October
-                (2, "America/New_York", time(7, 30)),  # back to EST on Sun 1 November
-                (3, "Australia/Sydney", time(7, 30)),  # forward to AEDT on Sun 4 October
-                (5, "Europe/Berlin", time(2, 30)),  # 02:30 happens twice on 25 October
-                (6, "America/New_York", time(1, 30)),  # 01:30 happens twice on 1 November
-            ],
-        ),
+        # EST -> EDT on Sun 8 March 2026
+        (date(2026, 3, 8), [NEW_YORK_0730, KATHMANDU_0730]),
+        # CET -> CEST on Sun 29 March 2026; 02:30 does not exist that day
+        (date(2026, 3, 29), [BERLIN_0730, BERLIN_0230]),
+        # AEDT -> AEST on Sun 5 April 2026
+        (date(2026, 4, 5), [SYDNEY_0730]),
+        # AEST -> AEDT on Sun 4 October 2026
+        (date(2026, 10, 4), [SYDNEY_0730]),
+        # CEST -> CET on Sun 25 October 2026; 02:30 happens twice
+        (date(2026, 10, 25), [BERLIN_0730, BERLIN_0230]),
+        # EDT -> EST on Sun 1 November 2026; 01:30 happens twice
+        (date(2026, 11, 1), [NEW_YORK_0730, NEW_YORK_0130]),
     ],
-    ids=["spring", "autumn"],
+    ids=lambda value: (
+        f"{value:%m-%d}" if isinstance(value, date) else value[0][1].split("/")[1].lower()
+    ),
 )
-async def test_a_month_of_reminders_across_dst(
+async def test_reminders_across_a_clock_change(
     bot_runner: BotRunner,
     clock: ManualClock,
-    start: datetime,
-    end: datetime,
+    change: date,
     zones: list[tuple[int, str, time]],
 ) -> None:
+    """Sweeps every 15 minutes from 3 days before a clock change to 3 days after it (local
+    midnights in the first zone): one reminder each local day, none skipped, none doubled,
+    each at the first sweep after its wall time. Hypothesis covers the arithmetic for
+    every zone and time (tests/domain/test_schedule.py); this is the sweep doing it."""
+    anchor = tzinfo_for(zones[0][1])  # the zone whose clock changes
+    first_day, last_day = change - timedelta(days=AROUND), change + timedelta(days=AROUND)
+    start = datetime.combine(first_day, time(0), anchor).astimezone(UTC)
+    end = datetime.combine(last_day + timedelta(days=1), time(0), anchor).astimezone(UTC)
     clock.set(start)
     for chat_id, zone, at in zones:
         await make_runner(bot_runner.db, chat_id, now=clock.now(), zone=zone, at=at)
@@ -113,6 +122,10 @@ async def test_a_month_of_reminders_across_dst(
         assert len(dates) == len(set(dates)), f"{zone} {at}: a date got two reminders"
         first, last = dates[0], dates[-1]
         assert len(dates) == (last - first).days + 1, f"{zone} {at}: a day was skipped"
+        if zone == zones[0][1]:
+            assert (first, last) == (first_day, last_day), f"{zone} {at}: {first}..{last}"
+        else:
+            assert len(dates) >= 2 * AROUND, f"{zone} {at}: {dates}"
         for moment in local:
             wall = datetime.combine(moment.date(), at)
             delay = moment.replace(tzinfo=None) - wall

@@ -21,7 +21,7 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.models import ReminderDelivery
 from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import DeliveryStatus
-from tests.conftest import TEST_TOKEN
+from tests.utils.app import TEST_TOKEN
 from tests.utils.factories import make_runner
 
 ROOT = Path(__file__).resolve().parent.parent

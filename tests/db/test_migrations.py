@@ -12,15 +12,7 @@ from sqlalchemy.engine import Connection
 from bot.db.engine import Database
 from bot.db.migrate import head_revision, upgrade_to_head
 from bot.db.models import Base
-
-EXPECTED_TABLES = {
-    "users",
-    "routine_sessions",
-    "step_events",
-    "pain_checkins",
-    "reminder_deliveries",
-    "level_changes",
-}
+from tests.utils.rows import EXPECTED_TABLES
 
 
 async def test_upgrade_creates_every_table_at_head(migrated_db: Database) -> None:

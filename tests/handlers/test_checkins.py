@@ -5,53 +5,15 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import LevelChange, PainCheckin, User
+from bot.db.models import PainCheckin, User
 from bot.domain.enums import CheckinKind
-from tests.conftest import BotRunner
-from tests.handlers.test_onboarding import onboard_to
-from tests.handlers.test_session import set_user
+from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
-from tests.utils.rows import user_row
-
-
-@pytest.fixture
-async def onboarded(runner: ChatUser) -> ChatUser:
-    await onboard_to(runner, "days")  # baseline pain 3, 07:30 Berlin, every day
-    await runner.tap("Save")
-    return runner
-
-
-async def session_with_pain(runner: ChatUser, pain: int) -> str:
-    """/session, Done on every step, then the pain rating; the bot's answer."""
-    await runner.say("/session")
-    while (runner.last().text or "").startswith("Step "):
-        await runner.tap("✅ Done")
-    await runner.tap(str(pain))
-    return runner.last().text or ""
-
-
-async def morning(runner: ChatUser, bot_runner: BotRunner, clock: ManualClock, pain: int) -> str:
-    """Move to 08:00 Berlin the next day, let the sweep ask, answer."""
-    day = (clock.now() + timedelta(days=1)).date()
-    clock.set(datetime(day.year, day.month, day.day, 7, 0, 30, tzinfo=UTC))  # 08:00:30 CET
-    await bot_runner.sweep()
-    await runner.settled()
-    assert "How's your back this morning" in (runner.last().text or "")
-    await runner.tap(str(pain))
-    return runner.last().text or ""
-
-
-async def decisions(bot_runner: BotRunner, telegram_user_id: int) -> list[LevelChange]:
-    user = await user_row(bot_runner.db, telegram_user_id)
-    async with bot_runner.db.read() as session:
-        rows = await session.scalars(
-            select(LevelChange).where(LevelChange.user_id == user.id).order_by(LevelChange.id)
-        )
-        return list(rows)
+from tests.utils.journeys import morning, session_with_pain
+from tests.utils.rows import level_changes, set_user, user_row
 
 
 async def test_high_pain_after_a_session_starts_flare_mode(
@@ -61,7 +23,7 @@ async def test_high_pain_after_a_session_starts_flare_mode(
     reply = await session_with_pain(onboarded, 8)
 
     assert reply.startswith("Logged 8/10 (severe). Flare mode: 8/10 is high")
-    [decision] = await decisions(bot_runner, onboarded.user_id)
+    [decision] = await level_changes(bot_runner.db, onboarded.user_id)
     assert decision.rule_id == "R6"
     assert decision.numbers["p"] == 8
     user = await user_row(bot_runner.db, onboarded.user_id)
@@ -78,7 +40,7 @@ async def test_pain_above_five_steps_down(onboarded: ChatUser, bot_runner: BotRu
 
     assert "Next session goes back to level 2" in reply
     assert (await user_row(bot_runner.db, onboarded.user_id)).level == 2
-    [decision] = await decisions(bot_runner, onboarded.user_id)
+    [decision] = await level_changes(bot_runner.db, onboarded.user_id)
     assert (decision.rule_id, decision.from_level, decision.to_level) == ("R5", 3, 2)
 
 
@@ -94,7 +56,7 @@ async def test_three_easy_days_level_up(
     assert "Next session adds boogie board side stretch" in replies[-1]
     user = await user_row(bot_runner.db, onboarded.user_id)
     assert user.level == 2
-    assert [d.rule_id for d in await decisions(bot_runner, onboarded.user_id)][-1] == "R3"
+    assert [d.rule_id for d in await level_changes(bot_runner.db, onboarded.user_id)][-1] == "R3"
     await onboarded.say("/session")
     assert "level 2 of 7: 2 steps" in (onboarded.bot_messages()[-2].text or "")
 
@@ -232,7 +194,7 @@ async def test_check_in_decisions_keep_their_numbers(
 ) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=2)
     await session_with_pain(onboarded, 7)
-    [decision] = await decisions(bot_runner, onboarded.user_id)
+    [decision] = await level_changes(bot_runner.db, onboarded.user_id)
     assert decision.rule_id == "R6"
     assert decision.reason.startswith("Flare mode")
     async with bot_runner.db.read() as session:

@@ -3,47 +3,16 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time
 
 import pytest
 
 from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import UserStatus
-from tests.conftest import BotRunner
-from tests.utils.chat import ChatUser
+from tests.utils.app import BotRunner
+from tests.utils.chat import ChatUser, assert_only_last_has_buttons
+from tests.utils.journeys import onboard_to
 from tests.utils.rows import user_row, user_state
-
-
-async def onboard_to(runner: ChatUser, step: str) -> None:
-    """Answer the questions up to (not including) `step`."""
-    order = ["screen_emergency", "screen_doctor", "pain", "equipment", "time", "zone", "days"]
-    await runner.say("/start")
-    answers: dict[str, Callable[[], Awaitable[object]]] = {
-        "screen_emergency": lambda: runner.tap("No"),
-        "screen_doctor": lambda: runner.tap("No"),
-        "pain": lambda: runner.tap("3"),
-        "equipment": lambda: runner.tap("Yes, I have one"),
-        "time": lambda: runner.say("7:30"),
-        "zone": lambda: runner.say("Europe/Berlin"),
-    }
-    for name in order:
-        if name == step:
-            return
-        await answers[name]()
-    raise AssertionError(f"unknown step {step}")
-
-
-def assert_only_last_has_buttons(runner: ChatUser) -> None:
-    """Nothing tappable is left behind on answered questions (a Start button may stay:
-    starting today's session is never stale)."""
-    messages = runner.bot_messages()
-    with_buttons = [
-        m.message_id
-        for m in messages
-        if m.buttons() and not all(b["callback_data"].startswith("1|go|") for b in m.buttons())
-    ]
-    assert with_buttons in ([], [messages[-1].message_id]), with_buttons
 
 
 async def test_happy_path(runner: ChatUser, bot_runner: BotRunner) -> None:

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.content import Content
-from bot.db.engine import Database
-from bot.db.models import StepEvent, User
+from bot.db.models import StepEvent
 from bot.domain.plan import minutes_of
-from tests.conftest import BotRunner
-from tests.handlers.test_onboarding import onboard_to
+from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
+from tests.utils.journeys import onboard_to
+from tests.utils.rows import set_user
 
 REMINDER_DUE = datetime(2026, 3, 2, 6, 31, tzinfo=UTC)  # 07:31 in Berlin, the runner's 07:30
 
@@ -26,14 +26,6 @@ async def set_up(runner: ChatUser, *, roller: bool = True) -> None:
     await runner.say("7:30")
     await runner.say("Europe/Berlin")
     await runner.tap("Save")
-
-
-async def set_user(db: Database, telegram_user_id: int, **fields: object) -> None:
-    async with db.write() as session:
-        user = await session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
-        assert user is not None
-        for name, value in fields.items():
-            setattr(user, name, value)
 
 
 async def test_in_flare_the_reminder_names_the_session_that_runs(

@@ -12,18 +12,10 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.logs import quiet_libraries
-from tests.conftest import BotRunner
-from tests.handlers.test_checkins import session_with_pain
-from tests.handlers.test_onboarding import onboard_to
-from tests.handlers.test_robustness import row_counts
+from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
-
-
-@pytest.fixture
-async def onboarded(runner: ChatUser) -> ChatUser:
-    await onboard_to(runner, "days")
-    await runner.tap("Save")
-    return runner
+from tests.utils.journeys import session_with_pain
+from tests.utils.rows import row_counts
 
 
 async def test_export_sends_json_and_csv(onboarded: ChatUser) -> None:
@@ -51,12 +43,12 @@ async def test_delete_asks_then_removes_everything(
     await onboarded.say("/delete")
     await onboarded.tap("Keep my data")
     assert onboarded.last().text == "Nothing deleted."
-    assert (await row_counts(bot_runner))["users"] == 1
+    assert (await row_counts(bot_runner.db))["users"] == 1
 
     await onboarded.say("/delete")
     await onboarded.tap("Delete everything")
     assert "everything about you is deleted" in (onboarded.last().text or "")
-    assert set((await row_counts(bot_runner)).values()) == {0}
+    assert set((await row_counts(bot_runner.db)).values()) == {0}
 
     # No reminder and no morning question afterwards.
     sent_before = len(bot_runner.standin.successful_calls("sendMessage"))
@@ -79,7 +71,7 @@ async def test_delete_button_from_an_old_message_has_expired(
     await onboarded.tap("Keep my data")
     answer = await onboarded.tap_message(old, "Delete everything")
     assert answer.get("text") == "That button has expired."
-    assert (await row_counts(bot_runner))["users"] == 1
+    assert (await row_counts(bot_runner.db))["users"] == 1
 
 
 async def test_logs_carry_no_pain_values_no_text_no_token(

@@ -5,32 +5,17 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.db.models import (
-    LevelChange,
-    PainCheckin,
-    ReminderDelivery,
     RoutineSession,
-    StepEvent,
-    User,
 )
-from tests.conftest import BotRunner
-from tests.handlers.test_onboarding import onboard_to
+from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
+from tests.utils.journeys import onboard_to
+from tests.utils.rows import row_counts
 
-MODELS = (User, RoutineSession, StepEvent, PainCheckin, ReminderDelivery, LevelChange)
 _ids = itertools.count(500)
-
-
-async def row_counts(runner: BotRunner) -> dict[str, int]:
-    async with runner.db.read() as session:
-        return {
-            model.__tablename__: int(
-                await session.scalar(select(func.count()).select_from(model)) or 0
-            )
-            for model in MODELS
-        }
 
 
 def _user(user_id: int = 666) -> dict[str, Any]:
@@ -190,7 +175,7 @@ async def test_forty_odd_updates_change_nothing_and_the_bot_still_works(
         "text": step.text,
         "reply_markup": step.reply_markup,
     }
-    before = await row_counts(bot_runner)
+    before = await row_counts(bot_runner.db)
 
     updates = malformed_updates(victim_session.id, victim_message)
     assert len(updates) >= 40
@@ -198,7 +183,7 @@ async def test_forty_odd_updates_change_nothing_and_the_bot_still_works(
         bot_runner.standin.push_update(update)
     await victim.settled()
 
-    assert await row_counts(bot_runner) == before
+    assert await row_counts(bot_runner.db) == before
     async with bot_runner.db.read() as session:
         again = await session.get(RoutineSession, victim_session.id)
     assert again is not None

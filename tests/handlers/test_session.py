@@ -7,52 +7,17 @@ import copy
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.content import Content
-from bot.db.engine import Database
 from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
 from bot.devtools.standin import StoredMessage
 from bot.domain.enums import SessionStatus
-from tests.conftest import BotRunner
-from tests.handlers.test_onboarding import onboard_to
+from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
-from tests.utils.rows import user_row
-
-
-@pytest.fixture
-async def onboarded(runner: ChatUser) -> ChatUser:
-    await onboard_to(runner, "days")
-    await runner.tap("Save")
-    return runner
-
-
-async def set_user(db: Database, telegram_user_id: int, **fields: object) -> None:
-    async with db.write() as session:
-        user = await session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
-        assert user is not None
-        for name, value in fields.items():
-            setattr(user, name, value)
-
-
-async def sessions_of(db: Database, telegram_user_id: int) -> list[RoutineSession]:
-    user = await user_row(db, telegram_user_id)
-    async with db.read() as session:
-        result = await session.scalars(
-            select(RoutineSession)
-            .where(RoutineSession.user_id == user.id)
-            .order_by(RoutineSession.id)
-        )
-        return list(result)
-
-
-async def count(db: Database, model: type, **where: object) -> int:
-    async with db.read() as session:
-        query = select(func.count()).select_from(model)
-        for name, value in where.items():
-            query = query.where(getattr(model, name) == value)
-        return int(await session.scalar(query) or 0)
+from tests.utils.journeys import onboard_to
+from tests.utils.rows import count, sessions_of, set_user, user_row
+from tests.utils.writes import watch
 
 
 def step_messages(runner: ChatUser) -> list[StoredMessage]:
@@ -494,3 +459,28 @@ async def test_concurrent_taps_directly_on_the_database(
 
     results = await asyncio.gather(*(claim() for _ in range(20)))
     assert results.count(True) == 1
+
+
+async def test_write_units_per_tap_through_the_bot(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    """The service does a Done tap in one write unit (tests/services/test_guided.py); the
+    handler adds one more to remember the message that carries the next step. A check-in
+    after the session is one write unit end to end."""
+    await set_user(bot_runner.db, onboarded.user_id, level=2)
+    await onboarded.say("/session")
+
+    with watch(bot_runner.db) as done_tap:
+        await onboarded.tap("✅ Done")
+    assert (onboarded.last().text or "").startswith("Step 2 of 2")
+    assert done_tap.write_units == 2
+
+    with watch(bot_runner.db) as last_tap:
+        await onboarded.tap("✅ Done")
+    assert onboarded.last().button_labels() == [str(n) for n in range(11)]
+    assert last_tap.write_units == 2  # the tap, then remembering the pain question
+
+    with watch(bot_runner.db) as checkin:
+        await onboarded.tap("3")
+    assert (onboarded.last().text or "").startswith("Logged 3/10")
+    assert checkin.write_units == 1

@@ -5,23 +5,13 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, time
 
-import pytest
-
 from bot.domain.enums import UserStatus
-from tests.conftest import BotRunner
-from tests.handlers.test_onboarding import assert_only_last_has_buttons, onboard_to
-from tests.utils.chat import ChatUser
+from tests.utils.app import BotRunner
+from tests.utils.chat import ChatUser, assert_only_last_has_buttons
 from tests.utils.rows import user_row, user_state
 
 # The clock starts Monday 2026-03-02 06:00 UTC = 07:00 in Berlin. Onboarded runners get
 # reminders every day at 07:30 Berlin time, so the next one is today 07:30 (06:30 UTC).
-
-
-@pytest.fixture
-async def onboarded(runner: ChatUser) -> ChatUser:
-    await onboard_to(runner, "days")
-    await runner.tap("Save")
-    return runner
 
 
 async def open_settings(runner: ChatUser, button: str) -> None:

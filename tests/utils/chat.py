@@ -90,3 +90,15 @@ class ChatUser:
         )
         await self.settled()
         return answer
+
+
+def assert_only_last_has_buttons(runner: ChatUser) -> None:
+    """Nothing tappable is left behind on answered questions (a Start button may stay:
+    starting today's session is never stale)."""
+    messages = runner.bot_messages()
+    with_buttons = [
+        m.message_id
+        for m in messages
+        if m.buttons() and not all(b["callback_data"].startswith("1|go|") for b in m.buttons())
+    ]
+    assert with_buttons in ([], [messages[-1].message_id]), with_buttons

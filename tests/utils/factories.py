@@ -1,13 +1,16 @@
-"""Runners created straight in the database, already set up (for reminder tests at scale)."""
+"""Rows created straight in the database, for tests that need a runner in a given state
+without the chat: runners already set up, sessions, step answers, pain check-ins."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from collections.abc import Sequence
+from datetime import date, datetime, time
 
 from bot.db.engine import Database
-from bot.db.models import User
-from bot.domain.enums import ALL_DAYS, UserStatus
+from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
+from bot.domain.enums import ALL_DAYS, CheckinKind, SessionStatus, StepOutcome, UserStatus
 from bot.domain.profile import Schedule, next_reminder
+from bot.domain.schedule import local_date_of
 
 
 async def make_runner(
@@ -21,6 +24,8 @@ async def make_runner(
     status: UserStatus = UserStatus.ACTIVE,
     level: int = 1,
 ) -> int:
+    """A runner who finished onboarding (baseline pain 3, a foam roller, the decompression
+    ladder), with their next reminder scheduled; their row id."""
     async with db.write() as session:
         user = User(
             telegram_user_id=telegram_user_id,
@@ -49,3 +54,74 @@ async def make_runner(
         session.add(user)
         await session.flush()
         return user.id
+
+
+async def make_session(
+    db: Database,
+    user_id: int,
+    *,
+    steps: Sequence[str],
+    now: datetime,
+    zone: str = "Europe/Berlin",
+    status: SessionStatus = SessionStatus.IN_PROGRESS,
+    current_step: int = 0,
+    routine_id: str = "decompression",
+    level: int | None = None,
+    outcomes: Sequence[StepOutcome] = (),
+) -> int:
+    """A session of `steps` started at `now` (its local date in `zone`); with `outcomes`,
+    one step answer per step from the first (all at `now`). Its row id. An ended session
+    gets `ended_at` = `now`."""
+    async with db.write() as session:
+        row = RoutineSession(
+            user_id=user_id,
+            routine_id=routine_id,
+            level=len(steps) if level is None and routine_id == "decompression" else level,
+            steps=list(steps),
+            current_step=current_step,
+            step_version=len(outcomes),
+            step_hurt=False,
+            status=status,
+            local_date=local_date_of(now, zone),
+            started_at=now,
+            ended_at=None if status is SessionStatus.IN_PROGRESS else now,
+        )
+        session.add(row)
+        await session.flush()
+        for index, outcome in enumerate(outcomes):
+            session.add(
+                StepEvent(
+                    session_id=row.id,
+                    step_index=index,
+                    exercise_id=row.steps[index],
+                    outcome=outcome,
+                    at=now,
+                )
+            )
+        return row.id
+
+
+async def make_checkin(
+    db: Database,
+    user_id: int,
+    *,
+    score: int,
+    at: datetime,
+    kind: CheckinKind = CheckinKind.AFTER_SESSION,
+    session_id: int | None = None,
+    local_date: date | None = None,
+    zone: str = "Europe/Berlin",
+) -> int:
+    """A pain rating given at `at` (on its local date in `zone` unless `local_date`)."""
+    async with db.write() as session:
+        row = PainCheckin(
+            user_id=user_id,
+            score=score,
+            context=kind,
+            session_id=session_id,
+            local_date=local_date or local_date_of(at, zone),
+            recorded_at=at,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id

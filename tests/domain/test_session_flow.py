@@ -1,0 +1,197 @@
+"""The guided session's state machine: what each button does on each kind of step."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.domain.enums import StepOutcome
+from bot.domain.session_flow import (
+    Action,
+    StepState,
+    Tally,
+    Transition,
+    offered,
+    progress_bar,
+    tally,
+    transition,
+)
+
+# Where a step can sit in a session: (index, total).
+POSITIONS = {"only": (0, 1), "first": (0, 3), "middle": (1, 3), "last": (2, 3)}
+STATES = [
+    pytest.param(StepState(index, total, hurt, has_easier), id=f"{where}-{kind}-{easy}")
+    for (where, (index, total)), (hurt, kind), (has_easier, easy) in itertools.product(
+        POSITIONS.items(),
+        [(False, "fresh"), (True, "hurt")],
+        [(False, "no_easier"), (True, "easier")],
+    )
+]
+
+
+def expected(state: StepState, action: Action) -> Transition | None:
+    """The rules, written out case by case (not derived from `offered`)."""
+    following = state.index + 1
+    if action is Action.STOP:
+        return Transition(StepOutcome.STOPPED, state.index, True, True, False, False)
+    if action is Action.SKIP:
+        return Transition(
+            StepOutcome.SKIPPED, following, following == state.total, False, False, False
+        )
+    if action is Action.EASIER:
+        if not state.has_easier:
+            return None
+        return Transition(StepOutcome.EASIER, state.index, False, False, False, True)
+    if state.hurt:  # Done and Hurts are gone once Hurts was tapped
+        return None
+    if action is Action.DONE:
+        return Transition(
+            StepOutcome.DONE, following, following == state.total, False, False, False
+        )
+    return Transition(StepOutcome.HURTS, state.index, False, False, True, False)
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("state", STATES)
+def test_every_action_in_every_state(state: StepState, action: Action) -> None:
+    move = transition(state, action)
+    assert move == expected(state, action)
+    assert (move is not None) == (action in offered(state))
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_buttons_in_order(state: StepState) -> None:
+    if state.hurt:
+        want = [Action.SKIP, Action.STOP]
+    else:
+        want = [Action.DONE, Action.SKIP, Action.HURTS, Action.STOP]
+    if state.has_easier:
+        want.insert(0 if state.hurt else 1, Action.EASIER)
+    assert list(offered(state)) == want
+
+
+@pytest.mark.parametrize("has_easier", [False, True])
+@pytest.mark.parametrize(("index", "total"), POSITIONS.values())
+def test_hurts_never_offers_done(index: int, total: int, has_easier: bool) -> None:
+    fresh = StepState(index, total, hurt=False, has_easier=has_easier)
+    move = transition(fresh, Action.HURTS)
+    assert move is not None
+    assert move.hurt
+    assert not move.finished
+    assert move.next_index == index
+    hurt = StepState(index, total, hurt=move.hurt, has_easier=has_easier)
+    assert Action.DONE not in offered(hurt)
+    assert Action.HURTS not in offered(hurt)
+    assert transition(hurt, Action.DONE) is None
+    assert transition(hurt, Action.HURTS) is None
+
+
+@pytest.mark.parametrize("action", [Action.DONE, Action.SKIP])
+@pytest.mark.parametrize("total", [1, 2, 7])
+def test_the_last_step_finishes_the_session(total: int, action: Action) -> None:
+    move = transition(StepState(total - 1, total, hurt=False, has_easier=False), action)
+    assert move is not None
+    assert move.finished
+    assert not move.stopped
+    assert move.next_index == total
+
+
+@pytest.mark.parametrize("action", [Action.DONE, Action.SKIP])
+def test_a_step_before_the_last_moves_on(action: Action) -> None:
+    move = transition(StepState(3, 7, hurt=False, has_easier=False), action)
+    assert move is not None
+    assert not move.finished
+    assert move.next_index == 4
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_stop_ends_the_session_where_it_is(state: StepState) -> None:
+    move = transition(state, Action.STOP)
+    assert move is not None
+    assert move.finished
+    assert move.stopped
+    assert move.outcome is StepOutcome.STOPPED
+    assert move.next_index == state.index
+    assert not move.hurt
+    assert not move.swap_to_easier
+
+
+def test_easier_swaps_the_same_step_and_clears_hurts() -> None:
+    move = transition(StepState(1, 3, hurt=True, has_easier=True), Action.EASIER)
+    assert move == Transition(StepOutcome.EASIER, 1, False, False, False, True)
+
+
+# --- the progress bar ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("index", "total", "bar"),
+    [
+        (0, 1, "▰"),  # 1/1
+        (2, 7, "▰▰▰▱▱▱▱"),  # 3/7
+        (6, 7, "▰▰▰▰▰▰▰"),  # 7/7
+        (0, 7, "▰▱▱▱▱▱▱"),
+        (0, 10, "▰▱▱▱▱▱▱▱▱▱"),
+        (9, 10, "▰▰▰▰▰▰▰▰▰▰"),
+        (5, 12, "▰▰▰▰▰▱▱▱▱▱"),  # 6/12: half of 10 cells
+        (11, 12, "▰▰▰▰▰▰▰▰▰▰"),  # 12/12
+        (9, 20, "▰▰▰▰▰▱▱▱▱▱"),  # 10/20
+        (19, 20, "▰▰▰▰▰▰▰▰▰▰"),  # 20/20
+    ],
+)
+def test_progress_bar(index: int, total: int, bar: str) -> None:
+    assert progress_bar(index, total) == bar
+
+
+@pytest.mark.parametrize("total", [*range(1, 11), 12, 15, 20, 30, 60])
+def test_progress_bar_has_one_cell_per_step_up_to_ten_and_fills_up(total: int) -> None:
+    bars = [progress_bar(index, total) for index in range(total)]
+    assert {len(bar) for bar in bars} == {min(total, 10)}
+    filled = [bar.count("▰") for bar in bars]
+    assert filled == sorted(filled), "never goes backwards"
+    assert filled[-1] == min(total, 10), "full on the last step"
+    assert all(set(bar) <= {"▰", "▱"} for bar in bars)
+    assert all(bar == "▰" * n + "▱" * (len(bar) - n) for bar, n in zip(bars, filled, strict=True))
+
+
+def test_progress_bar_of_nothing_is_empty() -> None:
+    assert progress_bar(0, 0) == ""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="progress_bar rounds to the nearest cell: over 10 steps the first step can show an "
+    "empty bar and a step before the last a full one (1 and 19 of 20); latent, routines "
+    "have at most 7 steps today",
+)
+@pytest.mark.parametrize("total", [20, 30])
+def test_progress_bar_over_ten_steps_is_never_empty_nor_full_too_early(total: int) -> None:
+    filled = [progress_bar(index, total).count("▰") for index in range(total)]
+    assert filled[0] >= 1, "the current step counts: never an empty bar"
+    assert all(n < 10 for n in filled[:-1]), "a full bar only on the last step"
+
+
+# --- the end-of-session summary ----------------------------------------------------------
+
+
+def test_tally_counts_done_skipped_and_hurt() -> None:
+    outcomes = [
+        StepOutcome.DONE,
+        StepOutcome.HURTS,
+        StepOutcome.EASIER,  # the easier version is then done: counted once, as done
+        StepOutcome.DONE,
+        StepOutcome.SKIPPED,
+        StepOutcome.HURTS,
+        StepOutcome.SKIPPED,
+        StepOutcome.STOPPED,
+    ]
+    assert tally(outcomes) == Tally(done=2, skipped=2, hurt=2)
+
+
+def test_tally_of_nothing() -> None:
+    assert tally([]) == Tally(0, 0, 0)
+
+
+def test_tally_ignores_easier_and_stopped() -> None:
+    assert tally([StepOutcome.EASIER, StepOutcome.STOPPED]) == Tally(0, 0, 0)
