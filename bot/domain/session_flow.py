@@ -69,11 +69,14 @@ def transition(state: StepState, action: Action) -> Transition | None:
 
 
 def progress_bar(index: int, total: int, width: int = 10) -> str:
-    """'▰▰▰▱▱▱▱' for step index+1 of total (at most `width` cells)."""
+    """'▰▰▰▱▱▱▱' for step index+1 of total (at most `width` cells). The current step always
+    shows at least one filled cell, and only the last step shows a full bar."""
     if total <= 0:
         return ""
     cells = min(total, width)
     filled = round(cells * (index + 1) / total)
+    if index + 1 < total:
+        filled = min(max(filled, 1), cells - 1)
     return "▰" * filled + "▱" * (cells - filled)
 
 

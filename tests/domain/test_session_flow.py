@@ -159,12 +159,6 @@ def test_progress_bar_of_nothing_is_empty() -> None:
     assert progress_bar(0, 0) == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="progress_bar rounds to the nearest cell: over 10 steps the first step can show an "
-    "empty bar and a step before the last a full one (1 and 19 of 20); latent, routines "
-    "have at most 7 steps today",
-)
 @pytest.mark.parametrize("total", [20, 30])
 def test_progress_bar_over_ten_steps_is_never_empty_nor_full_too_early(total: int) -> None:
     filled = [progress_bar(index, total).count("▰") for index in range(total)]

@@ -7,7 +7,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AnswerTap, Flow, SessionPainTap
@@ -105,21 +104,13 @@ async def test_a_red_flag_tap_twice_acts_once(env: Env) -> None:
 
 
 async def test_two_first_starts_at_once_create_one_runner(
-    env: Env, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A new runner's /start handled twice at once (two processes behind one webhook: in
     one process, updates of one chat run in order). On SQLite the writer lock queues the
     second; on PostgreSQL there is no row to lock yet, so both may look, find nothing and
     insert. Both SELECTs are made to finish before either INSERT, so the race is certain."""
     if env.db.dialect == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=IntegrityError,
-                reason="users.get_or_create is check-then-insert with nothing to lock for a "
-                "new runner: the second concurrent /start fails on uq_users_telegram_user_id",
-            )
-        )
         both_looked = asyncio.Barrier(2)
         original = users.get
         looks = 0

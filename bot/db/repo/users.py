@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import WRITE_UNIT
@@ -32,31 +35,45 @@ async def get_or_create(
     language_code: str | None,
     now: datetime,
 ) -> tuple[User, bool]:
-    """The runner's row, created on first contact. Returns (user, created)."""
+    """The runner's row, created on first contact, and locked. Returns (user, created).
+
+    A new runner has no row to lock yet, so two first contacts at once (two processes on
+    PostgreSQL) could both look, find nothing and insert; the insert therefore does nothing
+    when the row appeared meanwhile (ON CONFLICT DO NOTHING waits for the other
+    transaction), and the row is then read, locked, whoever inserted it."""
     user = await get(tx, telegram_user_id=telegram_user_id)
-    if user is not None:
-        user.chat_id = chat_id
-        user.first_name = first_name
-        user.language_code = language_code
-        if user.status is UserStatus.BLOCKED:
-            # They wrote to us again, so they unblocked the bot.
-            user.status = UserStatus.ACTIVE
-        user.updated_at = now
-        return user, False
-    user = User(
-        telegram_user_id=telegram_user_id,
-        chat_id=chat_id,
-        first_name=first_name,
-        language_code=language_code,
-        status=UserStatus.ACTIVE,
-        onboarding_step=Step.WELCOME,
-        onboarding_answers={},
-        created_at=now,
-        updated_at=now,
-    )
-    tx.add(user)
-    await tx.flush()
-    return user, True
+    created = False
+    if user is None:
+        values: dict[str, Any] = {
+            "telegram_user_id": telegram_user_id,
+            "chat_id": chat_id,
+            "first_name": first_name,
+            "language_code": language_code,
+            "status": UserStatus.ACTIVE,
+            "onboarding_step": Step.WELCOME,
+            "onboarding_answers": {},
+            "created_at": now,
+            "updated_at": now,
+        }
+        insert = pg_insert if tx.get_bind().dialect.name == "postgresql" else sqlite_insert
+        inserted = await tx.execute(
+            insert(User)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["telegram_user_id"])
+        )
+        created = bool(getattr(inserted, "rowcount", 0))
+        user = await get(tx, telegram_user_id=telegram_user_id)
+        assert user is not None
+        if created:
+            return user, True
+    user.chat_id = chat_id
+    user.first_name = first_name
+    user.language_code = language_code
+    if user.status is UserStatus.BLOCKED:
+        # They wrote to us again, so they unblocked the bot.
+        user.status = UserStatus.ACTIVE
+    user.updated_at = now
+    return user, False
 
 
 async def by_id(tx: AsyncSession, *, user_id: int) -> User | None:
