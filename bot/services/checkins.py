@@ -211,7 +211,7 @@ def _rescreen(env: Env, user: User) -> Ask | None:
     user.onboarding_answers = {"rescreen": True}
     user.awaiting = None
     log.info("event=rescreen")
-    return onboarding_ask(env.content, user, Step.SCREEN_EMERGENCY, lead=(Say("rescreen_intro"),))
+    return onboarding_ask(user, Step.SCREEN_EMERGENCY, lead=(Say("rescreen_intro"),))
 
 
 async def rescreen(env: Env, *, telegram_user_id: int, message_id: int | None) -> Reply:
@@ -229,7 +229,7 @@ async def rescreen(env: Env, *, telegram_user_id: int, message_id: int | None) -
 async def ask(env: Env, *, telegram_user_id: int, question: Question) -> Reply:
     """/run (did you run today?) or /checkin (a rating at any time)."""
     async with runner_unit(env, telegram_user_id) as (_tx, user):
-        refusal = gate(env.content, user)
+        refusal = gate(user)
         if refusal is not None or user is None:
             return refusal or Reply()
         return Reply(ask=_ask(user, question))
@@ -395,7 +395,7 @@ async def progress(env: Env, *, telegram_user_id: int) -> Progress | Reply:
     """/progress: the history of the last weeks, or what to tell the runner instead."""
     async with env.db.read() as tx:
         user = await users.get(tx, telegram_user_id=telegram_user_id)
-        refusal = gate(env.content, user)
+        refusal = gate(user)
         if refusal is not None or user is None:
             return refusal or Reply()
         today = local_date_of(env.clock.now(), zone_of(user))

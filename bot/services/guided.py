@@ -71,7 +71,7 @@ async def start(
     now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
         if from_command:
-            refusal = gate(env.content, user)
+            refusal = gate(user)
             if refusal is not None:
                 return refusal
         if user is None or user.onboarding_step is not Step.DONE:
@@ -244,7 +244,7 @@ async def routines(env: Env, *, telegram_user_id: int) -> tuple[RoutineOption, .
     now = env.clock.now()
     async with env.db.read() as tx:
         user = await users.get(tx, telegram_user_id=telegram_user_id)
-        refusal = gate(env.content, user)
+        refusal = gate(user)
         if refusal is not None or user is None:
             return refusal or Reply()
         options: list[RoutineOption] = []

@@ -91,7 +91,7 @@ async def start(
                 replaces=user.prompt_message_id,
             )
         else:
-            ask = onboarding_ask(env.content, user, step)
+            ask = onboarding_ask(user, step)
     log.info("event=start new_user=%s step=%s", created, step.value)
     greeting = {"first_name": first_name or "", "disclaimer": env.texts.disclaimer}
     notes: tuple[Note, ...] = ()
@@ -141,9 +141,9 @@ async def answer_text(env: Env, tx: AsyncSession, user: User, text: str) -> Repl
         return Reply(notes=(note(Say(_still(step))),))
     answer = read_typed(env.content, step, text)
     if isinstance(answer, Invalid):
-        return Reply(ask=onboarding_ask(env.content, user, step, lead=(answer.say(),)))
+        return Reply(ask=onboarding_ask(user, step, lead=(answer.say(),)))
     if isinstance(answer, DaysToggle) and answer.mask == 0:
-        return Reply(ask=onboarding_ask(env.content, user, step, lead=(Say("days_none"),)))
+        return Reply(ask=onboarding_ask(user, step, lead=(Say("days_none"),)))
     return _apply_typed(env, user, step, answer)
 
 
@@ -254,7 +254,7 @@ def apply_answer(
 def _follow_up(env: Env, user: User, outcome: Outcome, *, record: Say | None) -> Reply:
     """After an answer: its notes, then the next question or the summary."""
     if outcome.ask is not None:
-        ask = onboarding_ask(env.content, user, outcome.ask, lead=outcome.notes)
+        ask = onboarding_ask(user, outcome.ask, lead=outcome.notes)
         return Reply(record=record, ask=ask)
     notes = tuple(note(n) for n in outcome.notes)
     if outcome.finished:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,7 +63,7 @@ class SweepResult:
     errors: list[str] = field(default_factory=list)
 
 
-class Answer:
+class Answer(StrEnum):
     """What Telegram answered to one send."""
 
     SENT = "sent"

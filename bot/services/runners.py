@@ -12,7 +12,7 @@ from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress
 from bot.domain.profile import Schedule, next_reminder
 from bot.render import next_text, user_schedule_text
 from bot.services.questions import ASK_TEXT, days_draft
-from bot.services.results import Ask, Note, QuestionKeys, Reply, Say
+from bot.services.results import Ask, QuestionKeys, Reply, Say, note
 
 
 def schedule_of(user: User) -> Schedule | None:
@@ -52,7 +52,7 @@ def schedule_line(content: Content, user: User, now: datetime) -> str:
     )
 
 
-def onboarding_ask(content: Content, user: User, step: Step, *, lead: tuple[Say, ...] = ()) -> Ask:
+def onboarding_ask(user: User, step: Step, *, lead: tuple[Say, ...] = ()) -> Ask:
     """An onboarding question as the live prompt, replacing whatever prompt is open."""
     return Ask(
         keys=QuestionKeys(Flow.ONBOARDING, step.value, days_draft(user)),
@@ -62,14 +62,14 @@ def onboarding_ask(content: Content, user: User, step: Step, *, lead: tuple[Say,
     )
 
 
-def gate(content: Content, user: User | None) -> Reply | None:
+def gate(user: User | None) -> Reply | None:
     """None when the runner may use a command; otherwise what to tell them first."""
     step = user.onboarding_step if user is not None else None
     if user is None or step is None or step is Step.WELCOME:
-        return Reply(notes=(Note((Say("not_set_up"),)),))
+        return Reply(notes=(note(Say("not_set_up")),))
     if is_in_progress(step):
-        ask = onboarding_ask(content, user, step, lead=(Say("finish_setup_first"),))
+        ask = onboarding_ask(user, step, lead=(Say("finish_setup_first"),))
         return Reply(ask=ask)
     if step in SAFETY_STOPS:
-        return Reply(notes=(Note((Say("safety_hold"),)),))
+        return Reply(notes=(note(Say("safety_hold")),))
     return None

@@ -70,7 +70,7 @@ MENU_LABELS = {
 async def open_question(env: Env, *, telegram_user_id: int, question: Question) -> Reply:
     """/settings (the menu) or /pause (for how long?)."""
     async with runner_unit(env, telegram_user_id) as (_tx, user):
-        refusal = gate(env.content, user)
+        refusal = gate(user)
         if refusal is not None or user is None:
             return refusal or Reply()
         return Reply(ask=_open(env, user, question))
@@ -123,7 +123,7 @@ def _status(env: Env, user: User) -> str:
 async def resume(env: Env, *, telegram_user_id: int) -> Reply:
     """/resume: reminders back on, with the next one named."""
     async with runner_unit(env, telegram_user_id) as (_tx, user):
-        refusal = gate(env.content, user)
+        refusal = gate(user)
         if refusal is not None or user is None:
             return refusal or Reply()
         return Reply(notes=(note(_resume(env, user)),))
@@ -235,7 +235,7 @@ def _restart(env: Env, user: User, again: bool) -> Reply:
     user.onboarding_answers = {}
     user.next_reminder_at = None  # no reminders while setting up again
     log.info("event=restart_onboarding")
-    return Reply(record=answered, ask=onboarding_ask(env.content, user, Step.SCREEN_EMERGENCY))
+    return Reply(record=answered, ask=onboarding_ask(user, Step.SCREEN_EMERGENCY))
 
 
 def _set(env: Env, user: User, question: Question, answer: Answer, *, tapped: bool) -> Reply:
