@@ -124,6 +124,8 @@ async def store_history(
                     from_level=1,
                     to_level=2,
                     rule_id="P1",
+                    decision="level_up",
+                    local_date=date(2026, 3, 2),
                     numbers={"sessions": 3, "max_pain": 2, "note": "Größer"},
                     reason="three easy sessions in a row",
                     at=NOW + timedelta(hours=2),

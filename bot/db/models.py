@@ -150,6 +150,9 @@ class User(Base):
     baseline_pain: Mapped[int | None] = mapped_column(SmallInteger)
     paused_until: Mapped[datetime | None]
     flare_since: Mapped[datetime | None]
+    # What the progression rules keep between check-ins beyond the level and flare mode
+    # (B0, B and their dates, the last day the daily jobs ran): `domain.progression.Memory`.
+    rules_memory: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
     # A snoozed reminder fires again at next_reminder_at but still belongs to this date.
     snooze_date: Mapped[date | None]
@@ -195,6 +198,10 @@ class RoutineSession(Base):
     )
     local_date: Mapped[date]
     step_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The runner's stored ladder level and flare mode when the session started: a session run
+    # below the stored level (flare, the level-3 cap) does not count toward a level-up.
+    planned_level: Mapped[int | None] = mapped_column(SmallInteger)
+    in_flare: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 
@@ -288,6 +295,10 @@ class LevelChange(Base):
     from_level: Mapped[int] = mapped_column(SmallInteger)
     to_level: Mapped[int] = mapped_column(SmallInteger)
     rule_id: Mapped[str] = mapped_column(String(8))
+    # The decision's name (`domain.progression.DecisionKind`) and the runner's local date it
+    # belongs to (a late morning rating's decisions carry the morning's date).
+    decision: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date]
     numbers: Mapped[dict[str, Any]] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(String(500))
     at: Mapped[datetime]

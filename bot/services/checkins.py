@@ -155,6 +155,8 @@ async def log_rating(
             from_level=decision.from_level,
             to_level=decision.to_level,
             rule_id=decision.rule_id,
+            decision=decision.kind,
+            local_date=local_date or today,
             numbers=decision.numbers,
             reason=texts.get(sentence.key, **sentence.fields),
             at=now,

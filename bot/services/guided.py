@@ -112,6 +112,8 @@ async def start(
             step_hurt=False,
             status=SessionStatus.IN_PROGRESS,
             local_date=today,
+            planned_level=user.level if plan.level is not None else None,
+            in_flare=user.flare_since is not None,
             started_at=now,
         )
         sessions.add(tx, session=session)
