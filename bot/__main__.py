@@ -1,4 +1,4 @@
-"""`python -m bot [run | migrate | content-check | doctor | playground]` (also the
+"""`python -m bot [run | migrate | content-check | doctor | playground | replay]` (also the
 `mobility-bot` script)."""
 
 from __future__ import annotations
@@ -98,6 +98,24 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    """A runner's history through the progression rules, day by day."""
+    from bot import replay
+
+    if args.file is None:
+        return _fail("replay needs a history file: python -m bot replay FILE [--json]")
+    try:
+        content_dir = Path(args.content) if args.content else None
+        if content_dir is None:
+            content_dir = load_settings(CommonSettings).content_dir
+        content = load_content(content_dir)
+        lines = replay.run(replay.load(Path(args.file)), content)
+    except (SettingsError, ContentError, replay.ReplayError) as exc:
+        return _fail(f"replay: {exc}")
+    replay.write(lines, content, sys.stdout, as_json=args.json)
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.doctor import main as doctor_main
 
@@ -167,6 +185,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "content-check": cmd_content_check,
     "doctor": cmd_doctor,
     "playground": cmd_playground,
+    "replay": cmd_replay,
 }
 
 
@@ -181,7 +200,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="run",
         choices=sorted(COMMANDS),
         help="run the bot (default), apply migrations, validate content/, check everything, "
-        "or try the bot in a browser (playground)",
+        "try the bot in a browser (playground), or replay a runner's history through the "
+        "progression rules (replay FILE)",
+    )
+    parser.add_argument("file", nargs="?", default=None, help="replay only: the history file")
+    parser.add_argument(
+        "--json", action="store_true", help="replay only: print the decisions as JSON"
+    )
+    parser.add_argument(
+        "--content",
+        default=None,
+        help="replay only: read the thresholds and texts from this content folder",
     )
     parser.add_argument(
         "--port",
@@ -202,11 +231,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_false",
         help="playground only: print the address, don't open a browser",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     if args.command != "playground" and (
         args.db is not None or args.port is not None or not args.browser
     ):
         parser.error("--port, --db and --no-browser are for the playground command only")
+    if args.command != "replay" and (args.file is not None or args.json or args.content):
+        parser.error("FILE, --json and --content are for the replay command only")
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

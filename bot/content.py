@@ -376,6 +376,7 @@ class Texts(_Model):
     routine_unknown: str
     reminder: str
     routine_with_level: str
+    plan_capped: str
     reminder_flare: str
     btn_snooze: str
     btn_skip_today: str
@@ -392,7 +393,6 @@ class Texts(_Model):
     decision_wait_trend: str
     decision_wait_top: str
     decision_gate_pain: str
-    decision_gate_step: str
     decision_level_down_pain: str
     decision_level_down_morning: str
     decision_stay_first_pain: str
@@ -402,10 +402,20 @@ class Texts(_Model):
     decision_flare_off: str
     decision_clinician_flare: str
     decision_clinician_trend: str
-    decision_run_keep: str
-    decision_run_easier_pain: str
-    decision_run_easier_morning: str
     decision_nudge: str
+    decision_gate_step: str
+    decision_gate_top: str
+    decision_missing_pain: str
+    decision_missing_morning: str
+    decision_clinician_second: str
+    decision_clinician_baseline: str
+    decision_run_keep: str
+    decision_run_ease_pain: str
+    decision_run_ease_morning: str
+    decision_run_walk: str
+    decision_stop: str
+    decision_resume: str
+    run_fine: str
     decision_wait_morning: str
     export_nothing: str
     export_json: str

@@ -141,6 +141,12 @@ def attached(texts: Texts, buttons: Buttons) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(texts.something_new, RescreenTap())]])
 
 
+def with_rescreen(texts: Texts, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """The markup with "Something new or different?" below it (R6b asks R0 again)."""
+    rows = [list(row) for row in markup.inline_keyboard]
+    return InlineKeyboardMarkup([*rows, [button(texts.something_new, RescreenTap())]])
+
+
 def routine_list(texts: Texts, options: Sequence[RoutineOption]) -> InlineKeyboardMarkup:
     """One row per routine, the one /session runs marked."""
     rows = []

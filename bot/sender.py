@@ -65,11 +65,15 @@ async def _send_one(
 ) -> tuple[str, int | None]:
     """Send with retries: (answer, message id)."""
     texts = content.texts
+    news = [said(texts, line) for line in item.news]
     if item.kind is DeliveryKind.REMINDER:
-        text = "\n".join(said(texts, line) for line in item.lines)
+        text = "\n".join([*(said(texts, line) for line in item.lines), *news])
         markup = keyboards.reminder(texts, item.delivery_id, snooze=item.snooze)
     else:
-        text, markup = texts.morning_prompt, keyboards.morning(item.delivery_id)
+        text = "\n\n".join([*news, texts.morning_prompt])
+        markup = keyboards.morning(item.delivery_id)
+    if item.rescreen:
+        markup = keyboards.with_rescreen(texts, markup)
     for attempt in range(config.retries + 1):
         try:
             message = await bot.send_message(item.chat_id, text, reply_markup=markup)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.domain.progression import flare_level
+from bot.domain.progression import running_level
 from bot.domain.thresholds import Progression
 
 LADDER = "ladder"
@@ -44,12 +44,14 @@ class RunnerToday:
     has_roller: bool
     in_flare: bool
     sharp_hurt_at: datetime | None = None  # the last Hurts on the sharp-pain step, if recent
+    severe_recently: bool = False  # a rating at the level-4 gate's pain in the last week
 
 
 class NoteKind(StrEnum):
     NO_ROLLER = "no_roller"  # a foam-roller step was swapped for its substitute
     DROPPED = "dropped"  # the sharp-pain step is left out for a few days
     FLARE = "flare"  # flare mode: only the gentlest levels
+    CAPPED = "capped"  # a recent high rating: the levels past the level-4 gate wait
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,10 @@ def today_plan(
         steps = tuple(substitutes.get(step, step) for step in routine.steps)
         return TodayPlan(routine.id, None, steps, minutes_of(steps, catalogue), ())
 
-    level = flare_level(runner.level, rules) if runner.in_flare else runner.level
-    level = max(1, min(level, len(routine.steps)))
+    stored = max(1, min(runner.level, len(routine.steps)))
+    level = running_level(
+        stored, in_flare=runner.in_flare, severe_recently=runner.severe_recently, rules=rules
+    )
     notes: list[PlanNote] = []
     dropped: frozenset[str] = frozenset()
     gates = rules.gates
@@ -123,4 +127,6 @@ def today_plan(
         notes.append(PlanNote(NoteKind.NO_ROLLER))
     if runner.in_flare:
         notes.append(PlanNote(NoteKind.FLARE))
+    elif level < stored:
+        notes.append(PlanNote(NoteKind.CAPPED))
     return TodayPlan(routine.id, level, steps, minutes_of(steps, catalogue), tuple(notes))

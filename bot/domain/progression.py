@@ -1,86 +1,78 @@
-"""How pain check-ins steer the programme (PROGRESSION.md R1-R9), as pure functions.
+"""How pain check-ins steer the programme: PROGRESSION.md version 2, as pure functions.
 
-Inputs are plain frozen dataclasses (a runner's history), the thresholds are a
-`bot.content.Progression` (content/progression.yaml): no number of the spec is written here.
-Outputs are `Decision`s carrying the rule id, the numbers that triggered it and a text key;
-the caller applies them (level, flare mode), records them and tells the runner one sentence.
-Dates are the runner's local dates; the caller passes `today`, nothing reads a clock.
+One function, `decide`, takes a runner's `History` (what happened, the decisions already
+recorded, and what the rules remember between check-ins) and one `Event` (a rating that was
+just stored, the end of a day, a safety stop or the runner's return) and gives back the
+decisions it makes, in the spec's order, and the runner's new state. The bot calls it from
+its services; `bot.domain.replay` calls it for a history file: there is no second
+implementation. Every threshold comes from `content/progression.yaml`; nothing reads a clock:
+every event carries the runner's local date it belongs to.
 
 Readings of the spec where it leaves room (each is tested):
 
-- Morning ratings: one per local date (the latest recorded wins); ratings after `today` are
-  ignored. "The week" everywhere (W, last week's W, the level-4 gate's "recent" check-ins,
-  R7's "no level-up that week", R6b's mute) is `baseline.trend_days` days ending today
-  inclusive; last week's W is the same window ending `trend_days` days earlier.
-- B: the onboarding rating until `first_mornings` mornings exist. The day of the
-  `first_mornings`-th morning the first B is set (the median of those mornings). Every
-  `recompute_days` days from that day, B becomes the median of the most recent
-  `first_mornings` mornings before that day. Settledness is judged against the B in force
-  on the morning's own date.
-- A session is "settled" when the morning rating on the local day after it is; unknown
-  (no such rating yet, or it was never given) counts as not confirmed: it neither levels up
-  nor levels down. A session's P is its latest after_session check-in.
-- Level decisions on a morning concern the ladder session of the day before (the one this
-  morning settles); with no ladder session yesterday the morning only feeds R6/R6b/flare off.
-  A session whose P already fired R5 or R6 is not taken down a second time by its morning.
-- R3 wins over R4: amber P with a settled morning repeats the level only when R3 is not
-  (yet) met. When the R3 streak is met but something blocks it (top level, R5 hold, the
-  `min_days_between` cap, an R7 run, a rising W, the level gate) a "repeat" decision says why.
-- The `min_days_between` cap counts any level change (up or down) in `level_changes`;
-  entries there with from_level == to_level are recorded decisions that changed no level.
-  The R5 hold counts ended ladder sessions after the last R5 down: a session on a later
-  local date, or on the same date with its P recorded after the down; any later level
-  change ends it.
-- Flare mode does not change the stored level: sessions run at `flare_level(level)` while
-  it lasts, and the runner returns to their level when it ends. During flare only R5,
-  flare off and R6b apply. A P >= pain_at_least while already in flare is an R5 down.
-- Flare ends on a morning when each of the last `morning_rise_days` local days (today
-  back) has a morning rating dated after the flare started and settled, and the latest P
-  (after a session or a run) is below `pain_at_least`.
-- R6b fires when flare mode has lasted more than `clinician_after_days` days, or when W >=
-  B + `weekly_rise` with at least `morning_rise_days` mornings in the week (one bad morning is
-  not a weekly trend); not on the morning R6 starts flare mode (that is the first answer to
-  the same mornings), and a recorded R6b in the last week mutes it.
-- A morning's decisions come in the order: flare on/off, the level decision, R6b; one
-  after a level change is stated at the new level. R6b's flare reason is not given on the
-  morning the flare ends.
-- Runs: P >= pain_at_least after a run also starts flare mode (R6 names "a session or a
-  run"). R7's "settled" at P time is the latest morning on or before today (none yet counts
-  as settled). R5 applies to ladder sessions only, never to runs or other routines. A run blocks
-  level-ups for the week when its P > max_pain, or the last morning on or before its day was
-  not settled, or the morning after it is known and not settled.
-- R9: W is compared with the current B. Improved when W is below B by at least the point
-  threshold (`small_baseline_points` where B <= `small_baseline_max`, else `points`) or by
-  at least `percent`% of B. Recovered (W of 0) wins over improved.
+- "The next morning" of a session or run on day d is the morning rating that belongs to
+  day d + 1 (a late tap counts for that day).
+- A session "includes" ladder step k when step k (or what stands in for it) was in it;
+  "ran its whole level" means it included every step 1..level and none was skipped.
+- Non-ladder routines neither count toward R3 nor break the row, unless they carry a
+  "hurts" tap or a P above the level-down threshold.
+- R5 at level 1 is recorded as a `repeat` (the runner hears why nothing changed); it is not
+  a level change.
+- The R5 hold counts ladder sessions that ended after the level-down.
+- A `wait` explains a level-up that R3 would give but something holds back (the top level,
+  the R5 hold, the 7 days since a change, R7, the weekly trend, a gate), and a session that
+  cannot count because a rating is missing (told once).
+- During a safety stop the flare clock pauses: on `resume`, `flare_since` moves forward by
+  the days the stop lasted.
 """
 
 from __future__ import annotations
 
+import itertools
 import statistics
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
-from bot.domain.enums import CheckinKind
-from bot.domain.thresholds import Progression
+from bot.domain.enums import CheckinKind, SessionStatus
+from bot.domain.thresholds import Gates, Progression
 
 Zone = Literal["green", "amber", "red"]
 DecisionKind = Literal[
     "level_up",
-    "repeat",
     "level_down",
+    "repeat",
+    "wait",
     "flare_on",
     "flare_off",
     "clinician",
     "run_keep",
-    "run_easier",
+    "run_ease",
+    "run_walk",
     "nudge",
+    "stop",
+    "resume",
 ]
-Verdict = Literal["improved", "recovered", "not_yet", "no_data"]
+DECISION_KINDS: tuple[DecisionKind, ...] = (
+    "level_up",
+    "level_down",
+    "repeat",
+    "wait",
+    "flare_on",
+    "flare_off",
+    "clinician",
+    "run_keep",
+    "run_ease",
+    "run_walk",
+    "nudge",
+    "stop",
+    "resume",
+)
 Number: TypeAlias = float | int | str | None
+SafetyRule = Literal["R0a", "R0b", "R0d"]
 
 # Every text key a Decision can carry (content/texts.yaml needs each one).
 MESSAGE_KEYS = frozenset(
@@ -94,6 +86,9 @@ MESSAGE_KEYS = frozenset(
         "decision_wait_trend",
         "decision_gate_pain",
         "decision_gate_step",
+        "decision_gate_top",
+        "decision_missing_pain",
+        "decision_missing_morning",
         "decision_level_down_pain",
         "decision_level_down_morning",
         "decision_stay_first_pain",
@@ -102,69 +97,221 @@ MESSAGE_KEYS = frozenset(
         "decision_flare_on_morning",
         "decision_flare_off",
         "decision_clinician_flare",
+        "decision_clinician_second",
         "decision_clinician_trend",
+        "decision_clinician_baseline",
         "decision_run_keep",
-        "decision_run_easier_pain",
-        "decision_run_easier_morning",
+        "decision_run_ease_pain",
+        "decision_run_ease_morning",
+        "decision_run_walk",
         "decision_nudge",
+        "decision_stop",
+        "decision_resume",
     }
 )
 
 _DAY = timedelta(days=1)
-_PAIN_CONTEXTS = (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN)
+_ENDED = (SessionStatus.COMPLETED, SessionStatus.STOPPED)
+_CHANGES = ("level_up", "level_down")
+
+
+# --- what the rules read ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Checkin:
-    local_date: date
+class Rating:
+    """A pain rating, 0-10, on the local date it belongs to."""
+
+    day: date
     score: int
-    context: CheckinKind
-    at: datetime  # aware, UTC
+    kind: CheckinKind
+    at: datetime  # when it was stored: orders the ratings of a day
     session_id: int | None = None
 
 
 @dataclass(frozen=True)
 class SessionRecord:
     id: int
-    local_date: date
-    level: int | None  # None: not the ladder
-    completed: bool  # ended (completed or stopped)
-    hurt_steps: frozenset[int] = frozenset()  # 1-based ladder steps tapped "Hurts"
+    day: date
+    at: datetime  # when it started
+    status: SessionStatus
+    level: int | None  # the ladder level it ran; None: another routine
+    planned_level: int | None = None  # the stored level when it started
+    in_flare: bool = False
+    steps: frozenset[int] = frozenset()  # the ladder steps it included
+    skipped: frozenset[int] = frozenset()  # ladder steps the runner skipped
+    hurt: frozenset[int] = frozenset()  # ladder steps tapped "Hurts"
+    hurt_extra: bool = False  # a "Hurts" on a step that is not a ladder step
+
+    @property
+    def ended(self) -> bool:
+        return self.status in _ENDED
+
+    @property
+    def hurts(self) -> bool:
+        return bool(self.hurt) or self.hurt_extra
 
 
 @dataclass(frozen=True)
-class LevelChange:
+class Recorded:
+    """A decision already recorded (the bot's level_changes rows)."""
+
+    day: date
     at: datetime
-    local_date: date
+    kind: DecisionKind
+    rule_id: str
     from_level: int
     to_level: int
-    rule_id: str
+    numbers: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the rules keep between events beyond the level and flare mode."""
+
+    b0: float | None = None
+    b0_on: date | None = None  # the day of the morning that fixed B0
+    baselines: tuple[tuple[date, float], ...] = ()  # (in force from, B), oldest first
+    daily_on: date | None = None  # the last day whose daily jobs ran
+    stopped_on: date | None = None  # a safety stop began that day (None: no stop)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.b0 is not None and self.b0_on is not None:
+            out["b0"] = self.b0
+            out["b0_on"] = self.b0_on.isoformat()
+        if self.baselines:
+            out["b"] = self.baselines[-1][1]
+            out["b_on"] = (self.baselines[-1][0] - _DAY).isoformat()
+            out["bs"] = [[day.isoformat(), b] for day, b in self.baselines]
+        if self.daily_on is not None:
+            out["daily_on"] = self.daily_on.isoformat()
+        if self.stopped_on is not None:
+            out["stopped_on"] = self.stopped_on.isoformat()
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Memory:
+        """Reads what `to_json` wrote, and what revision 0002 filled from version 1."""
+        if not data:
+            return cls()
+        b0 = data.get("b0")
+        b0_on = _day(data.get("b0_on"))
+        baselines: tuple[tuple[date, float], ...]
+        if "bs" in data:
+            baselines = tuple((date.fromisoformat(d), float(b)) for d, b in data["bs"])
+        elif b0 is not None and b0_on is not None:
+            baselines = ((b0_on + _DAY, float(b0)),)
+            b_on = _day(data.get("b_on"))
+            if data.get("b") is not None and b_on is not None and b_on != b0_on:
+                baselines = (*baselines, (b_on + _DAY, float(data["b"])))
+        else:
+            baselines = ()
+        return cls(
+            b0=None if b0 is None else float(b0),
+            b0_on=b0_on,
+            baselines=baselines,
+            daily_on=_day(data.get("daily_on")),
+            stopped_on=_day(data.get("stopped_on")),
+        )
+
+
+@dataclass(frozen=True)
+class Runner:
+    """The runner as the rules change it."""
+
+    level: int  # the stored ladder level
+    flare_since: date | None = None  # the local date flare mode began; None: not in flare
+    memory: Memory = Memory()
 
 
 @dataclass(frozen=True)
 class History:
-    onboarding_pain: int  # B until enough mornings exist
-    level: int  # current ladder level, 1..max_level
+    runner: Runner
+    onboarding_pain: int  # B until B0 is fixed
     max_level: int  # the ladder's length
-    checkins: tuple[Checkin, ...]
-    sessions: tuple[SessionRecord, ...]  # oldest first
-    level_changes: tuple[LevelChange, ...]
-    flare_since: date | None  # local date flare mode started; None when not in flare
-    today: date  # the runner's local date now
+    start: date  # the runner's first day (R8 waits a week)
+    ratings: tuple[Rating, ...] = ()
+    sessions: tuple[SessionRecord, ...] = ()  # oldest first
+    decisions: tuple[Recorded, ...] = ()  # oldest first
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionPain:
+    """A session's P was stored (it is in the history)."""
+
+    day: date
+    session_id: int
+    score: int
+
+
+@dataclass(frozen=True)
+class RunPain:
+    day: date
+    score: int
+
+
+@dataclass(frozen=True)
+class AdHoc:
+    day: date
+    score: int
+
+
+@dataclass(frozen=True)
+class Morning:
+    """The morning rating of `day` was stored (whenever it was tapped)."""
+
+    day: date
+    score: int
+
+
+@dataclass(frozen=True)
+class EndOfDay:
+    """The daily jobs of `day`: R6b in flare mode, the B recompute, the R8 nudge, and the
+    sentence about a session whose next morning was not rated."""
+
+    day: date
+
+
+@dataclass(frozen=True)
+class Stop:
+    day: date
+    rule_id: SafetyRule
+
+
+@dataclass(frozen=True)
+class Resume:
+    day: date
+
+
+Event: TypeAlias = SessionPain | RunPain | AdHoc | Morning | EndOfDay | Stop | Resume
 
 
 @dataclass(frozen=True)
 class Decision:
-    rule_id: str  # "R3".."R8", "R6b", or "gate<N>" when the level-N gate blocked a level-up
+    day: date  # the local date it belongs to
+    rule_id: str  # "R0a".."R8", "R6b", or "gate<N>" when the level-N gate holds a level-up
     kind: DecisionKind
     from_level: int
-    to_level: int  # == from_level when the level does not change
-    numbers: Mapping[str, Number]  # every number behind the decision
-    message_key: str  # text key; the caller adds {next_step} / exercise names
-    fields: Mapping[str, str]  # the text's fields: the numbers, formatted, plus level
+    to_level: int  # the stored level after it
+    session_level: int  # the level the next session runs, after it, the same day
+    flare: bool  # flare mode after it
+    numbers: Mapping[str, Number]  # every number behind it
+    message_key: str  # the sentence; the caller adds {next_step}
+    fields: Mapping[str, str]  # the sentence's fields: the numbers, formatted, plus levels
 
 
-# --- R1, R2, B, W ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    decisions: tuple[Decision, ...]
+    runner: Runner
+    rescreen: bool = False  # R6b: ask the red-flag questions again (R0c)
+
+
+# --- R1, R2, B, W ---------------------------------------------------------------------------
 
 
 def zone(score: int, rules: Progression) -> Zone:
@@ -177,63 +324,43 @@ def zone(score: int, rules: Progression) -> Zone:
     return "red"
 
 
-def settled(am: int, b: float, rules: Progression) -> bool:
-    """R2: a morning is settled when AM <= B + settled_margin."""
-    return am <= b + rules.settled_margin
-
-
-def morning_ratings(history: History) -> dict[date, int]:
-    """Morning ratings by local date, oldest first (the latest rating of a date wins)."""
-    latest: dict[date, Checkin] = {}
-    for checkin in history.checkins:
-        if checkin.context != CheckinKind.MORNING or checkin.local_date > history.today:
+def mornings(history: History) -> dict[date, int]:
+    """The morning rating of each local date (the latest stored wins), oldest first."""
+    latest: dict[date, Rating] = {}
+    for rating in history.ratings:
+        if rating.kind is not CheckinKind.MORNING:
             continue
-        seen = latest.get(checkin.local_date)
-        if seen is None or checkin.at >= seen.at:
-            latest[checkin.local_date] = checkin
+        seen = latest.get(rating.day)
+        if seen is None or rating.at >= seen.at:
+            latest[rating.day] = rating
     return {day: latest[day].score for day in sorted(latest)}
 
 
-def baseline(history: History, rules: Progression, *, on: date | None = None) -> float:
-    """B in force on `on` (default today); see the module docstring for the recompute."""
-    day = history.today if on is None else on
-    mornings = [(d, s) for d, s in morning_ratings(history).items() if d <= day]
-    first = rules.baseline.first_mornings
-    if len(mornings) < first:
-        return float(history.onboarding_pain)
-    first_set = mornings[first - 1][0]
-    periods = (day - first_set).days // rules.baseline.recompute_days
-    if periods == 0:
-        return float(statistics.median(s for _, s in mornings[:first]))
-    recompute_day = first_set + timedelta(days=periods * rules.baseline.recompute_days)
-    recent = [s for d, s in mornings if d < recompute_day][-first:]
-    return float(statistics.median(recent))
+def baseline_on(history: History, day: date) -> float:
+    """B in force on `day`: the onboarding rating until B0, then B0 and each recompute's B,
+    each from the day after it was set."""
+    b = float(history.onboarding_pain)
+    for since, value in history.runner.memory.baselines:
+        if since <= day:
+            b = value
+    return b
 
 
-def weekly_mean(history: History, rules: Progression, *, end: date) -> float | None:
-    """W: mean morning rating over the trend_days days ending at `end`; None without any."""
-    mean = _weekly(history, rules, end=end)[0]
-    return None if mean is None else float(mean)
+def b0(history: History) -> float:
+    """B0 (the onboarding rating until 7 mornings exist): what R9 measures against."""
+    memory = history.runner.memory
+    return float(history.onboarding_pain) if memory.b0 is None else memory.b0
 
 
-def last_week_mean(history: History, rules: Progression) -> float | None:
-    """W of the week before this one (the window ending trend_days days before today)."""
-    return weekly_mean(history, rules, end=_last_week_end(history, rules))
+def settled(history: History, day: date, am: int, rules: Progression) -> bool:
+    """R2: a morning is settled when AM <= B + the margin, with B in force that day."""
+    return am <= baseline_on(history, day) + rules.settled_margin
 
 
-def session_pain(history: History, session_id: int) -> int | None:
-    """P of a session: its latest after_session check-in, None when not given."""
-    found = _pain_checkin(history, session_id)
-    return None if found is None else found.score
-
-
-def session_settled(history: History, session: SessionRecord, rules: Progression) -> bool | None:
-    """Whether the morning after the session was settled; None when not (yet) known."""
-    day = session.local_date + _DAY
-    am = morning_ratings(history).get(day)
-    if am is None:
-        return None
-    return settled(am, baseline(history, rules, on=day), rules)
+def weekly_mean(history: History, end: date, rules: Progression) -> Fraction | None:
+    """W: the mean of the morning ratings of days end-6..end; None without any."""
+    scores = _week_mornings(history, end, rules)
+    return Fraction(sum(scores), len(scores)) if scores else None
 
 
 def flare_level(level: int, rules: Progression) -> int:
@@ -241,438 +368,672 @@ def flare_level(level: int, rules: Progression) -> int:
     return max(1, min(level, rules.flare.max_level))
 
 
-# --- the evaluations -------------------------------------------------------------
+def session_level(history: History, day: date, rules: Progression) -> int:
+    """The level a session on `day` runs (see `running_level`)."""
+    runner = history.runner
+    return running_level(
+        min(runner.level, history.max_level),
+        in_flare=runner.flare_since is not None,
+        severe_recently=_severe_in_week(history, day, rules),
+        rules=rules,
+    )
 
 
-def evaluate_after_session(
-    history: History, session_id: int, p: int, rules: Progression
-) -> list[Decision]:
-    """When a session's P arrives: R6 (flare) or else R5 (down one level, hold).
-    The settled part of the rules waits for the next morning."""
-    _check_score(p)
-    session = next((s for s in history.sessions if s.id == session_id), None)
-    if session is None:
-        raise ValueError(f"no session {session_id} in the history")
-    level = _level(history)
-    if p >= rules.flare.pain_at_least and history.flare_since is None:
-        return [_flare_on_pain(level, p, rules)]
-    if p > rules.level_down.pain_above and session.level is not None:
-        return [_down(level, "pain", {"p": p, "threshold": rules.level_down.pain_above}, rules)]
-    return []
+def running_level(level: int, *, in_flare: bool, severe_recently: bool, rules: Progression) -> int:
+    """The level a session runs at from the stored level: at most the flare level in flare
+    mode; a stored level at or above the level-4 gate runs one below it while a check-in of
+    the last week was at or above the gate's pain (`severe_recently`)."""
+    level = max(1, level)
+    if in_flare:
+        return flare_level(level, rules)
+    gate = rules.gates
+    if level >= gate.level and severe_recently:
+        return gate.level - 1
+    return level
 
 
-def evaluate_after_morning(history: History, am: int, rules: Progression) -> list[Decision]:
-    """When today's morning rating arrives: R6 (or flare off), then the level decision for
-    yesterday's ladder session (R5, R3, R4 or why R3 waits), then R6b."""
-    _check_score(am)
-    history = _with_morning(history, am)
-    decisions: list[Decision] = []
-    flare_change: Decision | None
-    if history.flare_since is not None:
-        flare_change = _flare_off(history, rules)
+def session_pain(history: History, session_id: int) -> int | None:
+    """P of a session: its latest after-session rating; None when not given."""
+    found = _session_rating(history, session_id)
+    return None if found is None else found.score
+
+
+# --- the one entry point ---------------------------------------------------------------------
+
+
+def decide(history: History, event: Event, rules: Progression) -> Outcome:
+    """Every decision `event` brings, in the spec's order, and the runner after them. The
+    event's rating is already in `history`."""
+    if isinstance(event, Stop | Resume):
+        return _safety(history, event, rules)
+    if history.runner.memory.stopped_on is not None:
+        return Outcome((), history.runner)  # recorded, deciding nothing until the runner is back
+    if isinstance(event, EndOfDay):
+        return _end_of_day(history, event.day, rules)
+    _check_score(event.score)
+    step = _Step(history, event.day, rules)
+    if isinstance(event, SessionPain):
+        step.session_pain(event)
+    elif isinstance(event, RunPain):
+        step.run_pain(event.score)
+    elif isinstance(event, AdHoc):
+        step.severe_rating(event.score)
     else:
-        flare_change = _flare_on_mornings(history, rules)
-    if flare_change is not None:
-        decisions.append(flare_change)
-    if flare_change is not None and flare_change.kind == "flare_on":
-        return decisions
-    level_decision = _level_decision(history, am, rules)
-    if level_decision is not None:
-        decisions.append(level_decision)
-        # A decision after a level change speaks of the new level.
-        history = replace(history, level=level_decision.to_level)
-    clinician = _clinician(history, rules, flare_ending=flare_change is not None)
-    if clinician is not None:
-        decisions.append(clinician)
-    return decisions
+        step.morning(event.score)
+    return step.outcome()
 
 
-def evaluate_after_run(history: History, p: int, rules: Progression) -> list[Decision]:
-    """R7 when a run's P arrives (and R6 when it is that high)."""
-    _check_score(p)
-    level = _level(history)
+def catch_up(history: History, through: date, rules: Progression) -> tuple[Outcome, History]:
+    """The daily jobs of every day after the last one that ran, through `through` (the bot
+    runs them lazily, before a rating or a reminder). The decisions, and the history with
+    them applied."""
+    runner = history.runner
+    last = runner.memory.daily_on
+    if last is None:
+        # A runner new to version 2: the daily jobs start from yesterday, not from the past.
+        runner = replace(runner, memory=replace(runner.memory, daily_on=through))
+        return Outcome((), runner), replace(history, runner=runner)
     decisions: list[Decision] = []
-    if p >= rules.flare.pain_at_least and history.flare_since is None:
-        decisions.append(_flare_on_pain(level, p, rules))
-    last = _last_morning(history, on_or_before=history.today)
-    am = None if last is None else last[1]
-    b = baseline(history, rules, on=None if last is None else last[0])
-    morning_ok = am is None or settled(am, b, rules)
-    numbers: dict[str, Number] = {
-        "p": p,
-        "max_pain": rules.level_up.max_pain,
-        "am": am,
-        "b": b,
-        "margin": rules.settled_margin,
-    }
-    if p <= rules.level_up.max_pain and morning_ok:
-        decisions.append(_decision("R7", "run_keep", level, level, "decision_run_keep", numbers))
-        return decisions
-    numbers["level_up_from"] = (
-        history.today + timedelta(days=rules.baseline.trend_days)
-    ).isoformat()
-    key = (
-        "decision_run_easier_pain" if p > rules.level_up.max_pain else "decision_run_easier_morning"
+    rescreen = False
+    day = last + _DAY
+    while day <= through:
+        outcome = decide(history, EndOfDay(day), rules)
+        history = applied(history, outcome)
+        decisions.extend(outcome.decisions)
+        rescreen = rescreen or outcome.rescreen
+        day += _DAY
+    if history.runner.memory.daily_on != through and through > last:
+        memory = replace(history.runner.memory, daily_on=through)
+        history = replace(history, runner=replace(history.runner, memory=memory))
+    return Outcome(tuple(decisions), history.runner, rescreen), history
+
+
+def applied(history: History, outcome: Outcome) -> History:
+    """The history after an outcome: its runner, and its decisions recorded."""
+    recorded = tuple(
+        Recorded(
+            day=d.day,
+            at=_after(history, d.day),
+            kind=d.kind,
+            rule_id=d.rule_id,
+            from_level=d.from_level,
+            to_level=d.to_level,
+            numbers=d.numbers,
+        )
+        for d in outcome.decisions
     )
-    decisions.append(_decision("R7", "run_easier", level, level, key, numbers))
-    return decisions
+    return replace(history, runner=outcome.runner, decisions=(*history.decisions, *recorded))
 
 
-def dose_nudge(history: History, rules: Progression) -> Decision | None:
-    """R8: a nudge when fewer than nudge_below_sessions sessions ended in the window."""
-    dosing = rules.dosing
-    start = history.today - timedelta(days=dosing.nudge_window_days)
-    count = sum(
-        1 for s in history.sessions if s.completed and start < s.local_date <= history.today
-    )
-    if count >= dosing.nudge_below_sessions:
-        return None
-    level = _level(history)
-    numbers: dict[str, Number] = {
-        "sessions": count,
-        "target": dosing.nudge_below_sessions,
-        "window_days": dosing.nudge_window_days,
-        "seconds_per_stretch": dosing.seconds_per_stretch,
-    }
-    return _decision("R8", "nudge", level, level, "decision_nudge", numbers)
+# --- one event's decisions ----------------------------------------------------------------
 
 
-def verdict(history: History, rules: Progression) -> Verdict:
-    """R9: the progress report's verdict for this week's W against B."""
-    w = _weekly(history, rules, end=history.today)[0]
-    if w is None:
-        return "no_data"
-    if w == 0:
-        return "recovered"
-    b = Fraction(baseline(history, rules))
-    improvement = rules.improvement
-    drop = b - w
-    points = (
-        improvement.small_baseline_points
-        if b <= improvement.small_baseline_max
-        else improvement.points
-    )
-    if drop > 0 and (drop >= points or drop * 100 >= b * improvement.percent):
-        return "improved"
-    return "not_yet"
+class _Step:
+    """The decisions of one event, applied to a working copy of the runner in order."""
 
+    def __init__(self, history: History, day: date, rules: Progression) -> None:
+        self.history = history
+        self.day = day
+        self.rules = rules
+        self.decisions: list[Decision] = []
+        self.rescreen = False
 
-def streak(history: History) -> int:
-    """Consecutive local days, up to today (or yesterday when nothing ended yet today),
-    with an ended session of any routine."""
-    days = {s.local_date for s in history.sessions if s.completed}
-    day = history.today if history.today in days else history.today - _DAY
-    count = 0
-    while day in days:
-        count += 1
-        day -= _DAY
-    return count
+    # the working runner
+    @property
+    def runner(self) -> Runner:
+        return self.history.runner
 
+    def set_runner(self, runner: Runner) -> None:
+        self.history = replace(self.history, runner=runner)
 
-# --- level decisions on a morning ------------------------------------------------
+    def add(
+        self,
+        rule_id: str,
+        kind: DecisionKind,
+        key: str,
+        numbers: Mapping[str, Number],
+        *,
+        to_level: int | None = None,
+    ) -> Decision:
+        from_level = self.runner.level
+        if to_level is not None:
+            self.set_runner(replace(self.runner, level=to_level))
+        decision = _decision(
+            self.history, self.rules, self.day, rule_id, kind, key, numbers, from_level
+        )
+        self.decisions.append(decision)
+        self.history = applied(self.history, Outcome((decision,), self.runner))
+        return decision
 
+    def outcome(self) -> Outcome:
+        return Outcome(tuple(self.decisions), self.runner, self.rescreen)
 
-def _level_decision(history: History, am: int, rules: Progression) -> Decision | None:
-    yesterday = history.today - _DAY
-    ladder = _ended_ladder(history)
-    session = next((s for s in reversed(ladder) if s.local_date == yesterday), None)
-    if session is None:
-        return None
-    level = _level(history)
-    p = session_pain(history, session.id)
-    if p is not None and (p > rules.level_down.pain_above or p >= rules.flare.pain_at_least):
-        return None  # already decided when P arrived (R5 or R6)
-    b = baseline(history, rules)
-    if not settled(am, b, rules):
+    # events
+
+    def session_pain(self, event: SessionPain) -> None:
+        session = _session(self.history, event.session_id)
+        ladder = session is not None and session.level is not None
+        if event.score >= self.rules.flare.pain_at_least:
+            self.severe_rating(event.score)
+        elif event.score > self.rules.level_down.pain_above and ladder:
+            self.down("pain", {"p": event.score, "threshold": self.rules.level_down.pain_above})
+
+    def run_pain(self, p: int) -> None:
+        rules = self.rules
+        if p >= rules.flare.pain_at_least:
+            self.severe_rating(p)
+        numbers: dict[str, Number] = {"p": p, "max_pain": rules.level_up.max_pain}
+        if self.runner.flare_since is not None:
+            self.add("R7", "run_walk", "decision_run_walk", numbers)
+        elif p > rules.level_up.max_pain:
+            self.add("R7", "run_ease", "decision_run_ease_pain", numbers)
+
+    def severe_rating(self, p: int) -> None:
+        """R6 and R5: a rating of 7 or more starts flare mode (once) and lowers the level.
+        An ad hoc rating below that changes nothing here (it breaks R3's row later)."""
+        rules = self.rules
+        if p < rules.flare.pain_at_least:
+            return
+        numbers: dict[str, Number] = {"p": p, "threshold": rules.flare.pain_at_least}
+        if self.runner.flare_since is None:
+            self.flare_on("decision_flare_on_pain", numbers)
+        self.down("pain", numbers)
+
+    def morning(self, am: int) -> None:
+        history, rules, day = self.history, self.rules, self.day
+        b = baseline_on(history, day)
+        is_settled = settled(history, day, am, rules)
+        base: dict[str, Number] = {"am": am, "b": b, "margin": rules.settled_margin}
+        # R6: flare on by two mornings in a row, or off by two settled ones.
+        if self.runner.flare_since is None:
+            rise = self._morning_rise(am)
+            if rise is not None:
+                self.flare_on("decision_flare_on_morning", {**base, **rise})
+        else:
+            self._flare_off(am)
+        self.clinician_check()
+        # R5, R3, R4 for the ladder session this morning follows.
+        session = _ladder_session_on(self.history, day - _DAY)
+        if session is not None:
+            p = session_pain(self.history, session.id)
+            if not is_settled:
+                if p is None or p <= rules.level_down.pain_above:
+                    self.down("morning", {**base, "limit": b + rules.settled_margin, "p": p})
+            elif p is None and self._would_count(session):
+                self.add("R3", "wait", "decision_missing_pain", {"session_day": _iso(day - _DAY)})
+            elif self.runner.flare_since is None:
+                self._up_or_repeat(session, am, p)
+        # R7: the morning after a run.
+        runs = [r for r in self.history.ratings if r.kind is CheckinKind.AFTER_RUN]
+        if any(r.day == day - _DAY for r in runs):
+            numbers = {**base, "run_day": _iso(day - _DAY)}
+            if self.runner.flare_since is not None:
+                self.add("R7", "run_walk", "decision_run_walk", numbers)
+            elif is_settled:
+                self.add("R7", "run_keep", "decision_run_keep", numbers)
+            else:
+                until = day + timedelta(days=rules.runs.no_level_up_days)
+                numbers["level_up_from"] = _iso(until)
+                self.add("R7", "run_ease", "decision_run_ease_morning", numbers)
+        # B0 is fixed by the 7th morning, after that morning was judged.
+        self._fix_b0()
+
+    # pieces
+
+    def flare_on(self, key: str, numbers: Mapping[str, Number]) -> None:
+        rules = self.rules
+        self.set_runner(replace(self.runner, flare_since=self.day))
+        numbers = {
+            **numbers,
+            "max_level": rules.flare.max_level,
+            "session_level": session_level(self.history, self.day, rules),
+        }
+        self.add("R6", "flare_on", key, numbers)
+        ended = _last(self.history, "flare_off", before=self.day)
+        if ended is not None and self.day <= ended.day + timedelta(
+            days=rules.flare.second_flare_days
+        ):
+            second: dict[str, Number] = {
+                "last_flare_end": _iso(ended.day),
+                "within": rules.flare.second_flare_days,
+            }
+            self.clinician("decision_clinician_second", second)
+
+    def _morning_rise(self, am: int) -> dict[str, Number] | None:
+        """R6 by mornings: this morning and the morning rating before it (at most a few
+        days back, none between) both at least B + the rise."""
+        rules, day = self.rules, self.day
+        rise = rules.flare.morning_rise
+        needed = rules.flare.morning_rise_days
+        days = [d for d in mornings(self.history) if d <= day]
+        if len(days) < needed or days[-1] != day:
+            return None
+        chain = days[-needed:]
+        for earlier, later in itertools.pairwise(chain):
+            if (later - earlier).days > rules.flare.morning_gap_days:
+                return None
+        scores = mornings(self.history)
+        rises = [scores[d] - baseline_on(self.history, d) for d in chain]
+        if min(rises) < rise:
+            return None
+        return {"rise": rise, "days": needed, "smallest_rise": min(rises)}
+
+    def _flare_off(self, am: int) -> None:
+        """R6 ends: 2 settled mornings on consecutive days, both after the last rating of 7+
+        (or after the flare began, when mornings started it)."""
+        rules, day, history = self.rules, self.day, self.history
+        since = self.runner.flare_since
+        assert since is not None
+        severe = [
+            r
+            for r in history.ratings
+            if r.kind is not CheckinKind.MORNING
+            and r.score >= rules.flare.pain_at_least
+            and r.day >= since
+        ]
+        after = max((r.day for r in severe), default=since)
+        scores = mornings(history)
+        needed = rules.flare.morning_rise_days
+        for back in range(needed):
+            d = day - timedelta(days=back)
+            score = scores.get(d)
+            if d <= after or score is None or not settled(history, d, score, rules):
+                return
         numbers: dict[str, Number] = {
+            "days": needed,
+            "am": am,
+            "b": baseline_on(history, day),
+            "margin": rules.settled_margin,
+            "flare_days": (day - since).days,
+        }
+        self.set_runner(replace(self.runner, flare_since=None))
+        self.add("R6", "flare_off", "decision_flare_off", numbers)
+
+    def clinician_check(self) -> None:
+        """R6b: flare mode longer than 7 days, or W >= B + 2."""
+        rules, day, history = self.rules, self.day, self.history
+        since = self.runner.flare_since
+        if since is not None and day >= since + timedelta(days=rules.flare.clinician_after_days):
+            flare_days = (day - since).days
+            self.clinician(
+                "decision_clinician_flare",
+                {"flare_days": flare_days, "after_days": rules.flare.clinician_after_days},
+            )
+            return
+        w = weekly_mean(history, day, rules)
+        b = baseline_on(history, day)
+        if w is not None and w >= Fraction(b) + rules.flare.weekly_rise:
+            numbers: dict[str, Number] = {"w": float(w), "b": b, "rise": rules.flare.weekly_rise}
+            self.clinician("decision_clinician_trend", numbers)
+
+    def clinician(self, key: str, numbers: Mapping[str, Number], *, always: bool = False) -> None:
+        """R6b's advice, at most once in 7 days (unless `always`); it asks R0 again (R0c)."""
+        every = self.rules.flare.clinician_every_days
+        last = _last(self.history, "clinician")
+        if not always and last is not None and self.day < last.day + timedelta(days=every):
+            return
+        self.add("R6b", "clinician", key, numbers)
+        self.rescreen = True
+
+    def down(self, cause: str, numbers: Mapping[str, Number]) -> None:
+        """R5: down one level and hold; at level 1 nothing changes (a repeat says so)."""
+        rules = self.rules
+        numbers = {**numbers, "hold_sessions": rules.level_down.hold_sessions}
+        level = self.runner.level
+        if level <= 1:
+            self.add("R5", "repeat", f"decision_stay_first_{cause}", numbers)
+            return
+        self.add("R5", "level_down", f"decision_level_down_{cause}", numbers, to_level=level - 1)
+
+    def _would_count(self, session: SessionRecord) -> bool:
+        """The session would count toward R3 but for a missing rating."""
+        return (
+            session.status is SessionStatus.COMPLETED
+            and not session.in_flare
+            and not session.hurts
+            and _ran_whole_level(session)
+            and session.planned_level == session.level == self.runner.level
+        )
+
+    def _up_or_repeat(self, session: SessionRecord, am: int, p: int | None) -> None:
+        rules, history, day = self.rules, self.history, self.day
+        row = _row(history, rules)
+        needed = rules.level_up.sessions_in_a_row
+        if len(row) >= needed and row[-1].id == session.id:
+            self._level_up_or_wait(row[-needed:], am)
+        elif p is not None and zone(p, rules) == "amber":
+            numbers: dict[str, Number] = {
+                "p": p,
+                "amber_max": rules.zones.amber_max,
+                "am": am,
+                "b": baseline_on(history, day),
+                "margin": rules.settled_margin,
+            }
+            self.add("R4", "repeat", "decision_repeat_amber", numbers)
+
+    def _level_up_or_wait(self, row: list[SessionRecord], am: int) -> None:
+        rules, history, day = self.rules, self.history, self.day
+        level = self.runner.level
+        up = rules.level_up
+        base: dict[str, Number] = {"sessions": up.sessions_in_a_row}
+
+        def wait(rule_id: str, key: str, numbers: Mapping[str, Number]) -> None:
+            self.add(rule_id, "wait", key, {**base, **numbers})
+
+        if level >= history.max_level:
+            wait("R3", "decision_wait_top", {"max_level": history.max_level})
+            return
+        hold = _hold_remaining(history, rules)
+        if hold > 0:
+            wait(
+                "R5",
+                "decision_wait_hold",
+                {"hold_sessions": rules.level_down.hold_sessions, "remaining": hold},
+            )
+            return
+        change = _last_change(history)
+        if change is not None and day < change.day + timedelta(days=up.min_days_between):
+            wait(
+                "R3",
+                "decision_wait_days",
+                {
+                    "days_since_change": (day - change.day).days,
+                    "min_days": up.min_days_between,
+                    "next_date": _iso(change.day + timedelta(days=up.min_days_between)),
+                },
+            )
+            return
+        ease = _run_hold(history, day)
+        if ease is not None:
+            wait("R7", "decision_wait_run", {"level_up_from": _iso(ease)})
+            return
+        w = weekly_mean(history, day, rules)
+        w_last = weekly_mean(history, day - timedelta(days=rules.baseline.trend_days), rules)
+        b = baseline_on(history, day)
+        limit = w_last if w_last is not None else Fraction(b) + rules.settled_margin
+        if w is not None and w > limit:
+            numbers: dict[str, Number] = {"w": float(w), "w_last": _float(w_last), "b": b}
+            wait("R3", "decision_wait_trend", numbers)
+            return
+        gate = _gate(history, level + 1, day, rules)
+        if gate is not None:
+            rule_id, key, numbers = gate
+            wait(rule_id, key, numbers)
+            return
+        pains = [session_pain(history, s.id) or 0 for s in row]
+        numbers = {
+            **base,
+            "max_pain": up.max_pain,
+            "p_max": max(pains),
             "am": am,
             "b": b,
             "margin": rules.settled_margin,
-            "limit": b + rules.settled_margin,
-            "p": p,
+            "w": _float(w),
+            "w_last": _float(w_last),
         }
-        return _down(level, "morning", numbers, rules)
-    if history.flare_since is not None:
-        return None
-    if _r3_streak(history, ladder, level, rules):
-        return _level_up_or_wait(history, am, b, level, ladder, rules)
-    if p is not None and zone(p, rules) == "amber":
-        numbers = {"p": p, "amber_max": rules.zones.amber_max, "am": am, "b": b}
-        numbers["margin"] = rules.settled_margin
-        return _decision("R4", "repeat", level, level, "decision_repeat_amber", numbers)
-    return None
+        self.add("R3", "level_up", "decision_level_up", numbers, to_level=level + 1)
+
+    def _fix_b0(self) -> None:
+        memory = self.runner.memory
+        first = self.rules.baseline.first_mornings
+        if memory.b0 is not None:
+            return
+        days = list(mornings(self.history).items())
+        if len(days) < first:
+            return
+        chosen = days[:first]
+        value = float(statistics.median(score for _, score in chosen))
+        fixed = chosen[-1][0]
+        memory = replace(memory, b0=value, b0_on=fixed, baselines=((fixed + _DAY, value),))
+        self.set_runner(replace(self.runner, memory=memory))
 
 
-def _r3_streak(
-    history: History, ladder: list[SessionRecord], level: int, rules: Progression
-) -> bool:
-    needed = rules.level_up.sessions_in_a_row
-    recent = ladder[-needed:]
-    if len(recent) < needed:
-        return False
-    for session in recent:
-        p = session_pain(history, session.id)
-        if session.level != level or p is None or p > rules.level_up.max_pain:
-            return False
-        if session_settled(history, session, rules) is not True:
-            return False
-    return True
+# --- daily jobs ------------------------------------------------------------------------------
 
 
-def _level_up_or_wait(
-    history: History,
-    am: int,
-    b: float,
-    level: int,
-    ladder: list[SessionRecord],
-    rules: Progression,
-) -> Decision:
-    today = history.today
-    up = rules.level_up
-    sessions = ladder[-up.sessions_in_a_row :]
-    pains = [session_pain(history, s.id) or 0 for s in sessions]
+def _end_of_day(history: History, day: date, rules: Progression) -> Outcome:
+    step = _Step(history, day, rules)
+    if step.runner.flare_since is not None:
+        step.clinician_check()
+    _recompute(step)
+    _missing_morning(step)
+    _nudge(step)
+    memory = replace(step.runner.memory, daily_on=day)
+    step.set_runner(replace(step.runner, memory=memory))
+    return step.outcome()
 
-    def wait(rule_id: str, key: str, numbers: dict[str, Number]) -> Decision:
-        numbers = {"sessions": up.sessions_in_a_row, **numbers}
-        return _decision(rule_id, "repeat", level, level, key, numbers)
 
-    if level >= history.max_level:
-        return wait("R3", "decision_wait_top", {"max_level": history.max_level})
+def _recompute(step: _Step) -> None:
+    """Every 28 days from the day B0 was fixed: B becomes the 28-day median (at least 7
+    mornings), rising by at most 1; a median of B + 2 or more keeps B and fires R6b."""
+    rules, day, history = step.rules, step.day, step.history
+    memory = step.runner.memory
+    if memory.b0_on is None or day <= memory.b0_on:
+        return
+    if (day - memory.b0_on).days % rules.baseline.recompute_days:
+        return
+    start = day - timedelta(days=rules.baseline.recompute_window_days - 1)
+    scores = [s for d, s in mornings(history).items() if start <= d <= day]
+    if len(scores) < rules.baseline.recompute_min_mornings:
+        return
+    median = float(statistics.median(scores))
+    b = baseline_on(history, day)
+    if median >= b + rules.flare.weekly_rise:
+        numbers: dict[str, Number] = {"median": median, "b": b, "rise": rules.flare.weekly_rise}
+        step.clinician("decision_clinician_baseline", numbers, always=True)
+        return
+    new = min(median, b + rules.baseline.max_rise)
+    memory = replace(memory, baselines=(*memory.baselines, (day + _DAY, new)))
+    step.set_runner(replace(step.runner, memory=memory))
 
-    hold = _hold_remaining(history, rules)
-    if hold > 0:
-        numbers: dict[str, Number] = {
-            "hold_sessions": rules.level_down.hold_sessions,
-            "remaining": hold,
-        }
-        return wait("R5", "decision_wait_hold", numbers)
 
-    last_change = _last_level_change(history)
-    days_since = None if last_change is None else (today - last_change.local_date).days
-    if last_change is not None and days_since is not None and days_since < up.min_days_between:
-        next_date = last_change.local_date + timedelta(days=up.min_days_between)
-        numbers = {
-            "days_since_change": days_since,
-            "min_days": up.min_days_between,
-            "next_date": next_date.isoformat(),
-        }
-        return wait("R3", "decision_wait_days", numbers)
+def _missing_morning(step: _Step) -> None:
+    """A session that would count but for its missing next-morning rating: told once, at
+    the end of the day that rating's button expired (it can be tapped the day after)."""
+    history, day = step.history, step.day
+    session = _ladder_session_on(history, day - 2 * _DAY)
+    if session is None or session.day + _DAY in mornings(history):
+        return
+    if session.in_flare or session_pain(history, session.id) is None:
+        return
+    if not step._would_count(session):
+        return
+    step.add("R3", "wait", "decision_missing_morning", {"session_day": _iso(session.day)})
 
-    run = _blocking_run(history, rules)
-    if run is not None:
-        return wait("R7", "decision_wait_run", run)
 
-    w, _ = _weekly(history, rules, end=today)
-    w_last, _ = _weekly(history, rules, end=_last_week_end(history, rules))
-    if w is not None and w_last is not None and w > w_last:
-        return wait("R3", "decision_wait_trend", {"w": float(w), "w_last": float(w_last)})
-
-    to_level = level + 1
-    gate = rules.gates
-    if to_level == gate.level:
-        gate_id = f"gate{gate.level}"
-        start = today - timedelta(days=rules.baseline.trend_days)
-        recent = [c.score for c in history.checkins if start < c.local_date <= today]
-        highest = max(recent, default=0)
-        if highest >= gate.pain_below:
-            numbers = {"highest": highest, "threshold": gate.pain_below}
-            numbers["days"] = rules.baseline.trend_days
-            return wait(gate_id, "decision_gate_pain", numbers)
-        checked = ladder[-gate.comfortable_sessions :]
-        hurts = sum(1 for s in checked if gate.comfortable_step in s.hurt_steps)
-        if hurts:
-            numbers = {
-                "step": gate.comfortable_step,
-                "hurts": hurts,
-                "comfortable_sessions": gate.comfortable_sessions,
-            }
-            return wait(gate_id, "decision_gate_step", numbers)
-
-    numbers = {
-        "sessions": up.sessions_in_a_row,
-        "max_pain": up.max_pain,
-        "p_max": max(pains),
-        "am": am,
-        "b": b,
-        "margin": rules.settled_margin,
-        "w": None if w is None else float(w),
-        "w_last": None if w_last is None else float(w_last),
-        "days_since_change": days_since,
-        "min_days": up.min_days_between,
+def _nudge(step: _Step) -> None:
+    """R8: from the 8th day on, fewer than 3 sessions in the last 7 days; once in 7 days."""
+    rules, history, day = step.rules, step.history, step.day
+    window = rules.dosing.nudge_window_days
+    if day < history.start + timedelta(days=window):
+        return
+    last = _last(history, "nudge")
+    if last is not None and day < last.day + timedelta(days=window):
+        return
+    start = day - timedelta(days=window - 1)
+    count = sum(1 for s in history.sessions if s.ended and start <= s.day <= day)
+    if count >= rules.dosing.nudge_below_sessions:
+        return
+    numbers: dict[str, Number] = {
+        "sessions": count,
+        "target": rules.dosing.nudge_below_sessions,
+        "window_days": window,
+        "seconds_per_stretch": rules.dosing.seconds_per_stretch,
     }
-    return _decision("R3", "level_up", level, to_level, "decision_level_up", numbers)
+    step.add("R8", "nudge", "decision_nudge", numbers)
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+
+def _safety(history: History, event: Stop | Resume, rules: Progression) -> Outcome:
+    runner = history.runner
+    memory = runner.memory
+    step = _Step(history, event.day, rules)
+    if isinstance(event, Stop):
+        if memory.stopped_on is not None:
+            return Outcome((), runner)
+        step.set_runner(replace(runner, memory=replace(memory, stopped_on=event.day)))
+        step.add(event.rule_id, "stop", "decision_stop", {})
+        return step.outcome()
+    if memory.stopped_on is None:
+        return Outcome((), runner)
+    paused = event.day - memory.stopped_on
+    flare_since = None if runner.flare_since is None else runner.flare_since + paused
+    memory = replace(memory, stopped_on=None, daily_on=event.day - _DAY)
+    step.set_runner(replace(runner, flare_since=flare_since, memory=memory))
+    step.add("R0", "resume", "decision_resume", {"paused_days": paused.days})
+    return step.outcome()
+
+
+# --- what R3 counts ----------------------------------------------------------------------------
+
+
+def _row(history: History, rules: Progression) -> list[SessionRecord]:
+    """The counted sessions in a row at the stored level, oldest first: the row restarts
+    after a level change, a flare's end, a session that does not count, a "hurts" and any
+    rating above the level-down threshold."""
+    level = history.runner.level
+    reset = max(
+        (d.at for d in history.decisions if d.kind in (*_CHANGES, "flare_off", "flare_on")),
+        default=None,
+    )
+    high = rules.level_down.pain_above
+    events: list[tuple[datetime, int, SessionRecord | None]] = []
+    for session in history.sessions:
+        if session.level is None and not session.hurts:
+            continue  # another routine: neither counts nor breaks the row
+        events.append((session.at, 1, session))
+    for rating in history.ratings:
+        if rating.kind is not CheckinKind.MORNING and rating.score > high:
+            events.append((rating.at, 0, None))
+    row: list[SessionRecord] = []
+    for at, _, item in sorted(events, key=lambda e: (e[0], e[1])):
+        if reset is not None and at <= reset:
+            continue
+        if item is not None and item.status is SessionStatus.IN_PROGRESS:
+            continue  # today's session, not yet ended, decides nothing yet
+        if item is None or not _counts(history, item, level, rules):
+            row = []
+            continue
+        row.append(item)
+    return row
+
+
+def _counts(history: History, session: SessionRecord, level: int, rules: Progression) -> bool:
+    if (
+        session.status is not SessionStatus.COMPLETED
+        or session.level != level
+        or session.planned_level not in (None, session.level)
+        or session.in_flare
+        or session.hurts
+        or not _ran_whole_level(session)
+    ):
+        return False
+    p = session_pain(history, session.id)
+    if p is None or p > rules.level_up.max_pain:
+        return False
+    next_day = session.day + _DAY
+    am = mornings(history).get(next_day)
+    return am is not None and settled(history, next_day, am, rules)
+
+
+def _ran_whole_level(session: SessionRecord) -> bool:
+    if session.level is None:
+        return False
+    wanted = set(range(1, session.level + 1))
+    return wanted <= session.steps and not (session.skipped & wanted)
 
 
 def _hold_remaining(history: History, rules: Progression) -> int:
-    """Ladder sessions still to do after the last R5 down before a level-up may come."""
-    downs = [c for c in history.level_changes if c.rule_id == "R5" and c.to_level < c.from_level]
-    if not downs:
+    """Ladder sessions still to end after the last R5 level-down before a level-up."""
+    change = _last_change(history)
+    if change is None or change.kind != "level_down" or change.rule_id != "R5":
         return 0
-    down = max(downs, key=lambda c: c.at)
-    if any(c.at > down.at and c.from_level != c.to_level for c in history.level_changes):
-        return 0  # the level has changed again since: "hold there" is over
-    after = 0
-    for session in _ended_ladder(history):
-        if session.local_date > down.local_date:
-            after += 1
-        elif session.local_date == down.local_date:
-            pain = _pain_checkin(history, session.id)
-            if pain is not None and pain.at > down.at:
-                after += 1
-    return max(0, rules.level_down.hold_sessions - after)
+    ended = sum(1 for s in history.sessions if s.level is not None and s.ended and s.at > change.at)
+    return max(0, rules.level_down.hold_sessions - ended)
 
 
-def _blocking_run(history: History, rules: Progression) -> dict[str, Number] | None:
-    """R7: the numbers of a run in the last week that rules out a level-up, or None."""
-    start = history.today - timedelta(days=rules.baseline.trend_days)
-    mornings = morning_ratings(history)
-    for run in sorted(
-        (c for c in history.checkins if c.context == CheckinKind.AFTER_RUN),
-        key=lambda c: c.at,
-        reverse=True,
-    ):
-        if not start < run.local_date <= history.today:
-            continue
-        numbers: dict[str, Number] = {
-            "run_date": run.local_date.isoformat(),
-            "p": run.score,
-            "max_pain": rules.level_up.max_pain,
-            "level_up_from": (
-                run.local_date + timedelta(days=rules.baseline.trend_days)
-            ).isoformat(),
-        }
-        if run.score > rules.level_up.max_pain:
-            return numbers
-        checked: list[tuple[date, int]] = []
-        before = _last_morning(history, on_or_before=run.local_date)
-        if before is not None:
-            checked.append(before)
-        after_day = run.local_date + _DAY
-        if after_day in mornings:
-            checked.append((after_day, mornings[after_day]))
-        for day, am in checked:
-            b = baseline(history, rules, on=day)
-            if not settled(am, b, rules):
-                return {**numbers, "am": am, "am_date": day.isoformat(), "b": b}
+def _run_hold(history: History, day: date) -> date | None:
+    """R7: the first day a level-up may come after an unsettled morning after a run."""
+    for decision in reversed(history.decisions):
+        until = decision.numbers.get("level_up_from")
+        if decision.kind == "run_ease" and isinstance(until, str):
+            first = date.fromisoformat(until)
+            if day < first:
+                return first
     return None
 
 
-# --- flare -----------------------------------------------------------------------
-
-
-def _flare_on_pain(level: int, p: int, rules: Progression) -> Decision:
-    numbers: dict[str, Number] = {
-        "p": p,
-        "threshold": rules.flare.pain_at_least,
-        "max_level": rules.flare.max_level,
-        "session_level": flare_level(level, rules),
-    }
-    return _decision("R6", "flare_on", level, level, "decision_flare_on_pain", numbers)
-
-
-def _flare_on_mornings(history: History, rules: Progression) -> Decision | None:
-    flare = rules.flare
-    mornings = morning_ratings(history)
-    rises: list[float] = []
-    for back in range(flare.morning_rise_days):
-        day = history.today - timedelta(days=back)
-        am = mornings.get(day)
-        b = baseline(history, rules, on=day)
-        if am is None or am < b + flare.morning_rise:
-            return None
-        rises.append(am - b)
-    level = _level(history)
-    numbers: dict[str, Number] = {
-        "am": mornings[history.today],
-        "b": baseline(history, rules),
-        "rise": flare.morning_rise,
-        "days": flare.morning_rise_days,
-        "smallest_rise": min(rises),
-        "max_level": flare.max_level,
-        "session_level": flare_level(level, rules),
-    }
-    return _decision("R6", "flare_on", level, level, "decision_flare_on_morning", numbers)
-
-
-def _flare_off(history: History, rules: Progression) -> Decision | None:
-    since = history.flare_since
-    assert since is not None
-    flare = rules.flare
-    mornings = morning_ratings(history)
-    for back in range(flare.morning_rise_days):
-        day = history.today - timedelta(days=back)
-        am = mornings.get(day)
-        if day <= since or am is None or not settled(am, baseline(history, rules, on=day), rules):
-            return None
-    pains = [c for c in history.checkins if c.context in _PAIN_CONTEXTS]
-    last_p = max(pains, key=lambda c: c.at).score if pains else None
-    if last_p is not None and last_p >= flare.pain_at_least:
-        return None
-    level = _level(history)
-    numbers: dict[str, Number] = {
-        "days": flare.morning_rise_days,
-        "am": mornings[history.today],
-        "b": baseline(history, rules),
-        "margin": rules.settled_margin,
-        "last_p": last_p,
-        "threshold": flare.pain_at_least,
-        "flare_days": (history.today - since).days,
-    }
-    return _decision("R6", "flare_off", level, level, "decision_flare_off", numbers)
-
-
-def _clinician(history: History, rules: Progression, *, flare_ending: bool) -> Decision | None:
-    today = history.today
-    week_start = today - timedelta(days=rules.baseline.trend_days)
-    if any(c.rule_id == "R6b" and c.local_date > week_start for c in history.level_changes):
-        return None
-    flare = rules.flare
-    level = _level(history)
-    if history.flare_since is not None and not flare_ending:
-        days = (today - history.flare_since).days
-        if days > flare.clinician_after_days:
+def _gate(
+    history: History, to_level: int, day: date, rules: Progression
+) -> tuple[str, str, dict[str, Number]] | None:
+    gate = rules.gates
+    if to_level == gate.level:
+        start = day - timedelta(days=rules.baseline.trend_days - 1)
+        highest = max((r.score for r in history.ratings if start <= r.day <= day), default=0)
+        if highest >= gate.pain_below:
             numbers: dict[str, Number] = {
-                "flare_days": days,
-                "after_days": flare.clinician_after_days,
+                "highest": highest,
+                "threshold": gate.pain_below,
+                "days": rules.baseline.trend_days,
             }
-            return _decision("R6b", "clinician", level, level, "decision_clinician_flare", numbers)
-    w, count = _weekly(history, rules, end=today)
-    b = baseline(history, rules)
-    if w is not None and count >= flare.morning_rise_days and w >= Fraction(b) + flare.weekly_rise:
-        numbers = {"w": float(w), "b": b, "rise": flare.weekly_rise, "mornings": count}
-        return _decision("R6b", "clinician", level, level, "decision_clinician_trend", numbers)
+            return f"gate{gate.level}", "decision_gate_pain", numbers
+        uncomfortable = _uncomfortable(history, gate.comfortable_step, gate)
+        if uncomfortable is not None:
+            return f"gate{gate.level}", "decision_gate_step", uncomfortable
+    if to_level == gate.top_level:
+        uncomfortable = _uncomfortable(history, gate.sharp_pain_step, gate)
+        if uncomfortable is not None:
+            return f"gate{gate.top_level}", "decision_gate_top", uncomfortable
     return None
 
 
-# --- helpers ---------------------------------------------------------------------
+def _uncomfortable(history: History, step: int, gate: Gates) -> dict[str, Number] | None:
+    """The numbers when step `step` was not done comfortably in each of the last sessions
+    that included it (skipped or "hurts"); None when it was."""
+    needed = gate.comfortable_sessions
+    included = [s for s in history.sessions if s.level is not None and s.ended and step in s.steps][
+        -needed:
+    ]
+    bad = sum(1 for s in included if step in s.hurt or step in s.skipped)
+    if len(included) >= needed and bad == 0:
+        return None
+    return {
+        "step": step,
+        "hurts": bad,
+        "sessions_with_step": len(included),
+        "comfortable_sessions": needed,
+    }
 
 
-def _down(level: int, cause: str, numbers: dict[str, Number], rules: Progression) -> Decision:
-    """R5: down one level and hold; at level 1 the level stays (a repeat says so)."""
-    numbers = {**numbers, "hold_sessions": rules.level_down.hold_sessions}
-    if level <= 1:
-        return _decision("R5", "repeat", level, level, f"decision_stay_first_{cause}", numbers)
-    return _decision("R5", "level_down", level, level - 1, f"decision_level_down_{cause}", numbers)
+# --- helpers -------------------------------------------------------------------------------
 
 
 def _decision(
+    history: History,
+    rules: Progression,
+    day: date,
     rule_id: str,
     kind: DecisionKind,
+    key: str,
+    numbers: Mapping[str, Number],
     from_level: int,
-    to_level: int,
-    message_key: str,
-    numbers: dict[str, Number],
 ) -> Decision:
-    fields = {key: _format(value) for key, value in numbers.items() if value is not None}
+    runner = history.runner
+    fields = {k: _format(v) for k, v in numbers.items() if v is not None}
     fields["from_level"] = str(from_level)
-    fields["level"] = str(to_level)
+    fields["level"] = str(runner.level)
     return Decision(
+        day=day,
         rule_id=rule_id,
         kind=kind,
         from_level=from_level,
-        to_level=to_level,
+        to_level=runner.level,
+        session_level=session_level(history, day, rules),
+        flare=runner.flare_since is not None,
         numbers=MappingProxyType(dict(numbers)),
-        message_key=message_key,
+        message_key=key,
         fields=MappingProxyType(fields),
     )
 
@@ -683,56 +1044,72 @@ def _format(value: float | int | str) -> str:
     return str(value)
 
 
-def _weekly(history: History, rules: Progression, *, end: date) -> tuple[Fraction | None, int]:
-    """The exact mean of the mornings in the trend window ending at `end`, and their count."""
-    start = end - timedelta(days=rules.baseline.trend_days)
-    scores = [s for d, s in morning_ratings(history).items() if start < d <= end]
-    if not scores:
-        return None, 0
-    return Fraction(sum(scores), len(scores)), len(scores)
+def _float(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def _last_week_end(history: History, rules: Progression) -> date:
-    return history.today - timedelta(days=rules.baseline.trend_days)
+def _iso(day: date) -> str:
+    return day.isoformat()
 
 
-def _last_morning(history: History, *, on_or_before: date) -> tuple[date, int] | None:
-    earlier = [(d, s) for d, s in morning_ratings(history).items() if d <= on_or_before]
-    return earlier[-1] if earlier else None
+def _day(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else None
 
 
-def _last_level_change(history: History) -> LevelChange | None:
-    changes = [c for c in history.level_changes if c.from_level != c.to_level]
-    return max(changes, key=lambda c: (c.local_date, c.at)) if changes else None
+def _week_mornings(history: History, end: date, rules: Progression) -> list[int]:
+    start = end - timedelta(days=rules.baseline.trend_days - 1)
+    return [s for d, s in mornings(history).items() if start <= d <= end]
 
 
-def _ended_ladder(history: History) -> list[SessionRecord]:
-    return [s for s in history.sessions if s.completed and s.level is not None]
+def _severe_in_week(history: History, day: date, rules: Progression) -> bool:
+    start = day - timedelta(days=rules.baseline.trend_days - 1)
+    return any(r.score >= rules.gates.pain_below for r in history.ratings if start <= r.day <= day)
 
 
-def _pain_checkin(history: History, session_id: int) -> Checkin | None:
-    """The session's latest after_session check-in (a later one at the same instant wins)."""
-    found: Checkin | None = None
-    for checkin in history.checkins:
-        if checkin.context != CheckinKind.AFTER_SESSION or checkin.session_id != session_id:
-            continue
-        if found is None or checkin.at >= found.at:
-            found = checkin
+def _session(history: History, session_id: int) -> SessionRecord | None:
+    return next((s for s in history.sessions if s.id == session_id), None)
+
+
+def _session_rating(history: History, session_id: int) -> Rating | None:
+    found: Rating | None = None
+    for rating in history.ratings:
+        mine = rating.kind is CheckinKind.AFTER_SESSION and rating.session_id == session_id
+        if mine and (found is None or rating.at >= found.at):
+            found = rating
     return found
 
 
-def _level(history: History) -> int:
-    return max(1, min(history.level, history.max_level))
+def _ladder_session_on(history: History, day: date) -> SessionRecord | None:
+    """The last ended ladder session of `day`."""
+    found = [s for s in history.sessions if s.day == day and s.level is not None and s.ended]
+    return found[-1] if found else None
 
 
-def _with_morning(history: History, am: int) -> History:
-    """The history with today's morning rating `am` (added when the caller has not yet)."""
-    if morning_ratings(history).get(history.today) == am:
-        return history
-    times = [c.at for c in history.checkins]
-    at = max(times) if times else datetime.combine(history.today, time(), tzinfo=UTC)
-    checkin = Checkin(history.today, am, CheckinKind.MORNING, at + timedelta(microseconds=1))
-    return replace(history, checkins=(*history.checkins, checkin))
+def _last(history: History, kind: DecisionKind, *, before: date | None = None) -> Recorded | None:
+    for decision in reversed(history.decisions):
+        if decision.kind == kind and (before is None or decision.day <= before):
+            return decision
+    return None
+
+
+def _last_change(history: History) -> Recorded | None:
+    for decision in reversed(history.decisions):
+        if decision.kind in _CHANGES and decision.from_level != decision.to_level:
+            return decision
+    return None
+
+
+def _after(history: History, day: date) -> datetime:
+    """An instant after everything in the history (orders a decision after its cause)."""
+    times: Iterable[datetime] = (
+        *(r.at for r in history.ratings),
+        *(s.at for s in history.sessions),
+        *(d.at for d in history.decisions),
+    )
+    latest = max(times, default=None)
+    if latest is None:
+        return datetime.combine(day, time(), tzinfo=UTC)
+    return latest + timedelta(microseconds=1)
 
 
 def _check_score(score: int) -> None:

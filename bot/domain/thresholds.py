@@ -25,6 +25,9 @@ class Zones(_Model):
 class Baseline(_Model):
     first_mornings: int = Field(ge=1)
     recompute_days: int = Field(ge=1)
+    recompute_window_days: int = Field(ge=1, description="the median's window")
+    recompute_min_mornings: int = Field(ge=1)
+    max_rise: int = Field(ge=0, description="B rises by at most this much a recompute")
     trend_days: int = Field(ge=1)
 
 
@@ -43,9 +46,22 @@ class Flare(_Model):
     pain_at_least: int = Field(ge=0, le=10)
     morning_rise: int = Field(ge=1)
     morning_rise_days: int = Field(ge=1)
+    morning_gap_days: int = Field(ge=1, description="mornings in a row: at most this apart")
     max_level: int = Field(ge=1)
     clinician_after_days: int = Field(ge=1)
+    clinician_every_days: int = Field(ge=1, description="R6b advice at most once in N days")
+    second_flare_days: int = Field(ge=0)
     weekly_rise: int = Field(ge=1)
+
+
+class Runs(_Model):
+    no_level_up_days: int = Field(ge=0, description="after an unsettled morning after a run")
+
+
+class Screening(_Model):
+    confirm_pain_at_least: int = Field(
+        ge=0, le=10, description="an onboarding rating this high asks R0d again"
+    )
 
 
 class Gates(_Model):
@@ -55,6 +71,7 @@ class Gates(_Model):
     comfortable_sessions: int = Field(ge=1)
     sharp_pain_step: int = Field(ge=1)
     sharp_pain_drop_days: int = Field(ge=1)
+    top_level: int = Field(ge=1, description="the level the sharp-pain step's gate guards")
 
 
 class Dosing(_Model):
@@ -91,6 +108,8 @@ class Progression(_Model):
     level_up: LevelUp
     level_down: LevelDown
     flare: Flare
+    runs: Runs
+    screening: Screening
     gates: Gates
     dosing: Dosing
     improvement: Improvement

@@ -7,8 +7,9 @@ question, "Something new or different?" (R0c) and /progress."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,9 +17,9 @@ from bot.callbacks import AnswerTap, Flow, MorningTap, SessionPainTap
 from bot.content import Content
 from bot.db.models import User
 from bot.db.repo import checkins, deliveries, sessions, users
-from bot.db.repo.checkins import HistoryRows
+from bot.db.repo.checkins import HistoryRows, SessionRow
 from bot.domain import progression as rules
-from bot.domain.enums import CheckinKind, DeliveryKind, SessionStatus
+from bot.domain.enums import CheckinKind, DeliveryKind, SessionStatus, StepOutcome
 from bot.domain.onboarding import Step
 from bot.domain.pain import pain_label
 from bot.domain.questions import Question, SessionPain
@@ -67,34 +68,66 @@ def build_history(content: Content, user: User, rows: HistoryRows, today: date) 
         for alt in (exercise.without_equipment, exercise.easier):
             if alt and exercise.id in position:
                 position.setdefault(alt, position[exercise.id])
-    hurt_steps: dict[int, set[int]] = {}
-    for session_id, exercise_id in rows.hurts:
-        if exercise_id in position:
-            hurt_steps.setdefault(session_id, set()).add(position[exercise_id])
-    ended = (SessionStatus.COMPLETED, SessionStatus.STOPPED)
+    hurt: dict[int, set[int]] = {}
+    hurt_extra: set[int] = set()
+    skipped: dict[int, set[int]] = {}
+    for session_id, exercise_id, outcome in rows.answers:
+        step = position.get(exercise_id)
+        if outcome is StepOutcome.HURTS:
+            if step is None:
+                hurt_extra.add(session_id)
+            else:
+                hurt.setdefault(session_id, set()).add(step)
+        elif step is not None:
+            skipped.setdefault(session_id, set()).add(step)
+
+    def session(s: SessionRow) -> rules.SessionRecord:
+        is_ladder = s.routine_id == ladder.id
+        return rules.SessionRecord(
+            id=s.id,
+            day=s.local_date,
+            at=s.started_at,
+            status=s.status,
+            level=s.level if is_ladder else None,
+            planned_level=s.planned_level if is_ladder else None,
+            in_flare=s.in_flare,
+            steps=frozenset(position[e] for e in s.steps if e in position and is_ladder),
+            skipped=frozenset(skipped.get(s.id, ())),
+            hurt=frozenset(hurt.get(s.id, ())) if is_ladder else frozenset(),
+            hurt_extra=s.id in hurt_extra or (not is_ladder and s.id in hurt),
+        )
+
     return rules.History(
+        runner=runner_of(user),
         onboarding_pain=user.baseline_pain if user.baseline_pain is not None else 0,
-        level=user.level,
         max_level=len(ladder.steps),
-        checkins=tuple(
-            rules.Checkin(c.local_date, c.score, c.kind, c.at, c.session_id) for c in rows.checkins
+        start=local_date_of(user.created_at, zone),
+        ratings=tuple(
+            rules.Rating(c.local_date, c.score, c.kind, c.at, c.session_id) for c in rows.checkins
         ),
-        sessions=tuple(
-            rules.SessionRecord(
-                id=s.id,
-                local_date=s.local_date,
-                level=s.level if s.routine_id == ladder.id else None,
-                completed=s.status in ended,
-                hurt_steps=frozenset(hurt_steps.get(s.id, ())),
+        sessions=tuple(session(s) for s in rows.sessions),
+        decisions=tuple(
+            rules.Recorded(
+                day=d.local_date,
+                at=d.at,
+                kind=d.decision,
+                rule_id=d.rule_id,
+                from_level=d.from_level,
+                to_level=d.to_level,
+                numbers=d.numbers,
             )
-            for s in rows.sessions
+            for d in rows.decisions
+            if d.decision in rules.DECISION_KINDS
         ),
-        level_changes=tuple(
-            rules.LevelChange(c.at, local_date_of(c.at, zone), c.from_level, c.to_level, c.rule_id)
-            for c in rows.changes
-        ),
-        flare_since=local_date_of(user.flare_since, zone) if user.flare_since else None,
-        today=today,
+    )
+
+
+def runner_of(user: User) -> rules.Runner:
+    since = user.flare_since
+    return rules.Runner(
+        level=user.level,
+        flare_since=None if since is None else local_date_of(since, zone_of(user)),
+        memory=rules.Memory.from_json(user.rules_memory),
     )
 
 
@@ -118,36 +151,64 @@ async def log_rating(
     session_id: int | None = None,
     local_date: date | None = None,
 ) -> tuple[Note, Ask | None]:
-    """Store the rating, run the rules, record and apply every decision, schedule the
-    morning question after a session or a run. The message to send, and the R0c question
-    when a decision asks for a clinician's look."""
-    content, texts = env.content, env.texts
+    """Store the rating and run the rules (yesterday's daily jobs first, if they have not
+    run), record and apply every decision, schedule the morning question after a session
+    or a run. The message to send, and the R0c question when a decision asks for a
+    clinician's look."""
     now = env.clock.now()
     zone = zone_of(user)
     today = local_date_of(now, zone)
+    day = local_date or today
+    history = await load_history(tx, env.content, user, today)
+    caught, history = rules.catch_up(history, today - timedelta(days=1), env.content.progression)
+    rating = rules.Rating(day, score, kind, now, session_id)
+    history = replace(history, ratings=(*history.ratings, rating))
     checkins.add(
-        tx,
-        user_id=user.id,
-        score=score,
-        kind=kind,
-        local_date=local_date or today,
-        at=now,
-        session_id=session_id,
+        tx, user_id=user.id, score=score, kind=kind, local_date=day, at=now, session_id=session_id
     )
-    history = await load_history(tx, content, user, today)
-    thresholds = content.progression
+    event: rules.Event
     if kind is CheckinKind.AFTER_SESSION and session_id is not None:
-        decisions = rules.evaluate_after_session(history, session_id, score, thresholds)
+        event = rules.SessionPain(day, session_id, score)
     elif kind is CheckinKind.MORNING:
-        decisions = rules.evaluate_after_morning(history, score, thresholds)
+        event = rules.Morning(day, score)
     elif kind is CheckinKind.AFTER_RUN:
-        decisions = rules.evaluate_after_run(history, score, thresholds)
+        event = rules.RunPain(day, score)
     else:
-        decisions = []
+        event = rules.AdHoc(day, score)
+    outcome = rules.decide(history, event, env.content.progression)
+    decisions = (*caught.decisions, *outcome.decisions)
+    sentences = list(apply(env, tx, user, decisions, outcome.runner, now=now))
+    if kind in (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN):
+        _ask_next_morning(user, today)
+        if not outcome.decisions and kind is CheckinKind.AFTER_SESSION:
+            sentences.append(Say("decision_wait_morning"))
+        elif not outcome.decisions and user.flare_since is None:
+            sentences.append(Say("run_fine"))
+    log.info(
+        "event=checkin context=%s decisions=%s",  # the score is health data: never logged
+        kind.value,
+        ",".join(d.rule_id for d in decisions) or "-",
+    )
+    logged = Say("checkin_logged", {"score": str(score), "label": _label(env.content, score)})
+    message = Note((logged, *sentences), " ", Buttons.SOMETHING_NEW)
+    rescreen = caught.rescreen or outcome.rescreen
+    return message, _rescreen(env, user) if rescreen else None
+
+
+def apply(
+    env: Env,
+    tx: AsyncSession,
+    user: User,
+    decisions: Sequence[rules.Decision],
+    runner: rules.Runner,
+    *,
+    now: datetime,
+) -> tuple[Say, ...]:
+    """Record every decision with its rule id, numbers and sentence, and store the runner
+    the rules left: level, flare mode, what they remember. The sentences, in order."""
     sentences: list[Say] = []
-    rescreen = False
     for decision in decisions:
-        sentence = decision_say(content, decision)
+        sentence = decision_say(env.content, decision)
         sentences.append(sentence)
         checkins.add_level_change(
             tx,
@@ -156,33 +217,51 @@ async def log_rating(
             to_level=decision.to_level,
             rule_id=decision.rule_id,
             decision=decision.kind,
-            local_date=local_date or today,
+            local_date=decision.day,
             numbers=decision.numbers,
-            reason=texts.get(sentence.key, **sentence.fields),
+            reason=env.texts.get(sentence.key, **sentence.fields),
             at=now,
         )
-        if decision.kind in ("level_up", "level_down"):
-            user.level = decision.to_level
-        elif decision.kind == "flare_on":
-            user.flare_since = now
-        elif decision.kind == "flare_off":
-            user.flare_since = None
-        elif decision.kind == "clinician":
-            rescreen = True
-    if kind in (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN):
-        morning = next_morning_after(today, at=user.morning_time, zone=zone)
-        if user.next_morning_at is None or user.next_morning_at > morning:
-            user.next_morning_at = morning
-        if not decisions and kind is CheckinKind.AFTER_SESSION:
-            sentences.append(Say("decision_wait_morning"))
-    log.info(
-        "event=checkin context=%s decisions=%s",  # the score is health data: never logged
-        kind.value,
-        ",".join(d.rule_id for d in decisions) or "-",
-    )
-    logged = Say("checkin_logged", {"score": str(score), "label": _label(content, score)})
-    message = Note((logged, *sentences), " ", Buttons.SOMETHING_NEW)
-    return message, _rescreen(env, user) if rescreen else None
+    user.level = runner.level
+    zone = zone_of(user)
+    if runner.flare_since is None:
+        user.flare_since = None
+    elif user.flare_since is None:
+        user.flare_since = now
+        _ask_next_morning(user, local_date_of(now, zone))  # every morning while in flare
+    else:
+        moved = runner.flare_since - local_date_of(user.flare_since, zone)
+        user.flare_since += moved  # a safety stop paused the flare's clock
+    user.rules_memory = runner.memory.to_json()
+    return tuple(sentences)
+
+
+async def daily_jobs(env: Env, tx: AsyncSession, user: User, *, now: datetime) -> DailyNews:
+    """The rules' daily jobs up to yesterday (R6b in flare mode, the B recompute, the R8
+    nudge, a session's missing morning) when they have not run yet: a reminder or morning
+    question about to be sent carries what they say."""
+    today = local_date_of(now, zone_of(user))
+    yesterday = today - timedelta(days=1)
+    memory = rules.Memory.from_json(user.rules_memory)
+    if memory.daily_on is not None and memory.daily_on >= yesterday:
+        return DailyNews((), rescreen=False)
+    history = await load_history(tx, env.content, user, today)
+    caught, _ = rules.catch_up(history, yesterday, env.content.progression)
+    sentences = apply(env, tx, user, caught.decisions, caught.runner, now=now)
+    return DailyNews(sentences, rescreen=caught.rescreen)
+
+
+@dataclass(frozen=True)
+class DailyNews:
+    sentences: tuple[Say, ...]
+    rescreen: bool  # R6b fired: offer the red-flag questions again (R0c)
+
+
+def _ask_next_morning(user: User, today: date) -> None:
+    """The morning question comes tomorrow (unless one is due earlier)."""
+    morning = next_morning_after(today, at=user.morning_time, zone=zone_of(user))
+    if user.next_morning_at is None or user.next_morning_at > morning:
+        user.next_morning_at = morning
 
 
 def decision_say(content: Content, decision: rules.Decision) -> Say:

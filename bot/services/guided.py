@@ -152,6 +152,8 @@ def plan_notes(env: Env, user: User, plan: TodayPlan) -> tuple[Say, ...]:
             said.append(Say("no_roller_note", {"reason": env.content.no_roller_reason}))
         elif item.kind is NoteKind.FLARE:
             said.append(Say("reminder_flare"))
+        elif item.kind is NoteKind.CAPPED and plan.level is not None:
+            said.append(Say("plan_capped", {"level": str(plan.level)}))
     return tuple(said)
 
 

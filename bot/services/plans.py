@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content, Routine
 from bot.db.models import User
-from bot.db.repo import sessions
+from bot.db.repo import checkins, sessions
 from bot.domain.plan import LADDER, RunnerToday, TodayPlan, today_plan
 from bot.domain.progression import flare_level
+from bot.domain.schedule import local_date_of
+from bot.services.runners import zone_of
 
 
 def routine_of(content: Content, user: User, routine_id: str | None = None) -> Routine:
@@ -27,6 +29,7 @@ def plan_of(
     now: datetime,
     routine: Routine | None = None,
     sharp_hurt_at: datetime | None = None,
+    severe_recently: bool = False,
 ) -> TodayPlan:
     return today_plan(
         routine or routine_of(content, user),
@@ -35,6 +38,7 @@ def plan_of(
             has_roller=bool(user.has_foam_roller),
             in_flare=user.flare_since is not None,
             sharp_hurt_at=sharp_hurt_at,
+            severe_recently=severe_recently,
         ),
         catalogue=content.catalogue,
         rules=content.progression,
@@ -76,6 +80,25 @@ async def sharp_hurts(
     )
 
 
+def may_be_capped(content: Content, user: User) -> bool:
+    """The stored level is at or past the level-4 gate (out of flare mode): a recent high
+    rating would hold today's session one level below it."""
+    return user.flare_since is None and user.level >= content.progression.gates.level
+
+
+async def severe_recently(
+    tx: AsyncSession, content: Content, runners: Sequence[User], *, now: datetime
+) -> set[int]:
+    """The runners (among those it could matter for) with a rating at the level-4 gate's
+    pain in the last week, in one query for all of them."""
+    rules = content.progression
+    ids = [u.id for u in runners if may_be_capped(content, u)]
+    week = timedelta(days=rules.baseline.trend_days - 1)
+    since = {u.id: local_date_of(now, zone_of(u)) - week for u in runners if u.id in ids}
+    highest = await checkins.highest_since(tx, user_ids=ids, since=since)
+    return {i for i, score in highest.items() if score >= rules.gates.pain_below}
+
+
 async def plan_for(
     tx: AsyncSession, content: Content, user: User, *, now: datetime, routine: Routine
 ) -> TodayPlan:
@@ -89,4 +112,9 @@ async def plan_for(
             since=hurt_window_start(content, now),
         )
         hurt = found.get(user.id)
-    return plan_of(content, user, now=now, routine=routine, sharp_hurt_at=hurt)
+    severe = routine.kind == LADDER and user.id in await severe_recently(
+        tx, content, [user], now=now
+    )
+    return plan_of(
+        content, user, now=now, routine=routine, sharp_hurt_at=hurt, severe_recently=severe
+    )

@@ -12,7 +12,7 @@ returns is then sent and settled. What can go wrong, and what happens, is in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -28,7 +28,7 @@ from bot.domain.plan import NoteKind
 from bot.domain.schedule import local_date_of, next_reminder_at
 from bot.domain.zones import tzinfo_for
 from bot.render import next_text, time_text
-from bot.services import plans
+from bot.services import checkins, plans
 from bot.services.results import EXPIRED, Reply, Say, refused
 from bot.services.runners import refresh_next_reminder, zone_of
 from bot.services.unit import Env, runner_unit
@@ -50,6 +50,10 @@ class Outgoing:
     local_date: date
     lines: tuple[Say, ...]  # the reminder's text (the morning question's is fixed)
     snooze: bool  # offer Snooze (once a day)
+    # What the rules' daily jobs said since the runner last heard from the bot (R8's nudge,
+    # R6b's advice, ...): sent with the reminder or before the morning question.
+    news: tuple[Say, ...] = ()
+    rescreen: bool = False  # R6b: offer the red-flag questions again (R0c)
 
 
 @dataclass
@@ -89,14 +93,14 @@ async def claim(
     claimed: list[Outgoing] = []
     async with env.db.write() as tx:
         runners = await deliveries.due_runners(tx, kind=kind, now=now, limit=batch_size)
-        hurts = (
-            await plans.sharp_hurts(tx, env.content, runners, now=now)
-            if kind is DeliveryKind.REMINDER
-            else {}
+        reminder = kind is DeliveryKind.REMINDER
+        hurts = await plans.sharp_hurts(tx, env.content, runners, now=now) if reminder else {}
+        severe = (
+            await plans.severe_recently(tx, env.content, runners, now=now) if reminder else set()
         )
         for user in runners:
             item = await _claim_runner(
-                env.content,
+                env,
                 tx,
                 user,
                 kind=kind,
@@ -104,6 +108,7 @@ async def claim(
                 grace=grace,
                 result=result,
                 sharp_hurt_at=hurts.get(user.id),
+                severe_recently=user.id in severe,
             )
             if item is not None:
                 claimed.append(item)
@@ -111,7 +116,7 @@ async def claim(
 
 
 async def _claim_runner(
-    content: Content,
+    env: Env,
     tx: AsyncSession,
     user: User,
     *,
@@ -120,6 +125,7 @@ async def _claim_runner(
     grace: timedelta,
     result: SweepResult,
     sharp_hurt_at: datetime | None,
+    severe_recently: bool,
 ) -> Outgoing | None:
     attr = "next_reminder_at" if kind is DeliveryKind.REMINDER else "next_morning_at"
     due: datetime | None = getattr(user, attr)
@@ -168,7 +174,16 @@ async def _claim_runner(
     if delivery is None:
         return None  # already delivered for that date
     result.claimed += 1
-    return _outgoing(content, user, delivery, now=now, sharp_hurt_at=sharp_hurt_at)
+    news = await checkins.daily_jobs(env, tx, user, now=now)
+    outgoing = _outgoing(
+        env.content,
+        user,
+        delivery,
+        now=now,
+        sharp_hurt_at=sharp_hurt_at,
+        severe_recently=severe_recently,
+    )
+    return replace(outgoing, news=news.sentences, rescreen=news.rescreen)
 
 
 def _schedule_next(user: User, after: datetime) -> datetime | None:
@@ -232,11 +247,18 @@ async def _record(
 
 
 def reminder_lines(
-    content: Content, user: User, *, now: datetime, sharp_hurt_at: datetime | None = None
+    content: Content,
+    user: User,
+    *,
+    now: datetime,
+    sharp_hurt_at: datetime | None = None,
+    severe_recently: bool = False,
 ) -> tuple[Say, ...]:
     """'Time for your routine: Decompression ladder, level 2: 2 steps, about 4 min', and
-    the flare note: from today's plan, so it names what the session will run."""
-    plan = plans.plan_of(content, user, now=now, sharp_hurt_at=sharp_hurt_at)
+    the flare or level-cap note: from today's plan, so it names what the session will run."""
+    plan = plans.plan_of(
+        content, user, now=now, sharp_hurt_at=sharp_hurt_at, severe_recently=severe_recently
+    )
     routine = content.routines[plan.routine_id]
     name = (
         content.texts.get("routine_with_level", routine=routine.name, level=str(plan.level))
@@ -251,6 +273,8 @@ def reminder_lines(
     ]
     if any(n.kind is NoteKind.FLARE for n in plan.notes):
         lines.append(Say("reminder_flare"))
+    elif any(n.kind is NoteKind.CAPPED for n in plan.notes):
+        lines.append(Say("plan_capped", {"level": str(plan.level)}))
     return tuple(lines)
 
 
@@ -261,10 +285,13 @@ def _outgoing(
     *,
     now: datetime,
     sharp_hurt_at: datetime | None,
+    severe_recently: bool = False,
 ) -> Outgoing:
     lines: tuple[Say, ...] = ()
     if delivery.kind is DeliveryKind.REMINDER:
-        lines = reminder_lines(content, user, now=now, sharp_hurt_at=sharp_hurt_at)
+        lines = reminder_lines(
+            content, user, now=now, sharp_hurt_at=sharp_hurt_at, severe_recently=severe_recently
+        )
     return Outgoing(
         delivery_id=delivery.id,
         telegram_user_id=user.telegram_user_id,

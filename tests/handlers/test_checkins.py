@@ -16,22 +16,36 @@ from tests.utils.journeys import morning, session_with_pain
 from tests.utils.rows import level_changes, set_user, user_row
 
 
-async def test_high_pain_after_a_session_starts_flare_mode(
+async def test_high_pain_after_a_session_starts_flare_mode_and_lowers_the_level(
     onboarded: ChatUser, bot_runner: BotRunner
 ) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=4)
     reply = await session_with_pain(onboarded, 8)
 
     assert reply.startswith("Logged 8/10 (severe). Flare mode: 8/10 is high")
-    [decision] = await level_changes(bot_runner.db, onboarded.user_id)
-    assert decision.rule_id == "R6"
-    assert decision.numbers["p"] == 8
+    assert "Next session goes back to level 3" in reply
+    flare, down = await level_changes(bot_runner.db, onboarded.user_id)
+    assert (flare.rule_id, flare.decision, flare.numbers["p"]) == ("R6", "flare_on", 8)
+    assert (down.rule_id, down.from_level, down.to_level) == ("R5", 4, 3)
     user = await user_row(bot_runner.db, onboarded.user_id)
     assert user.flare_since is not None
-    assert user.level == 4  # kept; sessions are capped while the flare lasts
+    assert user.level == 3  # R5 lowered it; sessions run at most level 2 while the flare lasts
 
     await onboarded.say("/session")
     assert "level 2 of 7: 2 steps" in (onboarded.bot_messages()[-2].text or "")
+
+
+async def test_pain_of_eight_at_level_two_makes_the_next_session_level_one(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    """Version 1 only started flare mode: the next session still ran level 2."""
+    await set_user(bot_runner.db, onboarded.user_id, level=2)
+    reply = await session_with_pain(onboarded, 8)
+    assert "Flare mode" in reply
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert (user.level, user.flare_since is not None) == (1, True)
+    await onboarded.say("/session")
+    assert "level 1 of 7" in (onboarded.bot_messages()[-2].text or "")
 
 
 async def test_pain_above_five_steps_down(onboarded: ChatUser, bot_runner: BotRunner) -> None:
@@ -103,7 +117,7 @@ async def test_a_late_morning_answer_after_the_next_session(
     )
 
 
-async def test_run_checkin(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+async def test_run_checkin(onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock) -> None:
     await onboarded.say("/run")
     assert onboarded.last().text == "Did you run today?"
     await onboarded.tap("Yes")
@@ -111,9 +125,22 @@ async def test_run_checkin(onboarded: ChatUser, bot_runner: BotRunner) -> None:
     replies = await onboarded.say("eleven")
     assert "whole number from 0" in (replies[0].text or "")
     replies = await onboarded.say("4")
-    assert "Keep running as planned: 4/10 after the run" in (replies[-1].text or "")
+    assert "Fine so far: I'll ask how your back feels tomorrow morning." in (replies[-1].text or "")
     user = await user_row(bot_runner.db, onboarded.user_id)
     assert user.next_morning_at is not None
+    # R7 again the next morning.
+    reply = await morning(onboarded, bot_runner, clock, 2)
+    assert "Keep running as planned: your back settled after the run (2/10" in reply
+
+
+async def test_a_run_in_flare_mode_is_walking(onboarded: ChatUser, bot_runner: BotRunner) -> None:
+    await session_with_pain(onboarded, 8)
+    await onboarded.say("/run")
+    await onboarded.tap("Yes")
+    await onboarded.tap("3")
+    reply = onboarded.last().text or ""
+    assert "walk instead of running" in reply
+    assert "Keep running" not in reply
 
 
 async def test_hard_run_advises_an_easier_one(onboarded: ChatUser) -> None:
@@ -194,9 +221,11 @@ async def test_check_in_decisions_keep_their_numbers(
 ) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=2)
     await session_with_pain(onboarded, 7)
-    [decision] = await level_changes(bot_runner.db, onboarded.user_id)
-    assert decision.rule_id == "R6"
+    decision, down = await level_changes(bot_runner.db, onboarded.user_id)
+    assert (decision.rule_id, decision.decision) == ("R6", "flare_on")
     assert decision.reason.startswith("Flare mode")
+    assert dict(down.numbers) == {"p": 7, "threshold": 7, "hold_sessions": 3}
+    assert down.local_date == decision.local_date
     async with bot_runner.db.read() as session:
         user = await session.scalar(select(User).where(User.telegram_user_id == onboarded.user_id))
     assert user is not None

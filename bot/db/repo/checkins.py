@@ -47,6 +47,25 @@ async def for_session(tx: AsyncSession, *, session_id: int) -> bool:
     return found is not None
 
 
+async def highest_since(
+    tx: AsyncSession, *, user_ids: Sequence[int], since: Mapping[int, date]
+) -> dict[int, int]:
+    """Each runner's highest rating on or after their own local date `since[id]`."""
+    if not user_ids:
+        return {}
+    rows = await tx.execute(
+        select(PainCheckin.user_id, PainCheckin.local_date, PainCheckin.score).where(
+            PainCheckin.user_id.in_(user_ids),
+            PainCheckin.local_date >= min(since[i] for i in user_ids),
+        )
+    )
+    highest: dict[int, int] = {}
+    for user_id, day, score in rows.all():
+        if day >= since[user_id]:
+            highest[user_id] = max(score, highest.get(user_id, 0))
+    return highest
+
+
 async def morning_logged(tx: AsyncSession, *, user_id: int, local_date: date) -> bool:
     """A morning rating for that local date exists already."""
     found = await tx.scalar(
@@ -100,17 +119,24 @@ class CheckinRow:
 class SessionRow:
     id: int
     local_date: date
+    started_at: datetime
     level: int | None
+    planned_level: int | None
+    in_flare: bool
     routine_id: str
     status: SessionStatus
+    steps: Sequence[str]
 
 
 @dataclass(frozen=True)
-class ChangeRow:
+class DecisionRow:
+    local_date: date
     at: datetime
+    decision: str
+    rule_id: str
     from_level: int
     to_level: int
-    rule_id: str
+    numbers: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -119,13 +145,13 @@ class HistoryRows:
 
     checkins: Sequence[CheckinRow]
     sessions: Sequence[SessionRow]
-    hurts: Sequence[tuple[int, str]]  # (session id, exercise id) of every Hurts
-    changes: Sequence[ChangeRow]
+    answers: Sequence[tuple[int, str, StepOutcome]]  # (session id, exercise id, outcome)
+    decisions: Sequence[DecisionRow]
 
 
 async def history(tx: AsyncSession, *, user_id: int, since: date) -> HistoryRows:
-    """Check-ins and sessions from `since` on, every level change. Columns, not ORM
-    objects: this runs on every check-in, over months of rows."""
+    """Check-ins, sessions, their skipped and "hurts" steps and the recorded decisions from
+    `since` on. Columns, not ORM objects: this runs on every check-in, over months of rows."""
     checkins = await tx.execute(
         select(
             PainCheckin.local_date,
@@ -141,30 +167,42 @@ async def history(tx: AsyncSession, *, user_id: int, since: date) -> HistoryRows
         select(
             RoutineSession.id,
             RoutineSession.local_date,
+            RoutineSession.started_at,
             RoutineSession.level,
+            RoutineSession.planned_level,
+            RoutineSession.in_flare,
             RoutineSession.routine_id,
             RoutineSession.status,
+            RoutineSession.steps,
         )
         .where(RoutineSession.user_id == user_id, RoutineSession.local_date >= since)
         .order_by(RoutineSession.started_at, RoutineSession.id)
     )
-    hurts = await tx.execute(
-        select(StepEvent.session_id, StepEvent.exercise_id)
+    answers = await tx.execute(
+        select(StepEvent.session_id, StepEvent.exercise_id, StepEvent.outcome)
         .join(RoutineSession, StepEvent.session_id == RoutineSession.id)
         .where(
             RoutineSession.user_id == user_id,
             RoutineSession.local_date >= since,
-            StepEvent.outcome == StepOutcome.HURTS,
+            StepEvent.outcome.in_((StepOutcome.HURTS, StepOutcome.SKIPPED)),
         )
     )
-    changes = await tx.execute(
-        select(LevelChange.at, LevelChange.from_level, LevelChange.to_level, LevelChange.rule_id)
-        .where(LevelChange.user_id == user_id)
-        .order_by(LevelChange.at)
+    decisions = await tx.execute(
+        select(
+            LevelChange.local_date,
+            LevelChange.at,
+            LevelChange.decision,
+            LevelChange.rule_id,
+            LevelChange.from_level,
+            LevelChange.to_level,
+            LevelChange.numbers,
+        )
+        .where(LevelChange.user_id == user_id, LevelChange.local_date >= since)
+        .order_by(LevelChange.at, LevelChange.id)
     )
     return HistoryRows(
         checkins=[CheckinRow(*row) for row in checkins.all()],
         sessions=[SessionRow(*row) for row in sessions.all()],
-        hurts=[(session_id, exercise_id) for session_id, exercise_id in hurts.all()],
-        changes=[ChangeRow(*row) for row in changes.all()],
+        answers=[(sid, exercise, outcome) for sid, exercise, outcome in answers.all()],
+        decisions=[DecisionRow(*row) for row in decisions.all()],
     )
