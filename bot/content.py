@@ -395,6 +395,8 @@ class Texts(_Model):
     decision_gate_pain: str
     decision_level_down_pain: str
     decision_level_down_morning: str
+    decision_level_down_pain_flare: str
+    decision_level_down_morning_flare: str
     decision_stay_first_pain: str
     decision_stay_first_morning: str
     decision_flare_on_pain: str

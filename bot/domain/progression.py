@@ -91,6 +91,8 @@ MESSAGE_KEYS = frozenset(
         "decision_missing_morning",
         "decision_level_down_pain",
         "decision_level_down_morning",
+        "decision_level_down_pain_flare",
+        "decision_level_down_morning_flare",
         "decision_stay_first_pain",
         "decision_stay_first_morning",
         "decision_flare_on_pain",
@@ -683,7 +685,9 @@ class _Step:
         if level <= 1:
             self.add("R5", "repeat", f"decision_stay_first_{cause}", numbers)
             return
-        self.add("R5", "level_down", f"decision_level_down_{cause}", numbers, to_level=level - 1)
+        flare = "_flare" if self.runner.flare_since is not None else ""
+        key = f"decision_level_down_{cause}{flare}"
+        self.add("R5", "level_down", key, numbers, to_level=level - 1)
 
     def _would_count(self, session: SessionRecord) -> bool:
         """The session would count toward R3 but for a missing rating."""
@@ -1024,6 +1028,7 @@ def _decision(
     fields = {k: _format(v) for k, v in numbers.items() if v is not None}
     fields["from_level"] = str(from_level)
     fields["level"] = str(runner.level)
+    fields["session_level"] = str(session_level(history, day, rules))
     return Decision(
         day=day,
         rule_id=rule_id,
