@@ -245,6 +245,9 @@ async def daily_jobs(env: Env, tx: AsyncSession, user: User, *, now: datetime) -
     memory = rules.Memory.from_json(user.rules_memory)
     if memory.daily_on is not None and memory.daily_on >= yesterday:
         return DailyNews((), rescreen=False)
+    if memory.daily_on is None:  # new to the daily jobs: they start from yesterday
+        user.rules_memory = replace(memory, daily_on=yesterday).to_json()
+        return DailyNews((), rescreen=False)
     history = await load_history(tx, env.content, user, today)
     caught, _ = rules.catch_up(history, yesterday, env.content.progression)
     sentences = apply(env, tx, user, caught.decisions, caught.runner, now=now)
