@@ -216,23 +216,13 @@ def flare_periods(
 def level_steps(
     decisions: Iterable[Decision], *, start: date, today: date, level: int
 ) -> tuple[tuple[date, int], ...]:
-    """The level in force from `start` on, and from each day it changed; the last one is
-    the runner's level now."""
-    changes = sorted(
-        (d for d in decisions if d.from_level != d.to_level and d.day <= today),
-        key=lambda d: d.day,
-    )
-    before = [c for c in changes if c.day < start]
-    shown = [c for c in changes if c.day >= start]
-    if before:
-        first = before[-1].to_level
-    elif shown:
-        first = shown[0].from_level
-    else:
-        first = level
-    steps: dict[date, int] = {start: first}
-    for change in shown:
-        steps[change.day] = change.to_level  # two changes a day: the last one stands
+    """The level in force from `start` on, and from each day it changed (a day's last
+    change stands); the last one is the runner's level now."""
+    changes = _level_changes(decisions, today)
+    steps: dict[date, int] = {start: starting_level(changes, start=start, today=today, level=level)}
+    for change in changes:
+        if change.day >= start:
+            steps[change.day] = change.to_level
     if list(steps.values())[-1] != level:
         steps[today] = level  # a level set outside the rules (none recorded)
     merged: list[tuple[date, int]] = []
@@ -240,6 +230,23 @@ def level_steps(
         if not merged or merged[-1][1] != value:
             merged.append((day, value))
     return tuple(merged)
+
+
+def starting_level(decisions: Iterable[Decision], *, start: date, today: date, level: int) -> int:
+    """The level the runner had when day `start` began: after the last change before it,
+    else before the first change from it on, else the level now."""
+    changes = _level_changes(decisions, today)
+    before = [c for c in changes if c.day < start]
+    if before:
+        return before[-1].to_level
+    return changes[0].from_level if changes else level
+
+
+def _level_changes(decisions: Iterable[Decision], today: date) -> list[Decision]:
+    return sorted(
+        (d for d in decisions if d.from_level != d.to_level and d.day <= today),
+        key=lambda d: d.day,
+    )
 
 
 def streak(session_days: Iterable[date], today: date) -> int:
@@ -281,7 +288,7 @@ def build(
 ) -> Report:
     """Everything /progress shows, for the days from the first rating (or session) to today."""
     start = first_day(ratings, sessions, today) or today
-    mornings = {d: s for d, s in morning_ratings(r for r in ratings if r.day <= today).items()}
+    mornings = morning_ratings(r for r in ratings if r.day <= today)
     shown_mornings = tuple((d, s) for d, s in mornings.items() if d >= start)
     window = rules.baseline.trend_days
     steps = level_steps(decisions, start=start, today=today, level=level)
@@ -311,7 +318,7 @@ def build(
             first=shown_mornings[0][1] if shown_mornings else None,
             last=shown_mornings[-1][1] if shown_mornings else None,
             days=(shown_mornings[-1][0] - shown_mornings[0][0]).days + 1 if shown_mornings else 0,
-            level_from=steps[0][1],
+            level_from=starting_level(decisions, start=start, today=today, level=level),
             level_to=level,
         ),
         streak=streak((s.day for s in sessions), today),

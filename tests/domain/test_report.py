@@ -28,6 +28,7 @@ from bot.domain.report import (
     level_steps,
     measure,
     morning_ratings,
+    starting_level,
     streak,
     weekly_mean,
     weekly_means,
@@ -266,6 +267,10 @@ def test_level_steps_from_the_first_day_shown() -> None:
     assert level_steps(decisions[1:], start=day(14), today=TODAY, level=3)[0] == (day(14), 2)
     # no change at all: the level now
     assert level_steps([], start=day(14), today=TODAY, level=4) == ((day(14), 4),)
+    assert starting_level(decisions, start=day(14), today=TODAY, level=3) == 2
+    assert starting_level(decisions, start=day(40), today=TODAY, level=3) == 1
+    assert starting_level(decisions[1:], start=day(14), today=TODAY, level=3) == 2
+    assert starting_level([], start=day(14), today=TODAY, level=5) == 5
 
 
 def test_a_level_set_outside_the_rules_shows_today() -> None:
@@ -279,6 +284,18 @@ def test_a_level_set_outside_the_rules_shows_today() -> None:
 def test_two_changes_on_one_day_leave_the_last() -> None:
     steps = level_steps([change(3, 3, 2), change(3, 2, 1)], start=day(9), today=TODAY, level=1)
     assert steps == ((day(9), 3), (day(3), 1))
+
+
+def test_a_change_on_the_first_day_shown_starts_the_headline_before_it() -> None:
+    """A first session that hurt (P 7: down from 3 to 2 that day): 'level 3 -> 2'."""
+    report = build_report(
+        ratings=[Rating(day(4), 7, CheckinKind.AFTER_SESSION), am(3, 5)],
+        decisions=[change(4, 3, 2)],
+        level=2,
+    )
+    assert report.start == day(4)
+    assert report.levels == ((day(4), 2),)
+    assert (report.headline.level_from, report.headline.level_to) == (3, 2)
 
 
 # --- the headline and the days shown -----------------------------------------------------
