@@ -1,4 +1,7 @@
-"""The /progress picture: pain over time, sessions, level changes and the baseline, as PNG bytes.
+"""The /progress picture, as PNG bytes: morning pain and its weekly mean against the runner's
+start (B0) and baseline (B), the green/amber/red bands, flare periods, the level over time
+and the sessions done. Portrait, sized for a phone: Telegram shows a photo about 320-400 px
+wide, so every text is drawn large enough to read at that scale.
 
 Pure and synchronous: plain data in, PNG bytes out, no Telegram and no database. It is meant
 to run in a worker thread (``asyncio.to_thread``), so it uses matplotlib's object-oriented API
@@ -14,7 +17,9 @@ The output is deterministic: the same data gives byte-identical PNGs (no timesta
 from __future__ import annotations
 
 import io
+import itertools
 import math
+import textwrap
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,25 +30,36 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, MultipleLocator, NullFormatter
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from bot.domain.enums import CheckinKind
 
 PAIN_KINDS = (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN, CheckinKind.MORNING)
 LABEL_KEYS = (
     "title",
+    "morning",
+    "weekly",
     "after_session",
     "after_run",
-    "morning",
     "sessions",
-    "baseline",
+    "b0",
+    "b",
     "pain_axis",
+    "level_axis",
     "level",
+    "flare",
+    "zone_green",
+    "zone_amber",
+    "zone_red",
 )
 
 DPI = 100
+WIDTH_PX, HEIGHT_PX = 800, 1000
 MIN_SIZE_PX = 300
 MAX_SIZE_PX = 4000
+MIN_DAYS_SHOWN = 7  # a runner two days in sees a week, not two day-wide columns
 
 
 @dataclass(frozen=True)
@@ -60,24 +76,24 @@ class PainPoint:
 
 
 @dataclass(frozen=True)
-class LevelMark:
-    day: date
-    from_level: int
-    to_level: int
-    rule_id: str  # e.g. "R3"; not drawn, kept for callers and logs
+class Span:
+    start: date
+    end: date  # included
 
 
 @dataclass(frozen=True)
 class ProgressData:
-    points: tuple[PainPoint, ...]
-    session_days: tuple[date, ...]  # days with a finished session
-    level_marks: tuple[LevelMark, ...]
+    points: tuple[PainPoint, ...]  # morning ratings (one a day), after sessions and runs
+    weekly: tuple[tuple[date, float], ...]  # W on each day that has one
+    session_days: tuple[date, ...]  # days with an ended session
+    levels: tuple[tuple[date, int], ...]  # the level in force from each day on
+    flares: tuple[Span, ...]
     start: date  # first day shown
     end: date  # last day shown (today)
-    baseline: float | None  # B, drawn as a dashed horizontal line
-    # User-facing words from the bot's texts. Keys: LABEL_KEYS. "level" is formatted with
-    # {from} and {to}; "baseline" may use {value} (B with one decimal). Other placeholders
-    # are not allowed.
+    b0: float | None  # where the runner started, a labelled dashed line
+    b: float | None  # the baseline now, a second line where it differs from B0
+    # User-facing words from the bot's texts. Keys: LABEL_KEYS. "b0" and "b" are formatted
+    # with {value}, "level" with {level}. Other placeholders are not allowed.
     labels: Mapping[str, str]
     # The highest green and amber pain (content/progression.yaml, R1): the coloured bands.
     zone_edges: tuple[int, int] = (2, 5)
@@ -95,121 +111,154 @@ class ProgressData:
 
 # --- style -------------------------------------------------------------------------------
 # Okabe-Ito colours (distinguishable with colour-blindness) plus distinct marker shapes.
-_MORNING = "#0072B2"  # blue line with dots
+_MORNING = "#56A0D3"  # the daily morning ratings: lighter blue dots
+_WEEKLY = "#0B4F8A"  # their weekly mean: the main, heavy dark blue line
 _AFTER_SESSION = "#7B3294"  # purple squares
 _AFTER_RUN = "#D55E00"  # vermilion triangles
-_SESSIONS = "#333333"
-_BASELINE = "#222222"
-_LEVEL = "#555555"
-_GRID = "#BBBBBB"
+_B0 = "#222222"
+_B = "#555555"
+_LEVEL = "#444444"
+_FLARE = "#7F7F7F"
+_GRID = "#C8C8C8"
 _TEXT = "#222222"
-# Pain zones green, amber, red (edges from ProgressData.zone_edges, between the scores).
-_ZONE_COLOURS = ("#2CA02C", "#FFB000", "#D62728")
-_ZONE_ALPHA = 0.13
+_SOFT_TEXT = "#555555"
+# Pain zones green, amber, red (edges from ProgressData.zone_edges, between the scores);
+# the band fill, and a darker shade of each for its label.
+_ZONE_FILLS = ("#2CA02C", "#FFB000", "#D62728")
+_ZONE_TEXT = ("#1E6B1E", "#8A5A00", "#A31B1C")
+_ZONE_ALPHA = 0.14
 
-# y layout: pain 0..10, with a lane for the session markers below 0.
-_Y_TOP = 10.45
-_LANE_Y = -0.95
-_LANE_TOP = -0.45
-_Y_BOTTOM = -1.45
-# After-session and after-run markers sit this far left and right of their day (in points,
-# at most a quarter day), so same-day ratings don't hide each other.
-_DODGE_PT = 6.0
-_DODGE_MAX_DAYS = 0.25
-# A morning line is broken where ratings are more than this many days apart.
-_MAX_LINE_GAP_DAYS = 3
-
-# Level labels above the plot use at most this many staggered rows.
-_LEVEL_ROWS = 3
-
+_Y_BOTTOM, _Y_TOP = -0.4, 10.4
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TICK_STEPS = (1, 2, 3, 7, 14, 21, 28, 56, 91, 182, 364)
 
 _render_lock = threading.Lock()
 
 
-def render_progress(data: ProgressData, *, width_px: int = 1000, height_px: int = 600) -> bytes:
+def render_progress(
+    data: ProgressData, *, width_px: int = WIDTH_PX, height_px: int = HEIGHT_PX
+) -> bytes:
     """The progress chart as a PNG of exactly width_px x height_px."""
     for name, value in (("width_px", width_px), ("height_px", height_px)):
         if not MIN_SIZE_PX <= value <= MAX_SIZE_PX:
             raise ValueError(f"{name} {value} is outside {MIN_SIZE_PX}-{MAX_SIZE_PX}")
     with _render_lock:
-        return _render(data, width_px, height_px)
+        return _png(_figure(data, width_px, height_px))
 
 
-def _render(data: ProgressData, width_px: int, height_px: int) -> bytes:
-    scale = max(0.7, min(width_px / 1000, height_px / 600, 2.5))
-    font = _Fonts(scale)
-    n_days = (data.end - data.start).days + 1
-
-    fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
-    fig.set_layout_engine(
-        "constrained", w_pad=8 * scale / DPI, h_pad=8 * scale / DPI, hspace=0, wspace=0
-    )
-    canvas = FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ax.set_facecolor("white")
-    ax.set_xlim(-0.6, n_days - 0.4)
-    ax.set_ylim(_Y_BOTTOM, _Y_TOP)
-
-    _draw_zones(ax, data.zone_edges)
-    _style_axes(ax, data, n_days, width_px, font)
-
-    # Markers shrink when days are packed tightly (90 days), and the legend scales them back.
-    day_px = 0.85 * width_px / n_days  # the plot is about 85% of the width
-    density = min(1.0, max(0.7, day_px / 24))
-    marks = scale * density
-    handles: list[Line2D] = []
-    handles += _draw_morning(ax, data, marks)
-    dodge = min(_DODGE_MAX_DAYS, _DODGE_PT * marks * DPI / 72 / day_px)
-    handles += _draw_scatter(
-        ax, data, CheckinKind.AFTER_SESSION, ("s", 8.5, -dodge), _AFTER_SESSION, marks
-    )
-    handles += _draw_scatter(ax, data, CheckinKind.AFTER_RUN, ("^", 10.5, dodge), _AFTER_RUN, marks)
-    handles += _draw_sessions(ax, data, marks)
-    handles += _draw_baseline(ax, data, scale)
-    _draw_levels(ax, data, n_days, width_px, font, scale)
-
-    fig.suptitle(_plain(data.labels["title"]), fontsize=font.title, color=_TEXT)
-    if handles:
-        _add_legend(fig, handles, font, width_px, 1 / density)
-
-    buffer = io.BytesIO()
-    canvas.print_figure(
-        buffer,
-        format="png",
-        dpi=DPI,
-        facecolor="white",
-        metadata={"Software": None},
-    )
-    return buffer.getvalue()
+def text_sizes_px(
+    data: ProgressData, *, width_px: int = WIDTH_PX, height_px: int = HEIGHT_PX
+) -> dict[str, float]:
+    """Every text drawn, with its font size in pixels of the PNG (for checking it reads on a
+    phone)."""
+    with _render_lock:
+        fig = _figure(data, width_px, height_px)
+        fig.canvas.draw()
+        return {
+            text.get_text(): float(text.get_fontsize()) * DPI / 72
+            for text in fig.findobj(Text)
+            if text.get_visible() and text.get_text().strip()
+        }
 
 
 @dataclass(frozen=True)
 class _Fonts:
-    """Font sizes in points; at DPI 100 one point is 1.39 px (15 pt is about 21 px)."""
+    """Font sizes in points; at DPI 100 one point is 1.39 px. At 800 px wide, shown 360 px
+    wide on a phone, 20 pt comes out about 12 px: the smallest text here."""
 
     scale: float
 
     @property
     def title(self) -> float:
-        return 21 * self.scale
+        return 27 * self.scale
 
     @property
     def ticks(self) -> float:
-        return 15.5 * self.scale
+        return 21 * self.scale
 
     @property
     def axis(self) -> float:
-        return 15 * self.scale
+        return 20 * self.scale
 
     @property
     def legend(self) -> float:
-        return 15 * self.scale
+        return 20 * self.scale
 
     @property
     def note(self) -> float:
-        return 14 * self.scale
+        return 20 * self.scale
+
+    def px(self, points: float) -> float:
+        return points * DPI / 72
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Where things are: days as x (0 = start), the plot's width in pixels."""
+
+    start: date
+    n_days: int  # days with data: start..end
+    shown_days: int  # at least MIN_DAYS_SHOWN: the axis
+    plot_px: float  # the pain plot's width and height, roughly (before the layout)
+    plot_high_px: float
+
+    @property
+    def day_px(self) -> float:
+        return self.plot_px / (self.shown_days + 0.4)
+
+    def x(self, day: date) -> int:
+        return (day - self.start).days
+
+    def shows(self, day: date) -> bool:
+        return 0 <= self.x(day) < self.n_days
+
+
+def _figure(data: ProgressData, width_px: int, height_px: int) -> Figure:
+    scale = max(0.5, min(width_px / WIDTH_PX, height_px / HEIGHT_PX, 4.0))
+    font = _Fonts(scale)
+    n_days = (data.end - data.start).days + 1
+    frame = _Frame(
+        data.start, n_days, max(n_days, MIN_DAYS_SHOWN), 0.80 * width_px, 0.56 * height_px
+    )
+
+    fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
+    fig.set_layout_engine(
+        "constrained", w_pad=10 * scale / DPI, h_pad=10 * scale / DPI, hspace=0.02, wspace=0
+    )
+    FigureCanvasAgg(fig)  # attaches itself: the legend measures its width with it
+    grid = fig.add_gridspec(2, 1, height_ratios=(5.2, 1))
+    ax = fig.add_subplot(grid[0])
+    strip = fig.add_subplot(grid[1], sharex=ax)
+    for axes in (ax, strip):
+        axes.set_facecolor("white")
+    ax.set_xlim(-0.7, frame.shown_days - 0.3)
+    ax.set_ylim(_Y_BOTTOM, _Y_TOP)
+
+    _draw_zones(ax, data, font)
+    _style_pain_axes(ax, data, font)
+    _style_dates(strip, ax, frame, font)
+
+    handles: list[Line2D | Patch] = []
+    handles += _draw_flares(ax, strip, data, frame, font)
+    handles += _draw_weekly(ax, data, frame, scale)
+    handles += _draw_mornings(ax, data, frame, scale)
+    handles += _draw_others(ax, data, frame, scale)
+    _draw_baselines(ax, data, frame, font, scale)
+    handles += _draw_levels(strip, data, frame, font, scale)
+
+    title = _wrap(data.labels["title"], width_px, font.title)
+    fig.suptitle(_plain(title), fontsize=font.title, color=_TEXT, linespacing=1.15)
+    if handles:
+        _add_legend(fig, handles, font, width_px)
+    return fig
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.canvas.print_figure(
+        buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None}
+    )
+    return buffer.getvalue()
 
 
 def _plain(text: str) -> str:
@@ -217,42 +266,57 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def _x(data: ProgressData, day: date) -> int:
-    return (day - data.start).days
+def _wrap(text: str, width_px: int, size: float) -> str:
+    """Break a long title so it fits the width (DejaVu Sans averages about 0.58 em a
+    character): after a comma where that fits, else between words."""
+    per_line = max(10, int(0.94 * width_px / (0.58 * size * DPI / 72)))
+    if len(text) <= per_line:
+        return text
+    head, comma, tail = text[:per_line].rpartition(", ")
+    if comma and len(tail) + len(text) - per_line <= per_line:
+        return f"{head},\n{text[len(head) + 2 :]}"
+    return "\n".join(textwrap.wrap(text, per_line)) or text
 
 
-def _in_range(data: ProgressData, day: date) -> bool:
-    return data.start <= day <= data.end
+# --- the pain axes -----------------------------------------------------------------------
 
 
-def _draw_zones(ax: Axes, zone_edges: tuple[int, int]) -> None:
-    low = _LANE_TOP
-    green, amber = zone_edges
-    for top, colour in zip((green + 0.5, amber + 0.5, 10.0), _ZONE_COLOURS, strict=True):
-        high = _Y_TOP if top >= 10 else top
-        ax.axhspan(low, high, facecolor=colour, alpha=_ZONE_ALPHA, linewidth=0, zorder=0)
-        low = high
-    # The session lane below pain 0 stays white, separated by a thin line.
-    ax.axhline(_LANE_TOP, color=_GRID, linewidth=0.8, zorder=1)
+def _draw_zones(ax: Axes, data: ProgressData, font: _Fonts) -> None:
+    """The bands, each labelled on the right edge, outside the data."""
+    green, amber = data.zone_edges
+    low = _Y_BOTTOM
+    keys = ("zone_green", "zone_amber", "zone_red")
+    for top, fill, ink, key in zip(
+        (green + 0.5, amber + 0.5, _Y_TOP), _ZONE_FILLS, _ZONE_TEXT, keys, strict=True
+    ):
+        ax.axhspan(low, top, facecolor=fill, alpha=_ZONE_ALPHA, linewidth=0, zorder=0)
+        ax.annotate(
+            _plain(data.labels[key]),
+            xy=(1.0, (max(low, 0) + min(top, 10)) / 2),
+            xycoords=("axes fraction", "data"),
+            xytext=(6, 0),
+            textcoords="offset points",
+            rotation=90,
+            ha="left",
+            va="center",
+            fontsize=font.note * 0.92,
+            color=ink,
+            fontweight="bold",
+            annotation_clip=False,
+        )
+        low = top
 
 
-def _style_axes(ax: Axes, data: ProgressData, n_days: int, width_px: int, font: _Fonts) -> None:
+def _style_pain_axes(ax: Axes, data: ProgressData, font: _Fonts) -> None:
     ax.yaxis.set_major_locator(FixedLocator([0, 2, 4, 6, 8, 10]))
     ax.yaxis.set_minor_locator(FixedLocator(list(range(11))))
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel(_plain(data.labels["pain_axis"]), fontsize=font.axis, color=_TEXT)
-
-    ticks = _date_ticks(data.start, n_days, width_px, font)
-    ax.xaxis.set_major_locator(FixedLocator([float(t) for t, _ in ticks]))
-    ax.set_xticklabels([label for _, label in ticks])
-    if 1 < n_days <= 120:
-        ax.xaxis.set_minor_locator(MultipleLocator(1))
-        ax.xaxis.set_minor_formatter(NullFormatter())
-
-    ax.tick_params(axis="both", which="major", labelsize=font.ticks, colors=_TEXT, length=5)
-    ax.tick_params(axis="both", which="minor", length=2.5, color=_GRID)
+    ax.tick_params(axis="y", which="major", labelsize=font.ticks, colors=_TEXT, length=5)
+    ax.tick_params(axis="y", which="minor", length=2.5, color=_GRID)
+    ax.tick_params(axis="x", which="both", labelbottom=False, length=0)
     ax.grid(True, axis="y", which="major", color=_GRID, linewidth=0.8, alpha=0.8)
-    ax.grid(True, axis="x", which="major", color=_GRID, linewidth=0.6, alpha=0.5)
+    ax.grid(True, axis="x", which="major", color=_GRID, linewidth=0.8, alpha=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -260,190 +324,356 @@ def _style_axes(ax: Axes, data: ProgressData, n_days: int, width_px: int, font: 
         ax.spines[side].set_color("#888888")
 
 
-def _date_ticks(start: date, n_days: int, width_px: int, font: _Fonts) -> list[tuple[int, str]]:
-    """Ticks counted back from the last day (today is always labelled), e.g. '2 Mar'."""
-    label_px = 6.5 * 0.6 * font.ticks * DPI / 72  # "28 Sep" in DejaVu Sans, roughly
-    max_ticks = max(2, int(0.82 * width_px / (label_px * 1.7)))
-    step = next(
-        (s for s in _TICK_STEPS if (n_days - 1) // s + 1 <= max_ticks),
-        (n_days - 1) // (max_ticks - 1) + 1,
-    )
-    offsets = sorted(range(n_days - 1, -1, -step))
-    end = start + timedelta(days=n_days - 1)
-    show_year = n_days > 300 and start.year != end.year  # shorter spans read fine without
-    ticks: list[tuple[int, str]] = []
-    previous_year: int | None = None
-    for offset in offsets:
-        day = start + timedelta(days=offset)
-        label = f"{day.day} {_MONTHS[day.month - 1]}"
-        if show_year and day.year != previous_year:
-            label += f"\n{day.year}"
-        previous_year = day.year
-        ticks.append((offset, label))
-    return ticks
+def _draw_flares(
+    ax: Axes, strip: Axes, data: ProgressData, frame: _Frame, font: _Fonts
+) -> list[Line2D | Patch]:
+    """Grey hatched spans over both panels, 'flare' written at the top of each wide enough."""
+    label_px = 0.6 * font.px(font.note * 0.9) * len(data.labels["flare"])
+    drawn = False
+    for span in sorted(data.flares, key=lambda s: s.start):
+        left = max(frame.x(span.start), 0)
+        right = min(frame.x(span.end), frame.n_days - 1)
+        if right < left:
+            continue
+        drawn = True
+        for axes in (ax, strip):
+            axes.axvspan(
+                left - 0.5,
+                right + 0.5,
+                facecolor=_FLARE,
+                alpha=0.16,
+                hatch="//",
+                edgecolor="#9A9A9A",
+                linewidth=0,
+                zorder=0.5,
+            )
+        if (right - left + 1) * frame.day_px >= label_px:
+            ax.text(
+                (left + right) / 2,
+                _Y_TOP - 0.15,
+                _plain(data.labels["flare"]),
+                ha="center",
+                va="top",
+                fontsize=font.note * 0.9,
+                color=_SOFT_TEXT,
+                zorder=6,
+            )
+    if not drawn:
+        return []
+    patch = Patch(facecolor=_FLARE, alpha=0.3, hatch="//", edgecolor="#9A9A9A", linewidth=0)
+    patch.set_label(_plain(data.labels["flare"]))
+    return [patch]
 
 
-def _runs(days: Sequence[int]) -> list[list[int]]:
-    """Indexes of points split where consecutive days are too far apart for a line."""
+def _runs(days: Sequence[int], max_gap: int = 1) -> list[list[int]]:
+    """Indexes of points split where days are more than max_gap apart: no line is drawn
+    across a day without a rating."""
     runs: list[list[int]] = []
     for i, day in enumerate(days):
-        if runs and day - days[runs[-1][-1]] <= _MAX_LINE_GAP_DAYS:
+        if runs and day - days[runs[-1][-1]] <= max_gap:
             runs[-1].append(i)
         else:
             runs.append([i])
     return runs
 
 
-def _draw_morning(ax: Axes, data: ProgressData, scale: float) -> list[Line2D]:
+def _draw_weekly(ax: Axes, data: ProgressData, frame: _Frame, scale: float) -> list[Line2D]:
+    """W: the heavy line the eye follows. A single day of W is a short dash."""
+    values = sorted((frame.x(d), w) for d, w in data.weekly if frame.shows(d))
+    xs = [x for x, _ in values]
+    lines: list[Line2D] = []
+    for run in _runs(xs):
+        run_xs = [float(xs[i]) for i in run]
+        run_ys = [min(max(values[i][1], 0.0), 10.0) for i in run]
+        if len(run) == 1:
+            run_xs, run_ys = [run_xs[0] - 0.3, run_xs[0] + 0.3], run_ys * 2
+        lines += ax.plot(
+            run_xs,
+            run_ys,
+            color=_WEEKLY,
+            linewidth=6 * scale,
+            solid_capstyle="round",
+            solid_joinstyle="round",
+            zorder=4,
+        )
+    return _labelled(lines, data.labels["weekly"])
+
+
+def _draw_mornings(ax: Axes, data: ProgressData, frame: _Frame, scale: float) -> list[Line2D]:
+    """Morning ratings: dots, joined only between consecutive days."""
     points = sorted(
-        (p for p in data.points if p.kind == "morning" and _in_range(data, p.day)),
+        (p for p in data.points if p.kind == CheckinKind.MORNING and frame.shows(p.day)),
         key=lambda p: p.day,
     )
-    xs = [_x(data, p.day) for p in points]
+    xs = [frame.x(p.day) for p in points]
+    size = max(7.0, min(12.0, 0.6 * frame.day_px / (DPI / 72) / scale)) * scale
     lines: list[Line2D] = []
     for run in _runs(xs):
         lines += ax.plot(
             [xs[i] for i in run],
             [points[i].score for i in run],
             color=_MORNING,
-            linewidth=max(1.5, 2.2 * scale),
+            linewidth=2.0 * scale,
             marker="o",
-            markersize=7.5 * scale,
+            markersize=size,
             markeredgecolor="white",
-            markeredgewidth=0.8 * scale,
-            zorder=4,
+            markeredgewidth=1.0 * scale,
+            zorder=5,
             clip_on=False,
         )
-    return _labelled(lines[:1], data.labels["morning"])
+    return _labelled(lines, data.labels["morning"])
 
 
-def _draw_scatter(
-    ax: Axes,
+def _draw_others(ax: Axes, data: ProgressData, frame: _Frame, scale: float) -> list[Line2D]:
+    """After-session squares left of their day and after-run triangles right of it, small."""
+    size = max(7.5, min(9.5, 0.5 * frame.day_px / (DPI / 72) / scale)) * scale
+    dodge = min(0.25, 4 * scale / frame.day_px)
+    handles: list[Line2D] = []
+    for kind, marker, colour, offset in (
+        (CheckinKind.AFTER_SESSION, "s", _AFTER_SESSION, -dodge),
+        (CheckinKind.AFTER_RUN, "^", _AFTER_RUN, dodge),
+    ):
+        points = [p for p in data.points if p.kind == kind and frame.shows(p.day)]
+        if not points:
+            continue
+        lines = ax.plot(
+            [frame.x(p.day) + offset for p in points],
+            [p.score for p in points],
+            linestyle="none",
+            color=colour,
+            marker=marker,
+            markersize=size * (1.15 if marker == "^" else 1.0),
+            markeredgecolor="white",
+            markeredgewidth=0.7 * scale,
+            zorder=4.5,
+            clip_on=False,
+        )
+        handles += _labelled(lines, data.labels[kind])
+    return handles
+
+
+def _draw_baselines(
+    ax: Axes, data: ProgressData, frame: _Frame, font: _Fonts, scale: float
+) -> None:
+    """B0 (where the runner started) and, where it differs, B (the baseline now) as
+    horizontal lines, each labelled where it covers the fewest ratings."""
+    lines: list[tuple[float, str, str]] = []
+    b0, b = _clamp(data.b0), _clamp(data.b)
+    if b0 is not None:
+        lines.append((b0, "b0", _B0))
+    if b is not None and (b0 is None or abs(b - b0) >= 0.05):
+        lines.append((b, "b", _B))
+    lines.sort(key=lambda line: -line[0])
+    close = len(lines) == 2 and lines[0][0] - lines[1][0] < 1.6
+    for i, (value, key, colour) in enumerate(lines):
+        ax.axhline(
+            value,
+            color=colour,
+            linestyle=(0, (5, 3)) if key == "b0" else (0, (1.5, 2)),
+            linewidth=2.2 * scale,
+            zorder=3,
+        )
+        text = _plain(data.labels[key].format(value=_number(value)))
+        # two lines close together: the upper one's label above it, the lower one's below
+        allowed = ("above",) if close and i == 0 else ("below",) if close else ("above", "below")
+        side, place = _label_place(data, frame, font, value, text, allowed)
+        dy = 4 if place == "above" else -4
+        ax.annotate(
+            text,
+            xy=(0.99 if side == "right" else 0.01, value),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, dy * scale),
+            textcoords="offset points",
+            ha=side,
+            va="bottom" if dy > 0 else "top",
+            fontsize=font.note,
+            color=colour,
+            fontweight="bold",
+            zorder=7,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.8, "lw": 0},
+        )
+
+
+def _label_place(
     data: ProgressData,
-    kind: CheckinKind,
-    marker: tuple[str, float, float],  # shape, size in points, x offset in days
-    colour: str,
-    scale: float,
+    frame: _Frame,
+    font: _Fonts,
+    value: float,
+    text: str,
+    allowed: Sequence[str],
+) -> tuple[str, str]:
+    """(right or left, above or below): the place whose box holds the fewest ratings and
+    weekly means, the right end above first when they tie."""
+    days = 0.62 * font.px(font.note) * len(text) / frame.day_px + 0.5
+    height = 1.4 * font.px(font.note) / frame.plot_high_px * (_Y_TOP - _Y_BOTTOM)
+    values = [(float(frame.x(p.day)), float(p.score)) for p in data.points]
+    weekly = sorted((frame.x(d), w) for d, w in data.weekly)
+    for (x0, w0), (x1, w1) in itertools.pairwise(weekly):
+        if x1 == x0 + 1:  # the line between two days, sampled every quarter day
+            values += [(x0 + t / 4, w0 + (w1 - w0) * t / 4) for t in range(4)]
+    values += [(float(x), w) for x, w in weekly[-1:]]
+    best: tuple[int, str, str] | None = None
+    for side in ("right", "left"):
+        xs = (frame.shown_days - 0.3 - days, frame.shown_days) if side == "right" else (-1, days)
+        for place in ("above", "below"):
+            if place not in allowed:
+                continue
+            ys = (value, value + height) if place == "above" else (value - height, value)
+            if ys[0] < _Y_BOTTOM or ys[1] > _Y_TOP:
+                continue  # the label would stick out of the plot
+            covered = sum(xs[0] <= x <= xs[1] and ys[0] <= y <= ys[1] for x, y in values)
+            if best is None or covered < best[0]:
+                best = (covered, side, place)
+    return (best[1], best[2]) if best is not None else ("right", allowed[0])
+
+
+def _clamp(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return min(max(value, 0.0), 10.0)
+
+
+def _number(value: float) -> str:
+    """3 or 3.5: one decimal, none when whole."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _labelled(lines: Sequence[Line2D], label: str) -> list[Line2D]:
+    """The first line stands for its series in the legend."""
+    for line in lines[:1]:
+        line.set_label(_plain(label))
+    return list(lines[:1])
+
+
+# --- the level strip and the dates ---------------------------------------------------------
+
+
+def _draw_levels(
+    strip: Axes, data: ProgressData, frame: _Frame, font: _Fonts, scale: float
 ) -> list[Line2D]:
-    points = [p for p in data.points if p.kind == kind and _in_range(data, p.day)]
-    if not points:
+    """The level as a step line, its number at each step; sessions as dots on it."""
+    steps = sorted((frame.x(d), level) for d, level in data.levels if frame.x(d) < frame.n_days)
+    strip.set_ylabel(_plain(data.labels["level_axis"]), fontsize=font.axis, color=_TEXT)
+    strip.yaxis.set_major_locator(NullLocator())
+    strip.yaxis.set_minor_locator(NullLocator())
+    for side in ("top", "right", "left"):
+        strip.spines[side].set_visible(False)
+    strip.spines["bottom"].set_color("#888888")
+    if not steps:
+        strip.set_ylim(0, 2)
         return []
-    lines = ax.plot(
-        [_x(data, p.day) + marker[2] for p in points],
-        [p.score for p in points],
+    steps = [(max(x, 0), level) for x, level in steps]  # a step before the start: at it
+    levels = [level for _, level in steps]
+    low, high = min(levels), max(levels)
+    strip.set_ylim(low - 0.7, high + 0.6 + 0.35 * max(1, high - low))
+    edges = [x - 0.5 for x, _ in steps] + [frame.n_days - 0.5]
+    xs: list[float] = []
+    ys: list[int] = []
+    for i, (_, level) in enumerate(steps):
+        xs += [edges[i], edges[i + 1]]
+        ys += [level, level]
+    strip.plot(xs, ys, color=_LEVEL, linewidth=3 * scale, solid_capstyle="butt", zorder=3)
+
+    right_end = -math.inf
+    for i, (_, level) in enumerate(steps):
+        text = _plain(data.labels["level"].format(level=level))
+        width = 0.62 * font.px(font.note) * len(text) / frame.day_px  # in days
+        left = max(edges[i] + 0.1, -0.6)
+        if left < right_end + 0.2:
+            continue  # no room: the step itself shows the change
+        if left + width > frame.shown_days - 0.3:
+            continue
+        strip.annotate(
+            text,
+            xy=(left, level),
+            xytext=(0, 3 * scale),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=font.note,
+            color=_TEXT,
+            fontweight="bold",
+            zorder=5,
+        )
+        right_end = left + width
+
+    sessions = sorted({frame.x(d) for d in data.session_days if frame.shows(d)})
+    if not sessions:
+        return []
+    level_on = [_level_on(steps, x) for x in sessions]
+    size = max(4.0, min(9.0, 0.45 * frame.day_px / (DPI / 72) / scale)) * scale
+    lines = strip.plot(
+        sessions,
+        level_on,
         linestyle="none",
-        color=colour,
-        marker=marker[0],
-        markersize=marker[1] * scale,
+        marker="o",
+        markersize=size,
+        color=_LEVEL,
         markeredgecolor="white",
-        markeredgewidth=0.9 * scale,
-        zorder=5,
+        markeredgewidth=0.8 * scale,
+        zorder=4,
         clip_on=False,
-    )
-    return _labelled(lines, data.labels[kind])
-
-
-def _draw_sessions(ax: Axes, data: ProgressData, scale: float) -> list[Line2D]:
-    days = sorted({_x(data, d) for d in data.session_days if _in_range(data, d)})
-    if not days:
-        return []
-    lines = ax.plot(
-        days,
-        [_LANE_Y] * len(days),
-        linestyle="none",
-        color=_SESSIONS,
-        marker="|",
-        markersize=13 * scale,
-        markeredgewidth=max(1.5, 2.6 * scale),
-        zorder=3,
     )
     return _labelled(lines, data.labels["sessions"])
 
 
-def _draw_baseline(ax: Axes, data: ProgressData, scale: float) -> list[Line2D]:
-    if data.baseline is None or not math.isfinite(data.baseline):
-        return []
-    value = min(max(data.baseline, 0.0), 10.0)
-    line = ax.axhline(
-        value, color=_BASELINE, linestyle=(0, (4, 2.5)), linewidth=1.6 * scale, zorder=2
-    )
-    return _labelled([line], data.labels["baseline"].format(value=f"{value:.1f}"))
+def _level_on(steps: Sequence[tuple[int, int]], x: int) -> int:
+    current = steps[0][1]
+    for day, level in steps:
+        if day <= x:
+            current = level
+    return current
 
 
-def _labelled(lines: list[Line2D], label: str) -> list[Line2D]:
-    """The first line stands for its series in the legend."""
-    for line in lines[:1]:
-        line.set_label(_plain(label))
-    return lines[:1]
+def _style_dates(strip: Axes, ax: Axes, frame: _Frame, font: _Fonts) -> None:
+    ticks = _date_ticks(frame, font)
+    strip.xaxis.set_major_locator(FixedLocator([float(t) for t, _ in ticks]))
+    strip.set_xticklabels([label for _, label in ticks])
+    strip.tick_params(axis="x", which="major", labelsize=font.ticks, colors=_TEXT, length=5)
+    if frame.shown_days <= 42:  # a mark a day where the days can be told apart
+        strip.xaxis.set_minor_locator(FixedLocator([float(d) for d in range(frame.shown_days)]))
+        strip.xaxis.set_minor_formatter(NullFormatter())
+        strip.tick_params(axis="x", which="minor", length=3, color="#999999")
+    ax.xaxis.set_major_locator(FixedLocator([float(t) for t, _ in ticks]))
 
 
-def _draw_levels(
-    ax: Axes, data: ProgressData, n_days: int, width_px: int, font: _Fonts, scale: float
-) -> None:
-    """Dotted vertical lines with 'Level 2→3' above the plot, staggered in up to 3 rows."""
-    marks = sorted((m for m in data.level_marks if _in_range(data, m.day)), key=lambda m: m.day)
-    if not marks:
-        return
-    px_per_day = 0.85 * width_px / max(n_days, 1)
-    char_px = 0.6 * font.note * DPI / 72
-    row_ends: list[float] = []  # right edge in pixels of the last label in each row
-    for mark in marks:
-        x = _x(data, mark.day)
-        ax.axvline(x, color=_LEVEL, linestyle=(0, (1.5, 2.5)), linewidth=1.6 * scale, zorder=2)
-        text = data.labels["level"].format(**{"from": mark.from_level, "to": mark.to_level})
-        width = len(text) * char_px + 8 * scale
-        fraction = (x + 0.6) / (n_days + 0.2)
-        if fraction < 0.12:
-            align, left = "left", x * px_per_day - 4 * scale
-        elif fraction > 0.88:
-            align, left = "right", x * px_per_day - width + 4 * scale
-        else:
-            align, left = "center", x * px_per_day - width / 2
-        row = next((i for i, end in enumerate(row_ends) if end + 6 * scale < left), None)
-        if row is None:
-            if len(row_ends) == _LEVEL_ROWS:
-                continue  # no room left: the dotted line alone marks this change
-            row = len(row_ends)
-            row_ends.append(0.0)
-        row_ends[row] = left + width
-        ax.annotate(
-            _plain(text),
-            xy=(x, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(0, 4 + row * (font.note * 1.45)),
-            textcoords="offset points",
-            ha=align,
-            va="bottom",
-            fontsize=font.note,
-            color=_TEXT,
-            annotation_clip=False,
-        )
+def _date_ticks(frame: _Frame, font: _Fonts) -> list[tuple[int, str]]:
+    """Days labelled like '2 Mar', counted back from today (always labelled), as far apart
+    as the labels need."""
+    label_px = 6.0 * 0.6 * font.px(font.ticks)  # "28 Sep" in DejaVu Sans, roughly
+    min_step = 1.3 * label_px / frame.day_px
+    step = next((s for s in _TICK_STEPS if s >= min_step), math.ceil(min_step))
+    ticks: list[tuple[int, str]] = []
+    for offset in sorted(range(frame.n_days - 1, -1, -step)):
+        day = frame.start + timedelta(days=offset)
+        ticks.append((offset, f"{day.day} {_MONTHS[day.month - 1]}"))
+    return ticks
 
 
 def _add_legend(
-    fig: Figure, handles: list[Line2D], font: _Fonts, width_px: int, markerscale: float
+    fig: Figure, handles: Sequence[Line2D | Patch], font: _Fonts, width_px: int
 ) -> None:
     """Below the plot, so it never covers data; as many columns as fit the width."""
     legend: Legend | None = None
-    for ncols in range(len(handles), 0, -1):
+    for ncols in range(min(len(handles), 3), 0, -1):
         if legend is not None:
             legend.remove()
         legend = fig.legend(
-            handles=_row_major(handles, ncols),
+            handles=_row_major(list(handles), ncols),
             loc="outside lower center",
             ncols=ncols,
             fontsize=font.legend,
             frameon=False,
-            markerscale=markerscale,
-            handlelength=2.2,
-            columnspacing=1.4,
+            handlelength=1.6,
+            columnspacing=1.2,
             handletextpad=0.5,
             borderaxespad=0.2,
         )
-        if legend.get_window_extent().width <= 0.96 * width_px:
+        if legend.get_window_extent().width <= 0.97 * width_px:
             return
 
 
-def _row_major(handles: list[Line2D], ncols: int) -> list[Line2D]:
+def _row_major(handles: list[Line2D | Patch], ncols: int) -> list[Line2D | Patch]:
     """Reorder so the legend reads left to right, then down (matplotlib fills by column)."""
     return [handles[i] for col in range(ncols) for i in range(col, len(handles), ncols)]

@@ -441,20 +441,34 @@ class Texts(_Model):
     rescreen_clear: str
     progress_empty: str
     progress_caption: str
-    progress_flare: str
-    progress_no_mornings: str
-    verdict_improved: str
+    progress_level_line: str
+    progress_level_line_flare: str
+    progress_headline: str
+    progress_headline_one: str
+    progress_headline_none: str
+    progress_span_days: str
+    progress_span_weeks: str
+    progress_level_change: str
+    progress_level_same: str
     verdict_recovered: str
+    verdict_improved: str
     verdict_not_yet: str
+    verdict_out_of_reach: str
     verdict_no_data: str
-    chart_title: str
+    chart_morning: str
+    chart_weekly: str
     chart_after_session: str
     chart_after_run: str
-    chart_morning: str
     chart_sessions: str
-    chart_baseline: str
+    chart_b0: str
+    chart_b: str
     chart_pain_axis: str
+    chart_level_axis: str
     chart_level: str
+    chart_flare: str
+    chart_zone_green: str
+    chart_zone_amber: str
+    chart_zone_red: str
 
     def get(self, key: str, **fields: Any) -> str:
         """The text `key` with its placeholders filled in."""

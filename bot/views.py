@@ -3,12 +3,15 @@ content/texts.yaml. Pure (no Telegram, no database); the handlers and the sender
 
 from __future__ import annotations
 
-from bot.charts import LevelMark, PainPoint, ProgressData
+import math
+
+from bot.charts import PainPoint, ProgressData, Span
 from bot.content import Content, Texts
 from bot.domain.enums import CheckinKind
+from bot.domain.report import Headline, Measure
 from bot.domain.session_flow import progress_bar
 from bot.render import dose_text
-from bot.services.checkins import CHART_DAYS, Progress
+from bot.services.progress import Progress
 from bot.services.results import Ask, Note, Say, StepView
 
 
@@ -51,53 +54,99 @@ def step_text(content: Content, view: StepView) -> str:
 
 
 def progress_chart(content: Content, progress: Progress) -> ProgressData:
-    """The /progress picture's data: pain after sessions, runs and mornings (not the
-    ad-hoc ratings), sessions done and level changes since the chart's first day, the
-    baseline, the zone bands of content/progression.yaml, every label from texts."""
-    history, start, texts = progress.history, progress.start, content.texts
+    """The /progress picture's data: morning ratings and their weekly mean, pain after
+    sessions and runs (not the ad-hoc ratings), sessions, the level, flare periods, B0 and
+    B, the zone bands of content/progression.yaml; every word from texts."""
+    found, texts = progress.report, content.texts
     zones = content.progression.zones
     return ProgressData(
-        points=tuple(
-            PainPoint(c.local_date, c.score, c.context)
-            for c in history.checkins
-            if c.context != CheckinKind.AD_HOC and c.local_date >= start
+        points=(
+            *(PainPoint(day, score, CheckinKind.MORNING) for day, score in found.mornings),
+            *(PainPoint(r.day, r.score, r.kind) for r in found.others),
         ),
-        session_days=tuple(
-            s.local_date for s in history.sessions if s.completed and s.local_date >= start
-        ),
-        level_marks=tuple(
-            LevelMark(c.local_date, c.from_level, c.to_level, c.rule_id)
-            for c in history.level_changes
-            if c.from_level != c.to_level and c.local_date >= start
-        ),
-        start=start,
-        end=history.today,
-        baseline=progress.baseline,
+        weekly=found.weekly,
+        session_days=tuple(s.day for s in found.sessions),
+        levels=found.levels,
+        flares=tuple(Span(p.start, p.end) for p in found.flares),
+        start=found.start,
+        end=found.today,
+        b0=found.baselines.b0,
+        b=found.baselines.b,
         labels={
-            "title": texts.get("chart_title", days=str(CHART_DAYS)),
+            "title": headline_text(texts, found.headline),
+            "morning": texts.chart_morning,
+            "weekly": texts.get("chart_weekly", days=str(content.progression.baseline.trend_days)),
             "after_session": texts.chart_after_session,
             "after_run": texts.chart_after_run,
-            "morning": texts.chart_morning,
             "sessions": texts.chart_sessions,
-            "baseline": texts.chart_baseline,
+            "b0": texts.chart_b0,
+            "b": texts.chart_b,
             "pain_axis": texts.chart_pain_axis,
+            "level_axis": texts.chart_level_axis,
             "level": texts.chart_level,
+            "flare": texts.chart_flare,
+            "zone_green": texts.chart_zone_green,
+            "zone_amber": texts.chart_zone_amber,
+            "zone_red": texts.chart_zone_red,
         },
         zone_edges=(zones.green_max, zones.amber_max),
     )
 
 
 def progress_caption(texts: Texts, progress: Progress) -> str:
-    """'Level 3 of 7 · streak 4 day(s)' and this week's mornings against the baseline."""
-    history = progress.history
-    week = progress.week_mean
+    """The headline, the R9 sentence against B0, then level, flare mode and streak."""
+    found = progress.report
+    level_line = texts.get(
+        "progress_level_line_flare" if found.in_flare else "progress_level_line",
+        level=str(found.headline.level_to),
+        levels=str(progress.max_level),
+    )
     return texts.get(
         "progress_caption",
-        level=str(history.level),
-        levels=str(history.max_level),
-        flare=texts.progress_flare if history.flare_since else "",
-        streak=str(progress.streak),
-        w=f"{week:.1f}" if week is not None else texts.progress_no_mornings,
-        b=f"{progress.baseline:.1f}",
-        verdict=texts.get(f"verdict_{progress.verdict}"),
+        headline=headline_text(texts, found.headline),
+        verdict=verdict_text(texts, found.measure),
+        level_line=level_line,
+        streak=str(found.streak),
     )
+
+
+def headline_text(texts: Texts, head: Headline) -> str:
+    """'Mornings 6 → 1 over 3 weeks, level 1 → 3'."""
+    if head.level_from == head.level_to:
+        level = texts.get("progress_level_same", level=str(head.level_to))
+    else:
+        level = texts.get(
+            "progress_level_change", **{"from": str(head.level_from), "to": str(head.level_to)}
+        )
+    if head.first is None or head.last is None:
+        return texts.get("progress_headline_none", level=level)
+    if head.days < 2:
+        return texts.get("progress_headline_one", first=str(head.first), level=level)
+    if head.days < 14:
+        span = texts.get("progress_span_days", n=str(head.days))
+    else:
+        span = texts.get("progress_span_weeks", n=str(round(head.days / 7)))
+    return texts.get(
+        "progress_headline", first=str(head.first), last=str(head.last), span=span, level=level
+    )
+
+
+def verdict_text(texts: Texts, found: Measure) -> str:
+    """R9 in one sentence, with this week's W, B0 and what would count as better."""
+    return texts.get(
+        f"verdict_{found.verdict}",
+        w=_number(found.w),
+        b0=_number(found.b0),
+        # shown rounded down, so a W shown at or below it is one that counts
+        target=_number(None if found.target is None else math.floor(found.target * 10 + 1e-9) / 10),
+        mornings=str(found.mornings),
+        need=str(found.need),
+    )
+
+
+def _number(value: float | None) -> str:
+    """3 or 3.5: one decimal, none when whole."""
+    if value is None:
+        return "?"
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text

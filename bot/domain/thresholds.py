@@ -85,6 +85,8 @@ class Improvement(_Model):
     percent: int = Field(ge=1, le=100)
     small_baseline_max: int = Field(ge=0, le=10)
     small_baseline_points: int = Field(ge=1)
+    # "Recovered" needs W of 0 over at least this many mornings (one 0 is not a week).
+    recovered_mornings: int = Field(default=3, ge=1)
 
 
 class Labels(_Model):

@@ -11,7 +11,7 @@ from bot.charts import render_progress
 from bot.context import BotContext
 from bot.domain.questions import Question
 from bot.handlers.show import show
-from bot.services import checkins
+from bot.services import checkins, progress
 from bot.views import progress_caption, progress_chart
 
 log = logging.getLogger(__name__)
@@ -36,16 +36,15 @@ async def checkin_command(update: Update, context: BotContext) -> None:
 
 
 async def progress_command(update: Update, context: BotContext) -> None:
-    """/progress: the pain picture and a two-line summary (level, streak, W vs B, R9)."""
+    """/progress: the picture of the last weeks, its headline and the R9 sentence."""
     message, tg_user = update.effective_message, update.effective_user
     if message is None or tg_user is None:
         return
-    found = await checkins.progress(context.env, telegram_user_id=tg_user.id)
-    if not isinstance(found, checkins.Progress):
+    found = await progress.progress(context.env, telegram_user_id=tg_user.id)
+    if not isinstance(found, progress.Progress):
         await show(context, update, found)
         return
     data = progress_chart(context.content, found)
     png = await asyncio.to_thread(render_progress, data)
-    caption = progress_caption(context.texts, found)
-    await message.reply_photo(png, caption=caption)
-    log.info("event=progress points=%s", len(data.points))
+    await message.reply_photo(png, caption=progress_caption(context.texts, found))
+    log.info("event=progress points=%s bytes=%s", len(data.points), len(png))

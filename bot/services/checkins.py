@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import AnswerTap, Flow, MorningTap, SessionPainTap
 from bot.content import Content
 from bot.db.models import User
-from bot.db.repo import checkins, deliveries, sessions, users
+from bot.db.repo import checkins, deliveries, sessions
 from bot.db.repo.checkins import HistoryRows, SessionRow
 from bot.domain import progression as rules
 from bot.domain.enums import CheckinKind, DeliveryKind, SessionStatus, StepOutcome
@@ -53,7 +53,6 @@ from bot.services.unit import Env, runner_unit
 log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 120  # enough for the baseline's 4-week recompute and the progress picture
-CHART_DAYS = 28
 FLOWS = {Question.RAN: Flow.RUN, Question.RUN_PAIN: Flow.RUN, Question.ADHOC_PAIN: Flow.ADHOC}
 
 
@@ -458,42 +457,3 @@ async def morning_tap(env: Env, *, telegram_user_id: int, tap: MorningTap) -> Re
         )
         answered = record(env.texts.morning_prompt, answer_label(env.content, "pain", tap.score))
         return Reply(record=answered, notes=(message,), ask=rescreen_ask)
-
-
-# --- /progress ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What /progress shows: the chart's data and the caption's fields."""
-
-    history: rules.History
-    start: date
-    baseline: float
-    week_mean: float | None
-    verdict: str
-    streak: int
-
-
-async def progress(env: Env, *, telegram_user_id: int) -> Progress | Reply:
-    """/progress: the history of the last weeks, or what to tell the runner instead."""
-    async with env.db.read() as tx:
-        user = await users.get(tx, telegram_user_id=telegram_user_id)
-        refusal = gate(user)
-        if refusal is not None or user is None:
-            return refusal or Reply()
-        today = local_date_of(env.clock.now(), zone_of(user))
-        history = await load_history(tx, env.content, user, today)
-    if not any(c.context != CheckinKind.AD_HOC for c in history.checkins) and not any(
-        s.completed for s in history.sessions
-    ):
-        return Reply(notes=(note(Say("progress_empty")),))
-    thresholds = env.content.progression
-    return Progress(
-        history=history,
-        start=today - timedelta(days=CHART_DAYS - 1),
-        baseline=rules.baseline(history, thresholds),
-        week_mean=rules.weekly_mean(history, thresholds, end=today),
-        verdict=rules.verdict(history, thresholds),
-        streak=rules.streak(history),
-    )

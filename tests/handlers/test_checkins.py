@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+import io
+from datetime import UTC, date, datetime, timedelta
 
+from matplotlib.image import imread
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.content import Content
 from bot.db.models import PainCheckin, User
-from bot.domain.enums import CheckinKind
+from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
+from tests.utils.factories import make_checkin, make_decision, make_session
 from tests.utils.journeys import morning, session_with_pain
 from tests.utils.rows import level_changes, set_user, user_row
 
@@ -23,7 +27,7 @@ async def test_high_pain_after_a_session_starts_flare_mode_and_lowers_the_level(
     reply = await session_with_pain(onboarded, 8)
 
     assert reply.startswith("Logged 8/10 (severe). Flare mode: 8/10 is high")
-    assert "Next session goes back to level 3" in reply
+    assert "your level goes back to 3; while the flare lasts, sessions stay at level 2" in reply
     flare, down = await level_changes(bot_runner.db, onboarded.user_id)
     assert (flare.rule_id, flare.decision, flare.numbers["p"]) == ("R6", "flare_on", 8)
     assert (down.rule_id, down.from_level, down.to_level) == ("R5", 4, 3)
@@ -201,19 +205,81 @@ async def test_progress_without_data(onboarded: ChatUser) -> None:
     assert "Nothing to show yet" in (replies[-1].text or "")
 
 
-async def test_progress_sends_a_picture(
-    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+async def test_progress_tells_ten_days_against_where_the_runner_started(
+    onboarded: ChatUser, bot_runner: BotRunner, content: Content
 ) -> None:
-    for pain in (2, 3):
-        await session_with_pain(onboarded, pain)
-        await morning(onboarded, bot_runner, clock, 3)
+    """Ten days of mornings easing from 6 to 1, sessions, a short flare and a level-up:
+    /progress sends a portrait picture whose caption has the headline and R9 against B0
+    (5, from what the rules stored; the onboarding rating was 3)."""
+    db, today = bot_runner.db, date(2026, 3, 2)  # the clock's day in Berlin
+    user_id = (await user_row(db, onboarded.user_id)).id
+    days = [today - timedelta(days=9 - i) for i in range(10)]
+    for day, score in zip(days, [6, 6, 5, 5, 4, 4, 3, 3, 2, 1], strict=True):
+        morning_at = datetime(day.year, day.month, day.day, 7, tzinfo=UTC)
+        await make_checkin(db, user_id, score=score, at=morning_at, kind=CheckinKind.MORNING)
+    for day in days[:-1]:
+        evening = datetime(day.year, day.month, day.day, 17, tzinfo=UTC)
+        session_id = await make_session(
+            db,
+            user_id,
+            steps=content.ladder.steps[:1],
+            now=evening,
+            status=SessionStatus.COMPLETED,
+            outcomes=[StepOutcome.DONE],
+        )
+        await make_checkin(db, user_id, score=3, at=evening, session_id=session_id)
+    for offset, decision, levels in (
+        (2, "flare_on", (1, 1)),
+        (4, "flare_off", (1, 1)),
+        (5, "level_up", (1, 2)),
+    ):
+        day = days[offset]
+        at = datetime(day.year, day.month, day.day, 7, 1, tzinfo=UTC)
+        await make_decision(
+            db,
+            user_id,
+            decision=decision,
+            local_date=day,
+            at=at,
+            from_level=levels[0],
+            to_level=levels[1],
+        )
+    memory = {"b0": 5.0, "b0_on": days[6].isoformat(), "b": 5.0, "b_on": days[6].isoformat()}
+    await set_user(db, onboarded.user_id, level=2, rules_memory=memory)
+
     await onboarded.say("/progress")
 
     photo = onboarded.last()
     assert photo.photo is not None
     assert photo.photo.startswith(b"\x89PNG\r\n\x1a\n")
-    assert "Level 1 of 7" in (photo.text or "")
-    assert "baseline 3.0" in (photo.text or "")
+    assert imread(io.BytesIO(photo.photo), format="png").shape[:2] == (1000, 800)  # portrait
+    assert len(photo.photo) < 150_000
+    assert (photo.text or "").splitlines() == [
+        "Mornings 6 → 1 over 10 days, level 1 → 2",
+        # W = (5 + 4 + 4 + 3 + 3 + 2 + 1) / 7 = 3.14, at or below 70% of B0 = 3.5
+        "Better than when you started: your mornings this week average 3.1, against 5 then"
+        " (3.5 or less counts as better).",
+        "Level 2 of 7 · streak 9 day(s)",
+    ]
+
+
+async def test_progress_after_a_session_through_the_chat(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    """A runner two days in: the rows the chat wrote are what /progress reads."""
+    await session_with_pain(onboarded, 2)
+    await morning(onboarded, bot_runner, clock, 4)
+    await onboarded.say("/progress")
+
+    photo = onboarded.last()
+    assert photo.photo is not None
+    assert imread(io.BytesIO(photo.photo), format="png").shape[:2] == (1000, 800)
+    assert (photo.text or "").splitlines() == [
+        "First morning: 4/10, level 1",
+        "Your mornings this week average 4, against 3 when you started:"
+        " 2 or less would count as better.",
+        "Level 1 of 7 · streak 1 day(s)",
+    ]
 
 
 async def test_check_in_decisions_keep_their_numbers(

@@ -1,5 +1,6 @@
 """Rows created straight in the database, for tests that need a runner in a given state
-without the chat: runners already set up, sessions, step answers, pain check-ins."""
+without the chat: runners already set up, sessions, step answers, pain check-ins, recorded
+decisions of the rules."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from bot.db.engine import Database
-from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
+from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent, User
 from bot.domain.enums import ALL_DAYS, CheckinKind, SessionStatus, StepOutcome, UserStatus
 from bot.domain.profile import Schedule, next_reminder
 from bot.domain.schedule import local_date_of
@@ -121,6 +122,35 @@ async def make_checkin(
             session_id=session_id,
             local_date=local_date or local_date_of(at, zone),
             recorded_at=at,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def make_decision(
+    db: Database,
+    user_id: int,
+    *,
+    decision: str,
+    local_date: date,
+    at: datetime,
+    from_level: int,
+    to_level: int | None = None,
+    rule_id: str = "R3",
+) -> int:
+    """A recorded decision of the rules (a level_changes row) for that local date."""
+    async with db.write() as session:
+        row = LevelChange(
+            user_id=user_id,
+            from_level=from_level,
+            to_level=from_level if to_level is None else to_level,
+            rule_id=rule_id,
+            decision=decision,
+            local_date=local_date,
+            numbers={},
+            reason=decision,
+            at=at,
         )
         session.add(row)
         await session.flush()
