@@ -28,7 +28,7 @@ from bot.domain.plan import NoteKind
 from bot.domain.schedule import local_date_of, next_reminder_at
 from bot.domain.zones import tzinfo_for
 from bot.render import next_text, time_text
-from bot.services import plans
+from bot.services import plans, safety
 from bot.services.results import EXPIRED, Reply, Say, refused
 from bot.services.runners import refresh_next_reminder, zone_of
 from bot.services.unit import Env, runner_unit
@@ -346,6 +346,8 @@ async def tap(env: Env, *, telegram_user_id: int, tap: ReminderTap) -> Reply:
     """Snooze 30 min (once a day) or Skip today, on the reminder the runner tapped."""
     now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         delivery = await deliveries.get(tx, delivery_id=tap.delivery_id)
         if user is None or delivery is None or delivery.user_id != user.id:
             return refused(EXPIRED)
