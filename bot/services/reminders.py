@@ -287,7 +287,12 @@ async def reclaim_stale(
         for delivery in rows:
             user = await users.by_id(tx, user_id=delivery.user_id)
             too_late = now - delivery.due_at > grace
-            if user is None or user.status is not UserStatus.ACTIVE or too_late:
+            if (
+                user is None
+                or user.status is not UserStatus.ACTIVE
+                or safety.stopped(user)
+                or too_late
+            ):
                 delivery.status = DeliveryStatus.MISSED if too_late else DeliveryStatus.FAILED
                 result.missed += int(too_late)
                 continue
