@@ -290,7 +290,9 @@ class Texts(_Model):
     paused_indefinitely: str
     resumed: str
     not_paused: str
-    safety_hold: str
+    # Shown as a tap's alert too: Telegram takes at most 200 characters there.
+    safety_paused: str = Field(max_length=200)
+    safety_paused_emergency: str = Field(max_length=200)
     not_set_up: str
     no_next_reminder: str
     status_active: str

@@ -137,6 +137,18 @@ def test_missing_text(content_copy: Path) -> None:
         load_content(content_copy)
 
 
+@pytest.mark.parametrize("key", ["safety_paused", "safety_paused_emergency"])
+def test_safety_notice_fits_an_alert(content_copy: Path, key: str) -> None:
+    """It answers taps too, and Telegram refuses an answer over 200 characters."""
+
+    def change(data):
+        data["texts"][key] = "x" * 201
+
+    _edit(content_copy / "texts.yaml", change)
+    with pytest.raises(ContentError, match=rf"field '{key}'"):
+        load_content(content_copy)
+
+
 def test_broken_yaml_names_the_line(content_copy: Path) -> None:
     (content_copy / "routines.yaml").write_text("routines:\n  - id: x\n   name: [unclosed\n")
     with pytest.raises(ContentError, match=r"content/routines.yaml: not valid YAML at line \d"):

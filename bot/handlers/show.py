@@ -25,7 +25,7 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
     chat = update.effective_chat
     if query is not None:
         if reply.refused is not None:
-            await answer_query(query, said(texts, reply.refused))
+            await answer_query(query, said(texts, reply.refused), alert=reply.alert)
             return
         await answer_query(query, said(texts, reply.toast) if reply.toast else None)
         if reply.record is not None:
@@ -87,10 +87,12 @@ async def remove_buttons(context: BotContext, chat_id: int, message_id: int | No
         log.debug("event=remove_buttons_skipped reason=%s", exc.message[:60])
 
 
-async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
+async def answer_query(
+    query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> None:
     """Answer a tap (stops the spinner); a failure here must not stop the work."""
     try:
-        await query.answer(text)
+        await query.answer(text, show_alert=alert or None)
     except (BadRequest, Forbidden) as exc:
         log.debug("event=answer_query_failed reason=%s", exc.message[:60])
 

@@ -24,6 +24,7 @@ from bot.domain.onboarding import Step
 from bot.domain.pain import pain_label
 from bot.domain.questions import Question, SessionPain
 from bot.domain.schedule import local_date_of, next_morning_after
+from bot.services import safety
 from bot.services.questions import (
     ASK_TEXT,
     Invalid,
@@ -300,6 +301,8 @@ def _rescreen(env: Env, user: User) -> Ask | None:
 async def rescreen(env: Env, *, telegram_user_id: int, message_id: int | None) -> Reply:
     """ "Something new or different?" was tapped: its button comes off, the questions begin."""
     async with runner_unit(env, telegram_user_id) as (_tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         ask = _rescreen(env, user) if user is not None else None
         if ask is None:
             return refused(EXPIRED)
@@ -334,6 +337,8 @@ async def answer_tap(
         return refused(EXPIRED)
     answer = read_tap(env.content, question, tap) if question in FLOWS else None
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         if (
             user is None
             or answer is None
@@ -384,6 +389,8 @@ async def session_pain_tap(
 ) -> Reply:
     """0-10 tapped after a session."""
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         if user is None:
             return refused(EXPIRED)
         refusal = await _session_refusal(tx, user, tap.session_id)
@@ -440,6 +447,8 @@ async def _session_refusal(tx: AsyncSession, user: User, session_id: int) -> str
 async def morning_tap(env: Env, *, telegram_user_id: int, tap: MorningTap) -> Reply:
     """The morning rating: once per morning, and only until the next session starts."""
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         delivery = await deliveries.get(tx, delivery_id=tap.delivery_id)
         if (
             user is None

@@ -3,10 +3,10 @@ flow it belongs to, or a hint. One write unit each."""
 
 from __future__ import annotations
 
-from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress
+from bot.domain.onboarding import Step, is_in_progress
 from bot.domain.questions import Question, SessionPain
 from bot.domain.zones import zone_from_location
-from bot.services import checkins, onboarding, settings
+from bot.services import checkins, onboarding, safety, settings
 from bot.services.results import Reply, Say, note
 from bot.services.unit import Env, runner_unit
 
@@ -20,8 +20,10 @@ async def text(env: Env, *, telegram_user_id: int, text: str) -> Reply:
     async with runner_unit(env, telegram_user_id) as (tx, user):
         if user is None:
             return NOT_SET_UP
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         step, awaiting = user.onboarding_step, user.awaiting
-        if is_in_progress(step) or step in SAFETY_STOPS:
+        if is_in_progress(step):
             return await onboarding.answer_text(env, tx, user, text)
         if step is not Step.DONE or awaiting is None:
             return UNKNOWN
@@ -37,6 +39,8 @@ async def location(env: Env, *, telegram_user_id: int, latitude: float, longitud
     async with runner_unit(env, telegram_user_id) as (_tx, user):
         if user is None:
             return NOT_SET_UP
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         choice = zone_from_location(latitude, longitude)
         found = note(Say("zone_from_location", {"zone": choice.name}))
         if user.onboarding_step is Step.ZONE:

@@ -19,7 +19,7 @@ from bot.domain.questions import SessionPain
 from bot.domain.schedule import local_date_of
 from bot.domain.session_flow import StepState, Transition, tally, transition
 from bot.render import local_day_text
-from bot.services import plans
+from bot.services import plans, safety
 from bot.services.results import (
     EXPIRED,
     Ask,
@@ -70,6 +70,8 @@ async def start(
         return refused("routine_unknown")
     now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         if from_command:
             refusal = gate(user)
             if refusal is not None:
@@ -164,6 +166,8 @@ async def tap_step(env: Env, *, telegram_user_id: int, tap: StepTap) -> Reply:
     """Done / Easier / Skip / Hurts / Stop: applied once, and only on the live step."""
     now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         rs = await sessions.get(tx, session_id=tap.session_id)
         if user is None or rs is None or rs.user_id != user.id:
             return refused(EXPIRED)

@@ -18,7 +18,7 @@ from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, next_step
 from bot.domain.questions import Question
 from bot.domain.zones import ZoneChoice
 from bot.render import user_schedule_text
-from bot.services import plans
+from bot.services import plans, safety
 from bot.services.questions import (
     Answer,
     DaysToggle,
@@ -112,7 +112,7 @@ async def answer_tap(
     """A button on an onboarding question: only the open question's buttons work."""
     question = "days" if isinstance(tap, DaysTap) else tap.question
     answer = read_tap(env.content, question, tap)
-    async with runner_unit(env, telegram_user_id) as (_tx, user):
+    async with runner_unit(env, telegram_user_id) as (tx, user):
         if (
             user is None
             or answer is None
@@ -131,20 +131,20 @@ async def answer_tap(
         answered = record(
             asked_text(env.content, question), answer_label(env.content, question, answer)
         )
-        return _follow_up(env, user, outcome, record=answered)
+        reply = _follow_up(env, user, outcome, record=answered)
+        return await safety.after_answer(tx, user, reply, env.clock.now())
 
 
 async def answer_text(env: Env, tx: AsyncSession, user: User, text: str) -> Reply:
-    """Typed text while an onboarding question (or a safety stop) is open."""
+    """Typed text while an onboarding question is open (a safety stop answers before)."""
     step = user.onboarding_step
-    if step in SAFETY_STOPS:
-        return Reply(notes=(note(Say(_still(step))),))
     answer = read_typed(env.content, step, text)
     if isinstance(answer, Invalid):
         return Reply(ask=onboarding_ask(user, step, lead=(answer.say(),)))
     if isinstance(answer, DaysToggle) and answer.mask == 0:
         return Reply(ask=onboarding_ask(user, step, lead=(Say("days_none"),)))
-    return _apply_typed(env, user, step, answer)
+    reply = _apply_typed(env, user, step, answer)
+    return await safety.after_answer(tx, user, reply, env.clock.now())
 
 
 def answer_zone(env: Env, user: User, choice: ZoneChoice) -> Reply:

@@ -28,7 +28,7 @@ from bot.domain.plan import NoteKind
 from bot.domain.schedule import local_date_of, next_reminder_at
 from bot.domain.zones import tzinfo_for
 from bot.render import next_text, time_text
-from bot.services import checkins, plans
+from bot.services import checkins, plans, safety
 from bot.services.results import EXPIRED, Reply, Say, refused
 from bot.services.runners import refresh_next_reminder, zone_of
 from bot.services.unit import Env, runner_unit
@@ -314,7 +314,12 @@ async def reclaim_stale(
         for delivery in rows:
             user = await users.by_id(tx, user_id=delivery.user_id)
             too_late = now - delivery.due_at > grace
-            if user is None or user.status is not UserStatus.ACTIVE or too_late:
+            if (
+                user is None
+                or user.status is not UserStatus.ACTIVE
+                or safety.stopped(user)
+                or too_late
+            ):
                 delivery.status = DeliveryStatus.MISSED if too_late else DeliveryStatus.FAILED
                 result.missed += int(too_late)
                 continue
@@ -373,6 +378,8 @@ async def tap(env: Env, *, telegram_user_id: int, tap: ReminderTap) -> Reply:
     """Snooze 30 min (once a day) or Skip today, on the reminder the runner tapped."""
     now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         delivery = await deliveries.get(tx, delivery_id=tap.delivery_id)
         if user is None or delivery is None or delivery.user_id != user.id:
             return refused(EXPIRED)

@@ -102,6 +102,7 @@ class Reply:
     buttons off `strip`, send `notes`, then `step`, then `ask`."""
 
     refused: Say | None = None  # a tap not acted on: the reason, as its toast
+    alert: bool = False  # `refused` is shown as an alert the runner dismisses, not a toast
     toast: Say | None = None  # a tap acted on, with a short toast
     record: Say | None = None  # the tapped question becomes this one-line record
     redraw: Keys | None = None  # the tapped message keeps its text with these buttons

@@ -8,9 +8,10 @@ from datetime import datetime
 from bot.callbacks import Flow
 from bot.content import Content
 from bot.db.models import User
-from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress
+from bot.domain.onboarding import Step, is_in_progress
 from bot.domain.profile import Schedule, next_reminder
 from bot.render import next_text, user_schedule_text
+from bot.services import safety
 from bot.services.questions import ASK_TEXT, days_draft
 from bot.services.results import Ask, QuestionKeys, Reply, Say, note
 
@@ -70,6 +71,4 @@ def gate(user: User | None) -> Reply | None:
     if is_in_progress(step):
         ask = onboarding_ask(user, step, lead=(Say("finish_setup_first"),))
         return Reply(ask=ask)
-    if step in SAFETY_STOPS:
-        return Reply(notes=(note(Say("safety_hold")),))
-    return None
+    return safety.refusal(user)

@@ -16,6 +16,7 @@ from bot.domain.onboarding import Step
 from bot.domain.questions import SETTING_FIELDS, Question
 from bot.domain.zones import ZoneChoice
 from bot.render import days_text, local_day_text, time_text, user_schedule_text
+from bot.services import safety
 from bot.services.onboarding import set_field
 from bot.services.questions import (
     ASK_TEXT,
@@ -130,8 +131,8 @@ async def resume(env: Env, *, telegram_user_id: int) -> Reply:
 
 
 def _resume(env: Env, user: User) -> Say:
-    if user.status is UserStatus.RED_FLAG:
-        return Say("safety_hold")
+    if safety.stopped(user):
+        return safety.notice(user)
     was_paused = user.status is UserStatus.PAUSED
     user.status = UserStatus.ACTIVE
     user.paused_until = None
@@ -153,6 +154,8 @@ async def answer_tap(
     except ValueError:
         return refused(EXPIRED)
     async with runner_unit(env, telegram_user_id) as (_tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         if (
             user is None
             or message_id is None
