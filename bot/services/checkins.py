@@ -260,6 +260,34 @@ class DailyNews:
     rescreen: bool  # R6b fired: offer the red-flag questions again (R0c)
 
 
+def note_safety(env: Env, tx: AsyncSession, user: User) -> None:
+    """A safety stop began (R0a, R0b, R0d) or ended: the rules record it, decide nothing
+    while it lasts and pause the flare's clock (PROGRESSION.md, "During a safety stop")."""
+    runner = runner_of(user)
+    stopped = safety.stopped(user)
+    if stopped == (runner.memory.stopped_on is not None):
+        return
+    now = env.clock.now()
+    zone = zone_of(user)
+    today = local_date_of(now, zone)
+    event: rules.Event
+    if stopped:
+        event = rules.Stop(today, SAFETY_RULES.get(user.onboarding_step, "R0d"))
+    else:
+        event = rules.Resume(today)
+    history = rules.History(
+        runner=runner,
+        onboarding_pain=user.baseline_pain or 0,
+        max_level=len(env.content.ladder.steps),
+        start=local_date_of(user.created_at, zone),
+    )
+    outcome = rules.decide(history, event, env.content.progression)
+    apply(env, tx, user, outcome.decisions, outcome.runner, now=now)
+
+
+SAFETY_RULES: dict[Step, rules.SafetyRule] = {Step.RED_FLAG: "R0a", Step.SEE_DOCTOR: "R0b"}
+
+
 def _ask_next_morning(user: User, today: date) -> None:
     """The morning question comes tomorrow (unless one is due earlier)."""
     morning = next_morning_after(today, at=user.morning_time, zone=zone_of(user))

@@ -20,7 +20,14 @@ from bot.domain.enums import DeliveryKind, SessionStatus, UserStatus
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import session_with_pain
-from tests.utils.rows import row_counts, sessions_of, set_user, user_row, user_state
+from tests.utils.rows import (
+    level_changes,
+    row_counts,
+    sessions_of,
+    set_user,
+    user_row,
+    user_state,
+)
 
 DAY_TWO = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)  # 07:00 in Berlin, the day after setup
 DAY_TWO_SWEEP = datetime(2026, 3, 3, 7, 0, 30, tzinfo=UTC)  # 08:00:30: reminder and morning
@@ -198,3 +205,10 @@ async def test_after_clearance_the_programme_resumes(
             )
         ).all()
     assert list(kinds) == [DeliveryKind.REMINDER]
+    # The rules recorded the stop and the return, and decide again from here.
+    recorded = [
+        (c.rule_id, c.decision) for c in await level_changes(bot_runner.db, onboarded.user_id)
+    ]
+    rule = "R0a" if answers == EMERGENCY else "R0b"
+    assert recorded[-2:] == [(rule, "stop"), ("R0", "resume")]
+    assert (await user_row(bot_runner.db, onboarded.user_id)).rules_memory.get("stopped_on") is None
