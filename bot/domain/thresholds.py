@@ -82,6 +82,10 @@ class Labels(_Model):
         return self
 
 
+class Screening(_Model):
+    confirm_movement_from: int = Field(ge=0, le=11, description="11: never asked again")
+
+
 class Progression(_Model):
     """The thresholds of PROGRESSION.md; defaults live in content/progression.yaml."""
 
@@ -95,3 +99,4 @@ class Progression(_Model):
     dosing: Dosing
     improvement: Improvement
     labels: Labels
+    screening: Screening

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from enum import StrEnum
 
 from bot.callbacks import Flow
@@ -54,6 +55,8 @@ class QuestionKeys:
     flow: Flow
     question: str
     days_mask: int = ALL_DAYS  # the days question: which days are on
+    # The morning-time question: the reminder time, whose morning default comes first.
+    reminder: time | None = None
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ from tests.utils.chat import ChatUser
 ONBOARDING_ORDER = (
     "screen_emergency",
     "screen_doctor",
+    "screen_movement",
     "pain",
     "equipment",
     "time",
+    "morning",
     "zone",
     "days",
 )
@@ -24,16 +26,19 @@ ONBOARDING_ORDER = (
 
 async def onboard_to(runner: ChatUser, step: str) -> None:
     """/start, then answer the questions up to (not including) `step`: no red flags,
-    baseline pain 3, a foam roller, 07:30, Europe/Berlin."""
+    baseline pain 3, a foam roller, reminders at 07:30, the morning question at 08:00,
+    Europe/Berlin."""
     if step not in ONBOARDING_ORDER:
         raise AssertionError(f"unknown step {step}")
     await runner.say("/start")
     answers: dict[str, Callable[[], Awaitable[object]]] = {
         "screen_emergency": lambda: runner.tap("No"),
         "screen_doctor": lambda: runner.tap("No"),
+        "screen_movement": lambda: runner.tap("No"),
         "pain": lambda: runner.tap("3"),
         "equipment": lambda: runner.tap("Yes, I have one"),
         "time": lambda: runner.say("7:30"),
+        "morning": lambda: runner.tap("08:00"),
         "zone": lambda: runner.say("Europe/Berlin"),
     }
     for name in ONBOARDING_ORDER[: ONBOARDING_ORDER.index(step)]:
@@ -41,7 +46,8 @@ async def onboard_to(runner: ChatUser, step: str) -> None:
 
 
 async def onboard(runner: ChatUser) -> ChatUser:
-    """Set up completely: baseline pain 3, a foam roller, every day at 07:30 Berlin."""
+    """Set up completely: baseline pain 3, a foam roller, every day at 07:30 Berlin, the
+    morning question at 08:00."""
     await onboard_to(runner, "days")
     await runner.tap("Save")
     return runner
