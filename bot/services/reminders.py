@@ -22,7 +22,7 @@ from bot.callbacks import ReminderTap
 from bot.content import Content
 from bot.db.models import ReminderDelivery, User
 from bot.db.repo import deliveries, users
-from bot.domain.enums import DeliveryKind, DeliveryStatus, UserStatus
+from bot.domain.enums import ALL_DAYS, DeliveryKind, DeliveryStatus, UserStatus
 from bot.domain.onboarding import Step
 from bot.domain.plan import NoteKind
 from bot.domain.schedule import local_date_of, next_reminder_at
@@ -161,9 +161,7 @@ async def _claim_runner(
         due = following
 
     user.snooze_date = None if kind is DeliveryKind.REMINDER else user.snooze_date
-    setattr(
-        user, attr, _following(user, kind, max(due, now)) if kind is DeliveryKind.REMINDER else None
-    )
+    setattr(user, attr, _following(user, kind, max(due, now)))
     delivery = await _record(tx, user, kind, local_date, due, now, DeliveryStatus.PENDING)
     if delivery is None:
         return None  # already delivered for that date
@@ -185,7 +183,12 @@ def _schedule_next(user: User, after: datetime) -> datetime | None:
 def _following(user: User, kind: DeliveryKind, after: datetime) -> datetime | None:
     if kind is DeliveryKind.REMINDER:
         return _schedule_next(user, after)
-    return None  # a morning check-in is one-off: set again after the next session or run
+    if user.flare_since is not None and user.time_zone is not None:
+        # In flare mode the morning question comes every morning (PROGRESSION.md, 5).
+        return next_reminder_at(
+            after=after, local_time=user.morning_time, zone=user.time_zone, days_mask=ALL_DAYS
+        )
+    return None  # otherwise one-off: set again after the next session or run
 
 
 def _after_pause(user: User, kind: DeliveryKind, now: datetime) -> datetime | None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import PainCheckin, User
-from bot.domain.enums import CheckinKind
+from bot.db.models import PainCheckin, ReminderDelivery, User
+from bot.domain.enums import CheckinKind, DeliveryKind
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import morning, session_with_pain
@@ -201,3 +201,66 @@ async def test_check_in_decisions_keep_their_numbers(
         user = await session.scalar(select(User).where(User.telegram_user_id == onboarded.user_id))
     assert user is not None
     assert user.flare_since is not None
+
+
+MORNING_QUESTION = "Good morning! How's your back this morning?"
+
+
+def morning_questions(runner: ChatUser) -> list[str]:
+    """Every morning question sent to the runner, as sent (a later edit does not hide one)."""
+    return [
+        str(params.get("text"))
+        for _name, params in runner.standin.successful_calls("sendMessage")
+        if str(params.get("chat_id")) == str(runner.chat_id)
+        and str(params.get("text", "")).startswith(MORNING_QUESTION)
+    ]
+
+
+async def mornings_sent(bot_runner: BotRunner) -> list[date]:
+    async with bot_runner.db.read() as session:
+        rows = await session.scalars(
+            select(ReminderDelivery.local_date)
+            .where(ReminderDelivery.kind == DeliveryKind.MORNING_CHECKIN)
+            .order_by(ReminderDelivery.local_date)
+        )
+        return list(rows)
+
+
+async def sweep_at(
+    bot_runner: BotRunner, runner: ChatUser, clock: ManualClock, at: datetime
+) -> None:
+    clock.set(at)
+    await bot_runner.sweep()
+    await runner.settled()
+
+
+async def test_without_flare_mode_the_morning_question_is_asked_once(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    for day in (3, 4):
+        await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, day, 7, 0, 30, tzinfo=UTC))
+
+    assert len(morning_questions(onboarded)) == 1
+    assert await mornings_sent(bot_runner) == [date(2026, 3, 3)]
+    assert (await user_row(bot_runner.db, onboarded.user_id)).next_morning_at is None
+
+
+async def test_in_flare_mode_the_morning_question_comes_every_morning(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 8)  # flare mode starts; unanswered mornings keep it
+    assert (await user_row(bot_runner.db, onboarded.user_id)).flare_since is not None
+
+    asked = []
+    for day in (3, 4, 5):
+        # 07:59 Berlin: not yet; 08:00:30: asked, once, however often the sweep runs.
+        await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, day, 6, 59, tzinfo=UTC))
+        await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, day, 7, 0, 30, tzinfo=UTC))
+        await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, day, 9, 0, tzinfo=UTC))
+        asked.append(len(morning_questions(onboarded)))
+
+    assert asked == [1, 2, 3]
+    assert await mornings_sent(bot_runner) == [date(2026, 3, d) for d in (3, 4, 5)]
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.next_morning_at == datetime(2026, 3, 6, 7, 0, tzinfo=UTC)  # 08:00 Berlin
