@@ -114,6 +114,7 @@ async def test_no_foam_roller_swaps_step_one(runner: ChatUser, bot_runner: BotRu
     await onboard_to(runner, "equipment")
     await runner.tap("No roller")
     await runner.say("7:30")
+    await runner.tap("08:00")  # the morning question
     await runner.say("Europe/Berlin")
     await runner.tap("Save")
     await runner.tap("Start first session")
