@@ -391,6 +391,8 @@ class Texts(_Model):
     reminder_closed: str
     morning_prompt: str
     morning_closed: str
+    morning_expired: str
+    morning_first: str
     decision_level_up: str
     decision_repeat_amber: str
     decision_wait_days: str

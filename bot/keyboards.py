@@ -32,6 +32,7 @@ from bot.services.results import (
     Buttons,
     Keys,
     MenuKeys,
+    MorningKeys,
     QuestionKeys,
     SessionPainKeys,
     StepView,
@@ -82,6 +83,8 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
     texts = content.texts
     if isinstance(keys, SessionPainKeys):
         return pain_scale([SessionPainTap(keys.session_id, n) for n in range(11)])
+    if isinstance(keys, MorningKeys):
+        return morning(keys.delivery_id)
     if isinstance(keys, MenuKeys):
         values = ["time", "zone", "days", "equipment", "morning"]
         values += ["resume" if keys.paused else "pause", "close"]

@@ -320,6 +320,16 @@ async def settle(
         ]
         await deliveries.mark_sent(tx, sent=sent)
         result.sent += len(sent)
+        await users.open_mornings(
+            tx,
+            sent=[
+                (item.telegram_user_id, item.delivery_id, message_id)
+                for item, answer, message_id in done
+                if answer == Answer.SENT
+                and item.kind is DeliveryKind.MORNING_CHECKIN
+                and message_id is not None
+            ],
+        )
         for item, answer, _ in done:
             if answer == Answer.SENT:
                 continue

@@ -73,7 +73,16 @@ class SessionPainKeys:
     session_id: int
 
 
-Keys = QuestionKeys | MenuKeys | SessionPainKeys
+@dataclass(frozen=True)
+class MorningKeys:
+    """0-10 on the morning question of delivery `delivery_id`; asked before a session
+    (`then_start`), with a Skip that starts the session without a rating."""
+
+    delivery_id: int
+    then_start: bool = False
+
+
+Keys = QuestionKeys | MenuKeys | SessionPainKeys | MorningKeys
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ session with its pain rating, the morning question. Shared by the end-to-end tes
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
+from bot.devtools.standin import StoredMessage
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 
@@ -71,3 +73,27 @@ async def morning(runner: ChatUser, bot_runner: BotRunner, clock: ManualClock, p
     assert "How's your back this morning" in (runner.last().text or "")
     await runner.tap(str(pain))
     return runner.last().text or ""
+
+
+async def sweep_at(
+    bot_runner: BotRunner, runner: ChatUser, clock: ManualClock, at: datetime
+) -> None:
+    """Move the clock to `at` and run the reminder sweep there."""
+    clock.set(at)
+    await bot_runner.sweep()
+    await runner.settled()
+
+
+async def morning_question(
+    runner: ChatUser, bot_runner: BotRunner, clock: ManualClock, day: int
+) -> StoredMessage:
+    """The sweep at 08:00:30 Berlin on March `day` 2026 asks the morning question: that
+    message, as sent (with its buttons)."""
+    await sweep_at(bot_runner, runner, clock, datetime(2026, 3, day, 7, 0, 30, tzinfo=UTC))
+    asked = [
+        m
+        for m in runner.bot_messages()
+        if (m.text or "").startswith("Good morning!") and m.buttons()
+    ]
+    assert asked, "no morning question was sent"
+    return copy.deepcopy(asked[-1])
