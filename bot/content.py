@@ -393,6 +393,7 @@ class Texts(_Model):
     morning_closed: str
     morning_expired: str
     morning_first: str
+    btn_skip_morning: str
     decision_level_up: str
     decision_repeat_amber: str
     decision_wait_days: str

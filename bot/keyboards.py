@@ -13,6 +13,7 @@ from bot.callbacks import (
     DeleteTap,
     Flow,
     GoTap,
+    MorningFirstTap,
     MorningTap,
     ReminderTap,
     RescreenTap,
@@ -84,6 +85,8 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
     if isinstance(keys, SessionPainKeys):
         return pain_scale([SessionPainTap(keys.session_id, n) for n in range(11)])
     if isinstance(keys, MorningKeys):
+        if keys.then_start:
+            return morning_first(texts, keys.delivery_id)
         return morning(keys.delivery_id)
     if isinstance(keys, MenuKeys):
         values = ["time", "zone", "days", "equipment", "morning"]
@@ -192,3 +195,11 @@ def reminder(texts: Texts, delivery_id: int, *, snooze: bool) -> InlineKeyboardM
 def morning(delivery_id: int) -> InlineKeyboardMarkup:
     """0-10 on the morning question."""
     return pain_scale([MorningTap(delivery_id, n) for n in range(11)])
+
+
+def morning_first(texts: Texts, delivery_id: int) -> InlineKeyboardMarkup:
+    """0-10 on the morning question asked before a session: each starts the session too;
+    Skip starts it without a rating."""
+    scale = pain_scale([MorningFirstTap(delivery_id, n) for n in range(11)])
+    skip = button(texts.btn_skip_morning, MorningFirstTap(delivery_id, None))
+    return InlineKeyboardMarkup([*scale.inline_keyboard, [skip]])

@@ -18,11 +18,12 @@ from bot.db.models import ReminderDelivery, User
 from bot.db.repo import checkins, deliveries, sessions, users
 from bot.db.repo.checkins import HistoryRows
 from bot.domain import progression as rules
-from bot.domain.enums import CheckinKind, DeliveryKind, SessionStatus
+from bot.domain.enums import CheckinKind, DeliveryKind, DeliveryStatus, SessionStatus
 from bot.domain.onboarding import Step
 from bot.domain.pain import pain_label
 from bot.domain.questions import MorningPain, Question, SessionPain
 from bot.domain.schedule import local_date_of, next_morning_after
+from bot.services import reminders
 from bot.services.questions import (
     ASK_TEXT,
     Invalid,
@@ -442,6 +443,24 @@ async def morning_text(env: Env, tx: AsyncSession, user: User, text: str) -> Rep
         env, tx, user, CheckinKind.MORNING, score, local_date=delivery.local_date
     )
     return Reply(strip=strip, notes=(message,), ask=rescreen_ask)
+
+
+async def morning_first(env: Env, tx: AsyncSession, user: User) -> Ask | None:
+    """Before a session: today's morning question, when one was sent (or is due today) and
+    is still open, asked now with the rating buttons and a Skip; None when there is none."""
+    now = env.clock.now()
+    today = local_date_of(now, zone_of(user))
+    found = await deliveries.find(
+        tx, user_id=user.id, kind=DeliveryKind.MORNING_CHECKIN, local_date=today
+    )
+    if found is None:
+        found = await reminders.take_morning(tx, user, now=now)
+    if found is None or found.status not in (DeliveryStatus.SENT, DeliveryStatus.PENDING):
+        return None
+    if isinstance(await morning_to_rate(tx, user, found.id, now), str):
+        return None
+    log.info("event=morning_first")
+    return morning_ask(user, MorningPain(found.id, then_start=True))
 
 
 # --- /progress ------------------------------------------------------------------------

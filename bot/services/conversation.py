@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress
 from bot.domain.questions import MorningPain, Question, SessionPain
 from bot.domain.zones import zone_from_location
-from bot.services import checkins, onboarding, settings
+from bot.services import checkins, guided, onboarding, settings
 from bot.services.results import Reply, Say, note
 from bot.services.unit import Env, runner_unit
 
@@ -27,6 +27,8 @@ async def text(env: Env, *, telegram_user_id: int, text: str) -> Reply:
             return UNKNOWN
         if isinstance(awaiting, SessionPain):
             return await checkins.session_pain_text(env, tx, user, text)
+        if isinstance(awaiting, MorningPain) and awaiting.then_start:
+            return await guided.morning_first_text(env, tx, user, text)
         if isinstance(awaiting, MorningPain):
             return await checkins.morning_text(env, tx, user, text)
         if awaiting in CHECKIN_QUESTIONS:

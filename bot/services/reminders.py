@@ -169,6 +169,22 @@ async def _claim_runner(
     return _outgoing(content, user, delivery, now=now, sharp_hurt_at=sharp_hurt_at)
 
 
+async def take_morning(tx: AsyncSession, user: User, *, now: datetime) -> ReminderDelivery | None:
+    """Today's morning question, due later today (or overdue) and not sent yet, taken from
+    the sweep to be asked now (before a session): recorded as sent, the next one scheduled.
+    None when none is due today."""
+    due = user.next_morning_at
+    if due is None:
+        return None
+    today = local_date_of(now, zone_of(user))
+    if local_date_of(due, zone_of(user)) != today:
+        return None
+    user.next_morning_at = _following(user, DeliveryKind.MORNING_CHECKIN, max(due, now))
+    return await _record(
+        tx, user, DeliveryKind.MORNING_CHECKIN, today, due, now, DeliveryStatus.SENT
+    )
+
+
 def _schedule_next(user: User, after: datetime) -> datetime | None:
     if user.reminder_time is None or user.time_zone is None:
         return None
