@@ -94,6 +94,15 @@ class MorningTap:
 
 
 @dataclass(frozen=True)
+class MorningFirstTap:
+    """A 0-10 (or Skip: `score` None) on the morning question asked before a session;
+    the session starts right after."""
+
+    delivery_id: int
+    score: int | None
+
+
+@dataclass(frozen=True)
 class RescreenTap:
     """ "Something new or different?": ask the red-flag questions again (R0c)."""
 
@@ -114,12 +123,14 @@ Tap = (
     | ReminderTap
     | SessionPainTap
     | MorningTap
+    | MorningFirstTap
     | RescreenTap
     | DeleteTap
 )
 
 # Wire kinds that are not a Flow.
 STEP, GO, ROUTINE, REMINDER, SESSION_PAIN, MORNING = "ss", "go", "rt", "rm", "ck", "am"
+MORNING_FIRST, SKIP = "af", "s"
 DAYS, RESCREEN, DELETE = "days", "new", "delete"
 _YES_NO = ("y", "n")
 
@@ -143,6 +154,8 @@ def encode(tap: Tap) -> str:
             parts = (SESSION_PAIN, session_id, score)
         case MorningTap(delivery_id, score):
             parts = (MORNING, delivery_id, score)
+        case MorningFirstTap(delivery_id, score):
+            parts = (MORNING_FIRST, delivery_id, SKIP if score is None else score)
         case RescreenTap():
             parts = (Flow.ADHOC.value, RESCREEN, "y")
         case DeleteTap(confirmed):
@@ -210,6 +223,11 @@ def _decode_other(kind: str, args: list[str]) -> Tap | None:
             numbers = _numbers((delivery_id, _MAX_ID), (score, 10))
             if numbers is not None:
                 return MorningTap(*numbers)
+        case ("af", [delivery_id, score]):
+            number = _number(delivery_id, _MAX_ID)
+            rating = None if score == SKIP else _number(score, 10)
+            if number is not None and (rating is not None or score == SKIP):
+                return MorningFirstTap(number, rating)
     return None
 
 

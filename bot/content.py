@@ -254,9 +254,15 @@ class Texts(_Model):
     red_flag_still: str
     doctor_return: str
     doctor_still: str
+    screen_movement: str
+    confirm_movement: str
+    physician_first: str
+    physician_return: str
+    physician_still: str
     ask_pain: str
     ask_equipment: str
     ask_morning: str
+    morning_with_reminder: str
     ask_time: str
     ask_zone: str
     ask_days: str
@@ -281,6 +287,7 @@ class Texts(_Model):
     settings_menu: str
     time_set: str
     morning_set: str
+    morning_set_next: str
     zone_set: str
     days_set: str
     equipment_set_yes: str
@@ -387,6 +394,9 @@ class Texts(_Model):
     reminder_closed: str
     morning_prompt: str
     morning_closed: str
+    morning_expired: str
+    morning_first: str
+    btn_skip_morning: str
     decision_level_up: str
     decision_repeat_amber: str
     decision_wait_days: str

@@ -13,6 +13,7 @@ from bot.callbacks import (
     DeleteTap,
     Flow,
     GoTap,
+    MorningFirstTap,
     MorningTap,
     ReminderTap,
     RescreenTap,
@@ -25,9 +26,18 @@ from bot.callbacks import (
 from bot.content import Content, Texts
 from bot.domain.parsing import WEEKDAYS
 from bot.domain.questions import Question
+from bot.domain.schedule import default_morning_time
 from bot.domain.session_flow import Action, offered
 from bot.services.guided import RoutineOption, step_state
-from bot.services.results import Buttons, Keys, MenuKeys, SessionPainKeys, StepView
+from bot.services.results import (
+    Buttons,
+    Keys,
+    MenuKeys,
+    MorningKeys,
+    QuestionKeys,
+    SessionPainKeys,
+    StepView,
+)
 from bot.services.settings import MENU_LABELS
 
 
@@ -74,6 +84,10 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
     texts = content.texts
     if isinstance(keys, SessionPainKeys):
         return pain_scale([SessionPainTap(keys.session_id, n) for n in range(11)])
+    if isinstance(keys, MorningKeys):
+        if keys.then_start:
+            return morning_first(texts, keys.delivery_id)
+        return morning(keys.delivery_id)
     if isinstance(keys, MenuKeys):
         values = ["time", "zone", "days", "equipment", "morning"]
         values += ["resume" if keys.paused else "pause", "close"]
@@ -81,7 +95,7 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
             Flow.SETTINGS, Question.MENU, [(texts.get(MENU_LABELS[v]), v) for v in values]
         )
     flow, asked = keys.flow, keys.question
-    if asked in ("red_flag", "see_doctor"):
+    if asked in ("red_flag", "see_doctor", "see_physician"):
         return _choice(flow, asked, [(texts.doctor_cleared, "y"), (texts.not_yet, "n")])
     if asked == Question.RESTART:
         return _choice(flow, asked, [(texts.start_over, "y"), (texts.keep_settings, "n")])
@@ -99,19 +113,36 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
         return _choice(flow, asked, [*options, (texts.pause_until_resume, "0")], width=3)
     if asked in ("pain", Question.RUN_PAIN, Question.ADHOC_PAIN):
         return pain_scale([AnswerTap(flow, asked, str(n)) for n in range(11)])
-    if asked in ("time", "morning"):
-        presets = (
-            content.choices.time_presets if asked == "time" else content.choices.morning_presets
-        )
+    if asked == "time":
+        presets = content.choices.time_presets
         return InlineKeyboardMarkup(
             _rows([button(t, AnswerTap(flow, asked, t.replace(":", ""))) for t in presets], 3)
         )
+    if asked == "morning":
+        return morning_times(content, keys)
     if asked == "zone":
         labels = [(z.split("/")[-1].replace("_", " "), z) for z in content.choices.common_zones]
         return _choice(flow, asked, labels)
     if asked == "days":
         return days(texts, flow, keys.days_mask)
     return _choice(flow, asked, [(texts.answer_yes, "y"), (texts.answer_no, "n")])
+
+
+def morning_times(content: Content, keys: QuestionKeys) -> InlineKeyboardMarkup:
+    """The default first, on its own row ("With my reminder, 07:30" when the reminder
+    comes before noon, otherwise 08:00), then the other presets."""
+    first = default_morning_time(keys.reminder)
+    label = f"{first:%H:%M}"
+    if first == keys.reminder:
+        label = content.texts.get("morning_with_reminder", time=label)
+    others = [t for t in content.choices.morning_presets if t != f"{first:%H:%M}"]
+    flow, asked = keys.flow, keys.question
+    return InlineKeyboardMarkup(
+        [
+            [button(label, AnswerTap(flow, asked, f"{first:%H%M}"))],
+            *_rows([button(t, AnswerTap(flow, asked, t.replace(":", ""))) for t in others], 3),
+        ]
+    )
 
 
 def step(content: Content, view: StepView) -> InlineKeyboardMarkup:
@@ -170,3 +201,11 @@ def reminder(texts: Texts, delivery_id: int, *, snooze: bool) -> InlineKeyboardM
 def morning(delivery_id: int) -> InlineKeyboardMarkup:
     """0-10 on the morning question."""
     return pain_scale([MorningTap(delivery_id, n) for n in range(11)])
+
+
+def morning_first(texts: Texts, delivery_id: int) -> InlineKeyboardMarkup:
+    """0-10 on the morning question asked before a session: each starts the session too;
+    Skip starts it without a rating."""
+    scale = pain_scale([MorningFirstTap(delivery_id, n) for n in range(11)])
+    skip = button(texts.btn_skip_morning, MorningFirstTap(delivery_id, None))
+    return InlineKeyboardMarkup([*scale.inline_keyboard, [skip]])

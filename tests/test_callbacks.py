@@ -3,6 +3,8 @@ what comes back; and every keyboard the bot draws decodes to the tap it was draw
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from bot.callbacks import (
     DeleteTap,
     Flow,
     GoTap,
+    MorningFirstTap,
     MorningTap,
     ReminderTap,
     RescreenTap,
@@ -26,7 +29,7 @@ from bot.callbacks import (
 )
 from bot.content import Content
 from bot.domain.session_flow import Action
-from bot.services.results import MenuKeys, QuestionKeys, SessionPainKeys, StepView
+from bot.services.results import MenuKeys, MorningKeys, QuestionKeys, SessionPainKeys, StepView
 
 BIG = 2**31 - 1
 SAFE = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_.:+/-", min_size=1, max_size=12)
@@ -56,6 +59,7 @@ TAPS = st.one_of(
     st.builds(ReminderTap, st.integers(0, BIG), st.booleans()),
     st.builds(SessionPainTap, st.integers(0, BIG), st.integers(0, 10)),
     st.builds(MorningTap, st.integers(0, BIG), st.integers(0, 10)),
+    st.builds(MorningFirstTap, st.integers(0, BIG), st.none() | st.integers(0, 10)),
     st.just(RescreenTap()),
     st.builds(DeleteTap, st.booleans()),
 )
@@ -79,6 +83,8 @@ def test_round_trip(tap: Tap) -> None:
         ("1|ck|12|7", SessionPainTap(12, 7)),
         ("1|rm|5|z", ReminderTap(5, True)),
         ("1|am|5|0", MorningTap(5, 0)),
+        ("1|af|5|0", MorningFirstTap(5, 0)),
+        ("1|af|5|s", MorningFirstTap(5, None)),
         ("1|rn|ran|y", AnswerTap(Flow.RUN, "ran", "y")),
         ("1|ah|adhoc_pain|10", AnswerTap(Flow.ADHOC, "adhoc_pain", "10")),
         ("1|ah|new|y", RescreenTap()),
@@ -116,6 +122,9 @@ def test_decode_never_raises_and_refuses_junk(data: object) -> None:
         "1|ob|pain|<b>",
         "1|ck|1|11",
         "1|am|1|-1",
+        "1|af|1|11",
+        "1|af|1|skip",
+        "1|af|1",
         "1|rm|1|x",
         "1|go|tomorrow",
         "1|rn|days|t|1|127",  # no days question in /run
@@ -140,7 +149,7 @@ def test_encode_refuses_unsafe_or_long_parts() -> None:
 
 def _all_keyboards(content: Content) -> list[object]:
     questions = ["screen_emergency", "red_flag", "equipment", "pain", "time", "morning"]
-    questions += ["zone", "days", "restart", "pause"]
+    questions += ["zone", "days", "restart", "pause", "screen_movement", "see_physician"]
     markups: list[object] = [
         keyboards.question(content, QuestionKeys(flow, q))
         for flow in (Flow.ONBOARDING, Flow.SETTINGS)
@@ -151,6 +160,8 @@ def _all_keyboards(content: Content) -> list[object]:
         keyboards.question(content, QuestionKeys(Flow.RUN, "run_pain")),
         keyboards.question(content, QuestionKeys(Flow.ADHOC, "adhoc_pain")),
         keyboards.question(content, QuestionKeys(Flow.ADHOC, "delete")),
+        keyboards.question(content, QuestionKeys(Flow.SETTINGS, "morning", reminder=time(7, 5))),
+        keyboards.question(content, QuestionKeys(Flow.ONBOARDING, "morning", reminder=time(18))),
     ]
     markups += [
         keyboards.question(content, MenuKeys(paused=True)),
@@ -158,6 +169,8 @@ def _all_keyboards(content: Content) -> list[object]:
         keyboards.question(content, SessionPainKeys(BIG)),
         keyboards.reminder(content.texts, BIG, snooze=True),
         keyboards.morning(BIG),
+        keyboards.question(content, MorningKeys(BIG)),
+        keyboards.question(content, MorningKeys(BIG, then_start=True)),
     ]
     for exercise_id in content.exercises:
         for hurt in (False, True):
@@ -201,6 +214,7 @@ async def test_every_kind_of_tap_reaches_a_use_case(content: Content) -> None:
         ReminderTap(1, True),
         SessionPainTap(1, 1),
         MorningTap(1, 1),
+        MorningFirstTap(1, None),
         RescreenTap(),
         DeleteTap(True),
     ]

@@ -135,7 +135,9 @@ def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
         wait_for_reply(page, count)
         expect(page.locator(".msg.me .text").last).to_have_text("/start")
 
-        # Onboarding: screening, pain, equipment, then typed time and zone, then days.
+        # Onboarding: screening, pain, equipment, then typed time, the morning question,
+        # zone, then days.
+        tap(page, "No")
         tap(page, "No")
         tap(page, "No")
         tap(page, "3")
@@ -143,6 +145,7 @@ def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
         say(page, "nonsense o'clock")
         assert "7:30" in last_bot(page)  # bad input says what is accepted
         say(page, "7:30")
+        tap(page, "08:00")
         say(page, "Berlin")
         tap(page, "Save")
         expect(page.locator("#clock")).to_contain_text("Europe/Berlin")

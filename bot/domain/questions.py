@@ -46,17 +46,34 @@ class SessionPain:
     session_id: int
 
 
-Awaiting = Question | SessionPain
+@dataclass(frozen=True)
+class MorningPain:
+    """The morning question of delivery `delivery_id` is open (a typed number answers it);
+    `then_start`: it was asked before a session, which starts once it is answered."""
+
+    delivery_id: int
+    then_start: bool = False
+
+
+Awaiting = Question | SessionPain | MorningPain
 
 _SESSION_PAIN = "pain:"
+_MORNING = "am:"
+_MORNING_FIRST = "am_go:"
 
 
 def parse_awaiting(raw: str | None) -> Awaiting | None:
     if not raw:
         return None
-    if raw.startswith(_SESSION_PAIN):
-        number = raw.removeprefix(_SESSION_PAIN)
-        return SessionPain(int(number)) if number.isdigit() and len(number) < 12 else None
+    prefix, colon, number = raw.partition(":")
+    if colon:
+        if not (number.isascii() and number.isdigit() and len(number) < 12):
+            return None
+        if f"{prefix}:" == _SESSION_PAIN:
+            return SessionPain(int(number))
+        if f"{prefix}:" in (_MORNING, _MORNING_FIRST):
+            return MorningPain(int(number), then_start=f"{prefix}:" == _MORNING_FIRST)
+        return None
     try:
         return Question(raw)
     except ValueError:
@@ -68,4 +85,7 @@ def stored(awaiting: Awaiting | None) -> str | None:
         return None
     if isinstance(awaiting, SessionPain):
         return f"{_SESSION_PAIN}{awaiting.session_id}"
+    if isinstance(awaiting, MorningPain):
+        prefix = _MORNING_FIRST if awaiting.then_start else _MORNING
+        return f"{prefix}{awaiting.delivery_id}"
     return awaiting.value

@@ -76,6 +76,22 @@ def _gap_end(wall: datetime, tz: tzinfo) -> datetime:
     return datetime.fromtimestamp(hi, UTC)
 
 
+MORNING_DEFAULT = time(8, 0)
+NOON = time(12, 0)
+
+
+def default_morning_time(reminder: time | None) -> time:
+    """When to ask how the back is in the morning, unless the runner says otherwise: with
+    the reminder when it comes in the morning, otherwise at 08:00."""
+    return reminder if reminder is not None and reminder < NOON else MORNING_DEFAULT
+
+
+def moved_morning(day: date, *, at: time, zone: str, now: datetime) -> datetime:
+    """A pending morning question for local date `day` at its new time (or zone); right
+    away when that time has already passed, so the day's question is not lost."""
+    return max(instant_on(day, at, tzinfo_for(zone)), now)
+
+
 def next_morning_after(day: date, *, at: time, zone: str) -> datetime:
     """The morning check-in instant (UTC) on the local day after `day`."""
     return instant_on(day + timedelta(days=1), at, tzinfo_for(zone))

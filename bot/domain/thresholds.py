@@ -58,12 +58,6 @@ class Runs(_Model):
     no_level_up_days: int = Field(ge=0, description="after an unsettled morning after a run")
 
 
-class Screening(_Model):
-    confirm_pain_at_least: int = Field(
-        ge=0, le=10, description="an onboarding rating this high asks R0d again"
-    )
-
-
 class Gates(_Model):
     level: int = Field(ge=1, description="the level this gate guards")
     pain_below: int = Field(ge=0, le=10)
@@ -101,6 +95,10 @@ class Labels(_Model):
         return self
 
 
+class Screening(_Model):
+    confirm_movement_from: int = Field(ge=0, le=11, description="11: never asked again")
+
+
 class Progression(_Model):
     """The thresholds of PROGRESSION.md; defaults live in content/progression.yaml."""
 
@@ -111,8 +109,8 @@ class Progression(_Model):
     level_down: LevelDown
     flare: Flare
     runs: Runs
-    screening: Screening
     gates: Gates
     dosing: Dosing
     improvement: Improvement
     labels: Labels
+    screening: Screening

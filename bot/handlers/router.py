@@ -12,6 +12,7 @@ from bot.callbacks import (
     DeleteTap,
     Flow,
     GoTap,
+    MorningFirstTap,
     MorningTap,
     ReminderTap,
     RescreenTap,
@@ -96,6 +97,10 @@ async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Repl
             )
         case MorningTap():
             return await checkins.morning_tap(env, telegram_user_id=who, tap=tap)
+        case MorningFirstTap():
+            return await guided.start_after_morning(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
         case RescreenTap():
             return await checkins.rescreen(env, telegram_user_id=who, message_id=message_id)
         case DeleteTap():

@@ -15,16 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AnswerTap, Flow, MorningTap, SessionPainTap
 from bot.content import Content
-from bot.db.models import User
+from bot.db.models import ReminderDelivery, User
 from bot.db.repo import checkins, deliveries, sessions
 from bot.db.repo.checkins import HistoryRows, SessionRow
 from bot.domain import progression as rules
-from bot.domain.enums import CheckinKind, DeliveryKind, SessionStatus, StepOutcome
+from bot.domain.enums import (
+    CheckinKind,
+    DeliveryKind,
+    DeliveryStatus,
+    SessionStatus,
+    StepOutcome,
+)
 from bot.domain.onboarding import Step
 from bot.domain.pain import pain_label
-from bot.domain.questions import Question, SessionPain
+from bot.domain.questions import MorningPain, Question, SessionPain
 from bot.domain.schedule import local_date_of, next_morning_after
-from bot.services import safety
+from bot.services import reminders, safety
 from bot.services.questions import (
     ASK_TEXT,
     Invalid,
@@ -40,6 +46,7 @@ from bot.services.results import (
     EXPIRED,
     Ask,
     Buttons,
+    MorningKeys,
     Note,
     QuestionKeys,
     Reply,
@@ -272,7 +279,7 @@ def note_safety(env: Env, tx: AsyncSession, user: User) -> None:
     today = local_date_of(now, zone)
     event: rules.Event
     if stopped:
-        event = rules.Stop(today, SAFETY_RULES.get(user.onboarding_step, "R0d"))
+        event = rules.Stop(today, SAFETY_RULES[user.onboarding_step])
     else:
         event = rules.Resume(today)
     history = rules.History(
@@ -285,7 +292,11 @@ def note_safety(env: Env, tx: AsyncSession, user: User) -> None:
     apply(env, tx, user, outcome.decisions, outcome.runner, now=now)
 
 
-SAFETY_RULES: dict[Step, rules.SafetyRule] = {Step.RED_FLAG: "R0a", Step.SEE_DOCTOR: "R0b"}
+SAFETY_RULES: dict[Step, rules.SafetyRule] = {
+    Step.RED_FLAG: "R0a",
+    Step.SEE_DOCTOR: "R0b",
+    Step.SEE_PHYSICIAN: "R0d",
+}
 
 
 def _ask_next_morning(user: User, today: date) -> None:
@@ -472,25 +483,108 @@ async def _session_refusal(tx: AsyncSession, user: User, session_id: int) -> str
 # --- the morning question ---------------------------------------------------------------
 
 
+MORNING_LIFETIME = timedelta(hours=24)  # a morning button expires after this (PROGRESSION.md)
+
+
+async def morning_to_rate(
+    tx: AsyncSession, user: User, delivery_id: int, now: datetime
+) -> ReminderDelivery | str:
+    """The morning question a rating answers, or why it cannot be stored: logged already,
+    expired (the next morning question went out, or a day has passed), or closed (a
+    session started since it was asked)."""
+    delivery = await deliveries.get(tx, delivery_id=delivery_id)
+    if (
+        delivery is None
+        or delivery.user_id != user.id
+        or delivery.kind is not DeliveryKind.MORNING_CHECKIN
+    ):
+        return EXPIRED
+    if await checkins.morning_logged(tx, user_id=user.id, local_date=delivery.local_date):
+        return "already_logged"
+    if now - delivery.created_at >= MORNING_LIFETIME or await deliveries.morning_sent_after(
+        tx, user_id=user.id, local_date=delivery.local_date
+    ):
+        return "morning_expired"
+    if await sessions.started_since(tx, user_id=user.id, since=delivery.created_at):
+        return "morning_closed"
+    return delivery
+
+
+def close_morning(user: User, delivery_id: int) -> int | None:
+    """Close the open morning question of that delivery (tapped or typed); its message."""
+    awaiting = user.awaiting
+    if isinstance(awaiting, MorningPain) and awaiting.delivery_id == delivery_id:
+        return close(user)
+    return None
+
+
 async def morning_tap(env: Env, *, telegram_user_id: int, tap: MorningTap) -> Reply:
-    """The morning rating: once per morning, and only until the next session starts."""
+    """The morning rating: once per morning, until it expires or the next session starts."""
     async with runner_unit(env, telegram_user_id) as (tx, user):
         if (paused := safety.refusal(user)) is not None:
             return paused
-        delivery = await deliveries.get(tx, delivery_id=tap.delivery_id)
-        if (
-            user is None
-            or delivery is None
-            or delivery.user_id != user.id
-            or delivery.kind is not DeliveryKind.MORNING_CHECKIN
-        ):
+        if user is None:
             return refused(EXPIRED)
-        if await checkins.morning_logged(tx, user_id=user.id, local_date=delivery.local_date):
-            return refused("already_logged")
-        if await sessions.started_since(tx, user_id=user.id, since=delivery.created_at):
-            return refused("morning_closed")
+        delivery = await morning_to_rate(tx, user, tap.delivery_id, env.clock.now())
+        if isinstance(delivery, str):
+            return refused(delivery)
+        close_morning(user, delivery.id)
         message, rescreen_ask = await log_rating(
             env, tx, user, CheckinKind.MORNING, tap.score, local_date=delivery.local_date
         )
         answered = record(env.texts.morning_prompt, answer_label(env.content, "pain", tap.score))
         return Reply(record=answered, notes=(message,), ask=rescreen_ask)
+
+
+def morning_ask(user: User, awaiting: MorningPain, lead: tuple[Say, ...] = ()) -> Ask:
+    """The morning question as the open one (again, after a typed answer it could not read)."""
+    user.awaiting = awaiting
+    text = Say("morning_first" if awaiting.then_start else "morning_prompt")
+    keys = MorningKeys(awaiting.delivery_id, awaiting.then_start)
+    return Ask(keys, text, lead, user.prompt_message_id)
+
+
+def read_morning(env: Env, user: User, text: str) -> int | Ask:
+    """A typed morning rating, or the question again with a hint."""
+    awaiting = user.awaiting
+    assert isinstance(awaiting, MorningPain)
+    answer = read_typed(env.content, "pain", text)
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        return morning_ask(user, awaiting, (Say("bad_pain"),))
+    return answer
+
+
+async def morning_text(env: Env, tx: AsyncSession, user: User, text: str) -> Reply:
+    """A typed rating while the morning question is open."""
+    score = read_morning(env, user, text)
+    if isinstance(score, Ask):
+        return Reply(ask=score)
+    awaiting = user.awaiting
+    assert isinstance(awaiting, MorningPain)
+    prompt = close(user)
+    strip = (prompt,) if prompt else ()
+    delivery = await morning_to_rate(tx, user, awaiting.delivery_id, env.clock.now())
+    if isinstance(delivery, str):
+        return Reply(strip=strip, notes=(note(Say(delivery)),))
+    message, rescreen_ask = await log_rating(
+        env, tx, user, CheckinKind.MORNING, score, local_date=delivery.local_date
+    )
+    return Reply(strip=strip, notes=(message,), ask=rescreen_ask)
+
+
+async def morning_first(env: Env, tx: AsyncSession, user: User) -> Ask | None:
+    """Before a session: today's morning question, when one was sent (or is due today) and
+    is still open, asked now with the rating buttons and a Skip; None when there is none."""
+    now = env.clock.now()
+    today = local_date_of(now, zone_of(user))
+    found = await deliveries.find(
+        tx, user_id=user.id, kind=DeliveryKind.MORNING_CHECKIN, local_date=today
+    )
+    if found is None:
+        found = await reminders.take_morning(tx, user, now=now)
+    if found is None or found.status not in (DeliveryStatus.SENT, DeliveryStatus.PENDING):
+        return None
+    if isinstance(await morning_to_rate(tx, user, found.id, now), str):
+        return None
+    log.info("event=morning_first")
+    return morning_ask(user, MorningPain(found.id, then_start=True))

@@ -4,9 +4,9 @@ flow it belongs to, or a hint. One write unit each."""
 from __future__ import annotations
 
 from bot.domain.onboarding import Step, is_in_progress
-from bot.domain.questions import Question, SessionPain
+from bot.domain.questions import MorningPain, Question, SessionPain
 from bot.domain.zones import zone_from_location
-from bot.services import checkins, onboarding, safety, settings
+from bot.services import checkins, guided, onboarding, safety, settings
 from bot.services.results import Reply, Say, note
 from bot.services.unit import Env, runner_unit
 
@@ -29,6 +29,10 @@ async def text(env: Env, *, telegram_user_id: int, text: str) -> Reply:
             return UNKNOWN
         if isinstance(awaiting, SessionPain):
             return await checkins.session_pain_text(env, tx, user, text)
+        if isinstance(awaiting, MorningPain) and awaiting.then_start:
+            return await guided.morning_first_text(env, tx, user, text)
+        if isinstance(awaiting, MorningPain):
+            return await checkins.morning_text(env, tx, user, text)
         if awaiting in CHECKIN_QUESTIONS:
             return await checkins.answer_text(env, tx, user, text)
         return await settings.answer_text(env, tx, user, text)

@@ -8,21 +8,25 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.callbacks import StepTap
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import MorningFirstTap, StepTap
 from bot.content import Content
 from bot.db.models import RoutineSession, User
 from bot.db.repo import sessions, users
-from bot.domain.enums import SessionStatus, StepOutcome
+from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
 from bot.domain.onboarding import Step
 from bot.domain.plan import NoteKind, TodayPlan
-from bot.domain.questions import SessionPain
+from bot.domain.questions import MorningPain, SessionPain
 from bot.domain.schedule import local_date_of
 from bot.domain.session_flow import StepState, Transition, tally, transition
 from bot.render import local_day_text
-from bot.services import plans, safety
+from bot.services import checkins, plans, safety
+from bot.services.questions import answer_label, close, is_live, record
 from bot.services.results import (
     EXPIRED,
     Ask,
+    Note,
     Reply,
     Say,
     SessionPainKeys,
@@ -64,11 +68,11 @@ async def start(
     from_command: bool = True,
 ) -> Reply:
     """Start today's session (of `routine_id`, which then becomes the runner's routine),
-    or resume the one in progress. A tap on Start or on a routine (`from_command` False)
-    from a runner who cannot start one has simply expired."""
+    or resume the one in progress. Today's morning question, when still open, is asked
+    first. A tap on Start or on a routine (`from_command` False) from a runner who cannot
+    start one has simply expired."""
     if routine_id is not None and routine_id not in env.content.routines:
         return refused("routine_unknown")
-    now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
         if (paused := safety.refusal(user)) is not None:
             return paused
@@ -78,51 +82,141 @@ async def start(
                 return refusal
         if user is None or user.onboarding_step is not Step.DONE:
             return refused(EXPIRED)
-        today = local_date_of(now, zone_of(user))
-        strip: list[int] = [tapped_message_id] if tapped_message_id is not None else []
-        current = await sessions.open_for(tx, user_id=user.id)
-        if current is not None and (current.local_date < today or routine_id is not None):
-            # Yesterday's unfinished session (or a different routine chosen): closed, not lost.
-            current.status = SessionStatus.ABANDONED
-            current.ended_at = now
-            if current.step_message_id is not None:
-                strip.append(current.step_message_id)
-            await tx.flush()
-            current = None
-        if current is not None:
-            if tapped_message_id is not None and (current.step_message_id or 0) > tapped_message_id:
-                # A second tap on the same Start: the session is already open below.
-                return Reply(strip=tuple(strip), notes=(note(Say("session_open_below")),))
-            if current.step_message_id is not None:
-                strip.append(current.step_message_id)
-            resume = Say(
-                "session_resume",
-                {"step": str(current.current_step + 1), "total": str(len(current.steps))},
-            )
-            return Reply(strip=tuple(strip), notes=(note(resume),), step=step_view(current))
-        if routine_id is not None:
-            user.routine_id = routine_id
-        routine = plans.routine_of(env.content, user)
-        plan = await plans.plan_for(tx, env.content, user, now=now, routine=routine)
-        session = RoutineSession(
-            user_id=user.id,
-            routine_id=plan.routine_id,
-            level=plan.level,
-            steps=list(plan.steps),
-            current_step=0,
-            step_version=0,
-            step_hurt=False,
-            status=SessionStatus.IN_PROGRESS,
-            local_date=today,
-            planned_level=user.level if plan.level is not None else None,
-            in_flare=user.flare_since is not None,
-            started_at=now,
+        return await _begin(
+            env, tx, user, routine_id=routine_id, tapped_message_id=tapped_message_id
         )
-        sessions.add(tx, session=session)
+
+
+async def _begin(
+    env: Env,
+    tx: AsyncSession,
+    user: User,
+    *,
+    routine_id: str | None = None,
+    tapped_message_id: int | None = None,
+    morning_asked: bool = False,
+) -> Reply:
+    """Resume the open session, or ask the morning question first (unless just
+    `morning_asked`), or start a new one."""
+    now = env.clock.now()
+    today = local_date_of(now, zone_of(user))
+    strip: list[int] = [tapped_message_id] if tapped_message_id is not None else []
+    current = await sessions.open_for(tx, user_id=user.id)
+    if current is not None and (current.local_date < today or routine_id is not None):
+        # Yesterday's unfinished session (or a different routine chosen): closed, not lost.
+        current.status = SessionStatus.ABANDONED
+        current.ended_at = now
+        if current.step_message_id is not None:
+            strip.append(current.step_message_id)
         await tx.flush()
-        intro = note(_intro(env.content, plan), *plan_notes(env, user, plan))
-        log.info("event=session_started session_id=%s steps=%s", session.id, len(plan.steps))
-        return Reply(strip=tuple(strip), notes=(intro,), step=step_view(session))
+        current = None
+    if current is not None:
+        if tapped_message_id is not None and (current.step_message_id or 0) > tapped_message_id:
+            # A second tap on the same Start: the session is already open below.
+            return Reply(strip=tuple(strip), notes=(note(Say("session_open_below")),))
+        if current.step_message_id is not None:
+            strip.append(current.step_message_id)
+        resume = Say(
+            "session_resume",
+            {"step": str(current.current_step + 1), "total": str(len(current.steps))},
+        )
+        return Reply(strip=tuple(strip), notes=(note(resume),), step=step_view(current))
+    if routine_id is not None:
+        user.routine_id = routine_id
+    if not morning_asked:
+        ask = await checkins.morning_first(env, tx, user)
+        if ask is not None:
+            return Reply(strip=tuple(strip), ask=ask)
+    routine = plans.routine_of(env.content, user)
+    plan = await plans.plan_for(tx, env.content, user, now=now, routine=routine)
+    session = RoutineSession(
+        user_id=user.id,
+        routine_id=plan.routine_id,
+        level=plan.level,
+        steps=list(plan.steps),
+        current_step=0,
+        step_version=0,
+        step_hurt=False,
+        status=SessionStatus.IN_PROGRESS,
+        local_date=today,
+        planned_level=user.level if plan.level is not None else None,
+        in_flare=user.flare_since is not None,
+        started_at=now,
+    )
+    sessions.add(tx, session=session)
+    await tx.flush()
+    intro = note(_intro(env.content, plan), *plan_notes(env, user, plan))
+    log.info("event=session_started session_id=%s steps=%s", session.id, len(plan.steps))
+    return Reply(strip=tuple(strip), notes=(intro,), step=step_view(session))
+
+
+# --- the morning question asked before a session ---------------------------------------
+
+
+async def start_after_morning(
+    env: Env, *, telegram_user_id: int, tap: MorningFirstTap, message_id: int | None
+) -> Reply:
+    """A rating (or Skip) on the morning question asked before a session: the rating is
+    stored and the session starts at once."""
+    asked = MorningPain(tap.delivery_id, then_start=True)
+    async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (
+            user is None
+            or user.onboarding_step is not Step.DONE
+            or message_id is None
+            or not is_live(user, asked, message_id)
+        ):
+            return refused(EXPIRED)
+        close(user)
+        texts = env.texts
+        label = (
+            texts.outcome_skipped
+            if tap.score is None
+            else answer_label(env.content, "pain", tap.score)
+        )
+        reply = await _rated_then_start(env, tx, user, tap.delivery_id, tap.score)
+        return Reply(
+            record=record(texts.morning_first, label),
+            strip=reply.strip,
+            notes=reply.notes,
+            step=reply.step,
+            ask=reply.ask,
+        )
+
+
+async def morning_first_text(env: Env, tx: AsyncSession, user: User, text: str) -> Reply:
+    """A typed rating on the morning question asked before a session."""
+    score = checkins.read_morning(env, user, text)
+    if isinstance(score, Ask):
+        return Reply(ask=score)
+    awaiting = user.awaiting
+    assert isinstance(awaiting, MorningPain)
+    prompt = close(user)
+    reply = await _rated_then_start(env, tx, user, awaiting.delivery_id, score)
+    strip = (prompt,) if prompt else ()
+    return Reply(strip=(*strip, *reply.strip), notes=reply.notes, step=reply.step, ask=reply.ask)
+
+
+async def _rated_then_start(
+    env: Env, tx: AsyncSession, user: User, delivery_id: int, score: int | None
+) -> Reply:
+    """Store the morning rating (unless skipped, or no longer possible: then say why),
+    then start the session; after a rating that asks the safety questions again, those
+    come first and the session waits."""
+    said: tuple[Note, ...] = ()
+    if score is not None:
+        delivery = await checkins.morning_to_rate(tx, user, delivery_id, env.clock.now())
+        if isinstance(delivery, str):
+            said = (note(Say(delivery)),)
+        else:
+            message, rescreen = await checkins.log_rating(
+                env, tx, user, CheckinKind.MORNING, score, local_date=delivery.local_date
+            )
+            if rescreen is not None:
+                return Reply(notes=(message,), ask=rescreen)
+            said = (message,)
+    started = await _begin(env, tx, user, morning_asked=True)
+    return Reply(strip=started.strip, notes=(*said, *started.notes), step=started.step)
 
 
 def _intro(content: Content, plan: TodayPlan) -> Say:

@@ -1,5 +1,6 @@
-"""/start and the onboarding questions: safety screening, pain, equipment, time, zone,
-days; then the summary with the first session offer."""
+"""/start and the onboarding questions: safety screening, pain (confirmed with the
+movement question when very high), equipment, reminder time, morning time, zone, days;
+then the summary with the first session offer."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.content import Content
 from bot.db.models import User
 from bot.db.repo import users
 from bot.domain.enums import UserStatus
-from bot.domain.onboarding import SAFETY_STOPS, Step, is_in_progress, next_step
+from bot.domain.onboarding import SAFETY_STOPS, Step, after_pain, is_in_progress, next_step
 from bot.domain.questions import Question
 from bot.domain.zones import ZoneChoice
 from bot.render import user_schedule_text
@@ -162,8 +163,15 @@ def _apply_typed(env: Env, user: User, step: Step, answer: Answer) -> Reply:
     return Reply(strip=(prompt,) if prompt else (), notes=reply.notes, ask=reply.ask)
 
 
+_STILL = {
+    Step.RED_FLAG: "red_flag_still",
+    Step.SEE_DOCTOR: "doctor_still",
+    Step.SEE_PHYSICIAN: "physician_still",
+}
+
+
 def _still(step: Step) -> str:
-    return "red_flag_still" if step is Step.RED_FLAG else "doctor_still"
+    return _STILL.get(step, "doctor_still")
 
 
 @dataclass(frozen=True)
@@ -211,6 +219,13 @@ def apply_answer(
         user.onboarding_step = Step.SEE_DOCTOR
         user.next_reminder_at = None
         return Outcome(notes=(Say("doctor_first"),))
+    if step in (Step.SCREEN_MOVEMENT, Step.CONFIRM_MOVEMENT) and answer is True:
+        # R0d: a physician in person confirms that the back is safe to move first.
+        user.status = UserStatus.PAUSED
+        user.paused_until = None
+        user.onboarding_step = Step.SEE_PHYSICIAN
+        user.next_reminder_at = None
+        return Outcome(notes=(Say("physician_first"),))
     if step in SAFETY_STOPS:
         if answer is not True:
             return Outcome(notes=(Say(_still(step)),))
@@ -220,8 +235,11 @@ def apply_answer(
         return Outcome(ask=Step.SCREEN_EMERGENCY)
 
     notes: tuple[Say, ...] = ()
+    following = next_step(step)
     if step is Step.PAIN and isinstance(answer, int) and not isinstance(answer, bool):
         user.baseline_pain = answer
+        screening = content.progression.screening
+        following = after_pain(answer, confirm_movement_from=screening.confirm_movement_from)
     elif step is Step.DAYS and isinstance(answer, DaysToggle):
         mask = toggled(answer)
         if not answer.save:
@@ -236,14 +254,18 @@ def apply_answer(
         user.onboarding_answers = {}
         refresh_next_reminder(user, now)
         return Outcome(notes=(Say("rescreen_clear"),))
-    elif step in (Step.SCREEN_EMERGENCY, Step.SCREEN_DOCTOR):
+    elif step in (
+        Step.SCREEN_EMERGENCY,
+        Step.SCREEN_DOCTOR,
+        Step.SCREEN_MOVEMENT,
+        Step.CONFIRM_MOVEMENT,
+    ):
         pass  # a "no": nothing to store, on to the next question
     else:
         notes = set_field(content, user, step.value, answer)
         if step is Step.EQUIPMENT and answer is False and content.no_roller_reason:
             notes = (*notes, Say("no_roller_note", {"reason": content.no_roller_reason}))
 
-    following = next_step(step)
     user.onboarding_step = following
     if following is Step.DONE:
         user.status = UserStatus.ACTIVE

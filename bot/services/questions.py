@@ -4,6 +4,7 @@ rule for closing an open question (a double tap acts once)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import time
 
@@ -20,11 +21,16 @@ from bot.services.results import Say
 from bot.services.unit import Env
 
 # Questions answered Yes/No, with the text each asks.
+# The safety stops, whose Yes means "I've been cleared".
+CLEARED = ("red_flag", "see_doctor", "see_physician")
 YES_NO = {
     "screen_emergency": "screen_emergency",
     "screen_doctor": "screen_doctor",
+    "screen_movement": "screen_movement",
+    "confirm_movement": "confirm_movement",
     "red_flag": "red_flag_return",
     "see_doctor": "doctor_return",
+    "see_physician": "physician_return",
     "equipment": "ask_equipment",
     "restart": "restart_confirm",
     "ran": "ask_ran",
@@ -72,14 +78,12 @@ def read_tap(content: Content, question: str, tap: AnswerTap | DaysTap) -> Answe
         return value == "y"
     if question in PAIN and value.isdigit() and 0 <= int(value) <= 10:
         return int(value)
-    if question in ("time", "morning"):
-        listed = (
-            content.choices.time_presets if question == "time" else content.choices.morning_presets
-        )
-        presets = {p.replace(":", ""): p for p in listed}
-        if value in presets:
-            hours, minutes = presets[value].split(":")
-            return time(int(hours), int(minutes))
+    if question == "time" and value in {p.replace(":", "") for p in content.choices.time_presets}:
+        return time(int(value[:2]), int(value[2:]))
+    if question == "morning" and re.fullmatch(r"([01][0-9]|2[0-3])[0-5][0-9]", value):
+        # Besides the presets, the first button offers the runner's own reminder time: any
+        # time is accepted, as it would be typed.
+        return time(int(value[:2]), int(value[2:]))
     if question == "zone" and value in content.choices.common_zones:
         return ZoneChoice(name=value, fixed_offset=False)
     return None
@@ -125,7 +129,7 @@ def answer_label(content: Content, question: str, answer: Answer) -> str:
     """How an answer reads in the one-line record left on the question."""
     texts = content.texts
     if isinstance(answer, bool):
-        if question in ("red_flag", "see_doctor"):
+        if question in CLEARED:
             return texts.doctor_cleared if answer else texts.not_yet
         if question == "restart":
             return texts.start_over if answer else texts.keep_settings

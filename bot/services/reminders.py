@@ -22,7 +22,7 @@ from bot.callbacks import ReminderTap
 from bot.content import Content
 from bot.db.models import ReminderDelivery, User
 from bot.db.repo import deliveries, users
-from bot.domain.enums import DeliveryKind, DeliveryStatus, UserStatus
+from bot.domain.enums import ALL_DAYS, DeliveryKind, DeliveryStatus, UserStatus
 from bot.domain.onboarding import Step
 from bot.domain.plan import NoteKind
 from bot.domain.schedule import local_date_of, next_reminder_at
@@ -167,9 +167,7 @@ async def _claim_runner(
         due = following
 
     user.snooze_date = None if kind is DeliveryKind.REMINDER else user.snooze_date
-    setattr(
-        user, attr, _following(user, kind, max(due, now)) if kind is DeliveryKind.REMINDER else None
-    )
+    setattr(user, attr, _following(user, kind, max(due, now)))
     delivery = await _record(tx, user, kind, local_date, due, now, DeliveryStatus.PENDING)
     if delivery is None:
         return None  # already delivered for that date
@@ -186,6 +184,22 @@ async def _claim_runner(
     return replace(outgoing, news=news.sentences, rescreen=news.rescreen)
 
 
+async def take_morning(tx: AsyncSession, user: User, *, now: datetime) -> ReminderDelivery | None:
+    """Today's morning question, due later today (or overdue) and not sent yet, taken from
+    the sweep to be asked now (before a session): recorded as sent, the next one scheduled.
+    None when none is due today."""
+    due = user.next_morning_at
+    if due is None:
+        return None
+    today = local_date_of(now, zone_of(user))
+    if local_date_of(due, zone_of(user)) != today:
+        return None
+    user.next_morning_at = _following(user, DeliveryKind.MORNING_CHECKIN, max(due, now))
+    return await _record(
+        tx, user, DeliveryKind.MORNING_CHECKIN, today, due, now, DeliveryStatus.SENT
+    )
+
+
 def _schedule_next(user: User, after: datetime) -> datetime | None:
     if user.reminder_time is None or user.time_zone is None:
         return None
@@ -200,7 +214,12 @@ def _schedule_next(user: User, after: datetime) -> datetime | None:
 def _following(user: User, kind: DeliveryKind, after: datetime) -> datetime | None:
     if kind is DeliveryKind.REMINDER:
         return _schedule_next(user, after)
-    return None  # a morning check-in is one-off: set again after the next session or run
+    if user.flare_since is not None and user.time_zone is not None:
+        # In flare mode the morning question comes every morning (PROGRESSION.md, 5).
+        return next_reminder_at(
+            after=after, local_time=user.morning_time, zone=user.time_zone, days_mask=ALL_DAYS
+        )
+    return None  # otherwise one-off: set again after the next session or run
 
 
 def _after_pause(user: User, kind: DeliveryKind, now: datetime) -> datetime | None:
@@ -349,6 +368,16 @@ async def settle(
         ]
         await deliveries.mark_sent(tx, sent=sent)
         result.sent += len(sent)
+        await users.open_mornings(
+            tx,
+            sent=[
+                (item.telegram_user_id, item.delivery_id, message_id)
+                for item, answer, message_id in done
+                if answer == Answer.SENT
+                and item.kind is DeliveryKind.MORNING_CHECKIN
+                and message_id is not None
+            ],
+        )
         for item, answer, _ in done:
             if answer == Answer.SENT:
                 continue

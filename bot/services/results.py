@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from enum import StrEnum
 
 from bot.callbacks import Flow
@@ -54,6 +55,8 @@ class QuestionKeys:
     flow: Flow
     question: str
     days_mask: int = ALL_DAYS  # the days question: which days are on
+    # The morning-time question: the reminder time, whose morning default comes first.
+    reminder: time | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,16 @@ class SessionPainKeys:
     session_id: int
 
 
-Keys = QuestionKeys | MenuKeys | SessionPainKeys
+@dataclass(frozen=True)
+class MorningKeys:
+    """0-10 on the morning question of delivery `delivery_id`; asked before a session
+    (`then_start`), with a Skip that starts the session without a rating."""
+
+    delivery_id: int
+    then_start: bool = False
+
+
+Keys = QuestionKeys | MenuKeys | SessionPainKeys | MorningKeys
 
 
 @dataclass(frozen=True)

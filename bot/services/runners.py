@@ -53,10 +53,16 @@ def schedule_line(content: Content, user: User, now: datetime) -> str:
     )
 
 
+def question_keys(flow: Flow, user: User, question: str) -> QuestionKeys:
+    """The buttons of an onboarding or settings question, drawn for this runner."""
+    reminder = user.reminder_time if question == "morning" else None
+    return QuestionKeys(flow, question, days_draft(user), reminder)
+
+
 def onboarding_ask(user: User, step: Step, *, lead: tuple[Say, ...] = ()) -> Ask:
     """An onboarding question as the live prompt, replacing whatever prompt is open."""
     return Ask(
-        keys=QuestionKeys(Flow.ONBOARDING, step.value, days_draft(user)),
+        keys=question_keys(Flow.ONBOARDING, user, step.value),
         text=Say(ASK_TEXT[step.value]),
         lead=lead,
         replaces=user.prompt_message_id,

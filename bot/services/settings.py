@@ -14,8 +14,9 @@ from bot.db.models import User
 from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step
 from bot.domain.questions import SETTING_FIELDS, Question
+from bot.domain.schedule import local_date_of, moved_morning
 from bot.domain.zones import ZoneChoice
-from bot.render import days_text, local_day_text, time_text, user_schedule_text
+from bot.render import days_text, local_day_text, next_text, time_text, user_schedule_text
 from bot.services import safety
 from bot.services.onboarding import set_field
 from bot.services.questions import (
@@ -47,9 +48,11 @@ from bot.services.runners import (
     gate,
     next_of,
     onboarding_ask,
+    question_keys,
     refresh_next_reminder,
     schedule_line,
     schedule_of,
+    zone_of,
 )
 from bot.services.unit import Env, runner_unit
 
@@ -92,10 +95,7 @@ def _open(env: Env, user: User, question: Question) -> Ask:
 
 def _field_ask(user: User, question: str, *, lead: tuple[Say, ...], replaces: int | None) -> Ask:
     return Ask(
-        QuestionKeys(Flow.SETTINGS, question, days_draft(user)),
-        Say(ASK_TEXT[question]),
-        lead,
-        replaces,
+        question_keys(Flow.SETTINGS, user, question), Say(ASK_TEXT[question]), lead, replaces
     )
 
 
@@ -105,6 +105,7 @@ def _menu_text(env: Env, user: User) -> Say:
         "settings_menu",
         {
             "schedule": schedule_line(env.content, user, env.clock.now()),
+            "morning": time_text(user.morning_time),
             "roller": texts.answer_yes if user.has_foam_roller else texts.answer_no,
             "status": _status(env, user),
         },
@@ -256,9 +257,16 @@ def _set(env: Env, user: User, question: Question, answer: Answer, *, tapped: bo
             lead = (Say("days_none"),)
             return Reply(ask=_field_ask(user, question, lead=lead, replaces=user.prompt_message_id))
     prompt = close(user)
-    notes = set_field(env.content, user, question, answer)
     now = env.clock.now()
+    # The morning question already due belongs to a local date: it keeps it, at the new time.
+    pending = user.next_morning_at
+    pending_day = local_date_of(pending, zone_of(user)) if pending is not None else None
+    notes = set_field(env.content, user, question, answer)
     refresh_next_reminder(user, now)
+    if pending_day is not None and question in (Question.MORNING, Question.ZONE):
+        user.next_morning_at = moved_morning(
+            pending_day, at=user.morning_time, zone=zone_of(user), now=now
+        )
     log.info("event=setting_changed field=%s", question.value)
     confirmed = note(*notes, _confirmation(env.content, user, question, now))
     if tapped:
@@ -278,7 +286,11 @@ def _confirmation(content: Content, user: User, question: Question, now: datetim
     if question is Question.ZONE:
         return Say("zone_set", {"zone": user.time_zone or "", "next": upcoming})
     if question is Question.MORNING:
-        return Say("morning_set", {"time": time_text(user.morning_time)})
+        fields = {"time": time_text(user.morning_time)}
+        if user.next_morning_at is None:
+            return Say("morning_set", fields)
+        asked = next_text(texts, user.next_morning_at, now=now, zone=user.time_zone)
+        return Say("morning_set_next", {**fields, "next": asked})
     if question is Question.DAYS:
         return Say("days_set", {"days": days_text(texts, user.reminder_days), "next": upcoming})
     if user.has_foam_roller:

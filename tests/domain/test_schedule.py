@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.enums import ALL_DAYS
-from bot.domain.schedule import describe_next, local_date_of, next_reminder_at, occurrences
+from bot.domain.schedule import (
+    default_morning_time,
+    describe_next,
+    local_date_of,
+    moved_morning,
+    next_reminder_at,
+    occurrences,
+)
 from bot.domain.zones import ZoneNotFound, tzinfo_for
 
 MON_WED_FRI = 0b0010101
@@ -418,3 +425,33 @@ def test_occurrences_one_per_chosen_local_date(case: tuple[str, time, int, datet
             expected.append(instant)
         day += timedelta(days=1)
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("reminder", "morning"),
+    [
+        (time(7, 0), time(7, 0)),
+        (time(5, 45), time(5, 45)),
+        (time(11, 59), time(11, 59)),
+        (time(12, 0), time(8, 0)),
+        (time(18, 30), time(8, 0)),
+        (None, time(8, 0)),
+    ],
+)
+def test_the_morning_question_defaults_to_a_morning_reminder(
+    reminder: time | None, morning: time
+) -> None:
+    assert default_morning_time(reminder) == morning
+
+
+def test_a_moved_morning_question_keeps_its_day() -> None:
+    now = utc("2026-03-03 05:30")  # 06:30 in Berlin
+    day = date(2026, 3, 3)
+    later = moved_morning(day, at=time(9, 0), zone="Europe/Berlin", now=now)
+    assert later == utc("2026-03-03 08:00")
+    # A time already past that day: asked right away, not lost and not moved a day on.
+    assert moved_morning(day, at=time(6, 0), zone="Europe/Berlin", now=now) == now
+    # Another zone: the same local date and time there.
+    assert moved_morning(day, at=time(9, 0), zone="America/New_York", now=now) == utc(
+        "2026-03-03 14:00"
+    )

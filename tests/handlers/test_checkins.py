@@ -6,17 +6,18 @@ import copy
 import io
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from matplotlib.image import imread
 from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.content import Content
-from bot.db.models import PainCheckin, User
-from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
+from bot.db.models import PainCheckin, ReminderDelivery, User
+from bot.domain.enums import CheckinKind, DeliveryKind, SessionStatus, StepOutcome
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.factories import make_checkin, make_decision, make_session
-from tests.utils.journeys import morning, session_with_pain
+from tests.utils.journeys import morning, morning_question, session_with_pain, sweep_at
 from tests.utils.rows import level_changes, set_user, user_row
 
 
@@ -113,7 +114,11 @@ async def test_a_late_morning_answer_after_the_next_session(
     await onboarded.settled()
     prompt = copy.deepcopy(onboarded.last())
     clock.advance(timedelta(hours=3))
-    await session_with_pain(onboarded, 2)
+    await onboarded.say("/session")
+    await onboarded.tap("Skip, start now")  # asked first, and skipped
+    while (onboarded.last().text or "").startswith("Step "):
+        await onboarded.tap("✅ Done")
+    await onboarded.tap("2")
 
     answer = await onboarded.tap_message(prompt, "4")
     assert answer.get("text") == (
@@ -296,3 +301,154 @@ async def test_check_in_decisions_keep_their_numbers(
         user = await session.scalar(select(User).where(User.telegram_user_id == onboarded.user_id))
     assert user is not None
     assert user.flare_since is not None
+
+
+MORNING_QUESTION = "Good morning! How's your back this morning?"
+
+
+def morning_questions(runner: ChatUser) -> list[str]:
+    """Every morning question sent to the runner, as sent (a later edit does not hide one)."""
+    return [
+        str(params.get("text"))
+        for _name, params in runner.standin.successful_calls("sendMessage")
+        if str(params.get("chat_id")) == str(runner.chat_id)
+        and str(params.get("text", "")).startswith(MORNING_QUESTION)
+    ]
+
+
+async def mornings_sent(bot_runner: BotRunner) -> list[date]:
+    async with bot_runner.db.read() as session:
+        rows = await session.scalars(
+            select(ReminderDelivery.local_date)
+            .where(ReminderDelivery.kind == DeliveryKind.MORNING_CHECKIN)
+            .order_by(ReminderDelivery.local_date)
+        )
+        return list(rows)
+
+
+async def test_without_flare_mode_the_morning_question_is_asked_once(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    for day in (3, 4):
+        await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, day, 7, 0, 30, tzinfo=UTC))
+
+    assert len(morning_questions(onboarded)) == 1
+    assert await mornings_sent(bot_runner) == [date(2026, 3, 3)]
+    assert (await user_row(bot_runner.db, onboarded.user_id)).next_morning_at is None
+
+
+async def test_in_flare_mode_the_morning_question_comes_every_morning(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 8)  # flare mode starts; unanswered mornings keep it
+    assert (await user_row(bot_runner.db, onboarded.user_id)).flare_since is not None
+
+    asked = []
+    for day in (3, 4, 5):
+        # 07:59 Berlin: not yet; 08:00:30: asked, once, however often the sweep runs.
+        await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, day, 6, 59, tzinfo=UTC))
+        await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, day, 7, 0, 30, tzinfo=UTC))
+        await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, day, 9, 0, tzinfo=UTC))
+        asked.append(len(morning_questions(onboarded)))
+
+    assert asked == [1, 2, 3]
+    assert await mornings_sent(bot_runner) == [date(2026, 3, d) for d in (3, 4, 5)]
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.next_morning_at == datetime(2026, 3, 6, 7, 0, tzinfo=UTC)  # 08:00 Berlin
+
+
+async def stored_mornings(bot_runner: BotRunner) -> list[tuple[int, date]]:
+    async with bot_runner.db.read() as session:
+        rows = await session.scalars(
+            select(PainCheckin)
+            .where(PainCheckin.context == CheckinKind.MORNING)
+            .order_by(PainCheckin.id)
+        )
+        return [(r.score, r.local_date) for r in rows]
+
+
+EXPIRED_MORNING = "That morning question has expired (each one lasts a day), so I didn't log it."
+
+
+async def test_a_morning_tap_after_the_next_morning_question_is_refused(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 8)  # flare mode: asked every morning
+    tuesday = await morning_question(onboarded, bot_runner, clock, 3)
+    clock.set(datetime(2026, 3, 4, 6, 0, tzinfo=UTC))  # Wednesday 07:00: less than a day on
+    wednesday = await morning_question(onboarded, bot_runner, clock, 4)
+
+    answer = await onboarded.tap_message(tuesday, "4")
+
+    assert answer.get("text") == EXPIRED_MORNING
+    assert await stored_mornings(bot_runner) == []
+    await onboarded.tap_message(wednesday, "6")
+    assert (onboarded.last().text or "").startswith("Logged 6/10")
+    assert await stored_mornings(bot_runner) == [(6, date(2026, 3, 4))]
+
+
+async def test_a_morning_tap_after_a_day_is_refused(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    tuesday = await morning_question(onboarded, bot_runner, clock, 3)
+    clock.advance(timedelta(hours=24, minutes=1))
+
+    answer = await onboarded.tap_message(tuesday, "4")
+
+    assert answer.get("text") == EXPIRED_MORNING
+    assert await stored_mornings(bot_runner) == []
+
+
+async def test_a_late_morning_tap_within_a_day_counts_for_the_morning_it_was_asked(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    tuesday = await morning_question(onboarded, bot_runner, clock, 3)
+    clock.advance(timedelta(hours=23, minutes=50))  # Wednesday 07:50 in Berlin
+
+    await onboarded.tap_message(tuesday, "4")
+
+    assert (onboarded.last().text or "").startswith("Logged 4/10")
+    assert await stored_mornings(bot_runner) == [(4, date(2026, 3, 3))]
+
+
+@pytest.mark.parametrize(("typed", "score"), [("3", 3), ("2/10", 2), (" 3 ", 3), ("0", 0)])
+async def test_a_typed_number_answers_the_morning_question(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock, typed: str, score: int
+) -> None:
+    await session_with_pain(onboarded, 2)
+    asked = await morning_question(onboarded, bot_runner, clock, 3)
+
+    replies = await onboarded.say(typed)
+
+    assert (replies[-1].text or "").startswith(f"Logged {score}/10")
+    assert await stored_mornings(bot_runner) == [(score, date(2026, 3, 3))]
+    question = next(m for m in onboarded.bot_messages() if m.message_id == asked.message_id)
+    assert question.buttons() == []  # answered: nothing left to tap
+    again = await onboarded.tap_message(asked, "5")
+    assert again.get("text") == "Already logged, thanks."
+
+
+async def test_unreadable_typed_morning_answers_get_a_hint_and_the_question_again(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    await morning_question(onboarded, bot_runner, clock, 3)
+
+    for typed in ("abc", "11", "3.5"):
+        replies = await onboarded.say(typed)
+        assert "whole number from 0 (no pain) to 10" in (replies[-1].text or "")
+        assert MORNING_QUESTION in (replies[-1].text or "")
+        assert replies[-1].button_labels() == [str(n) for n in range(11)]
+        live = [
+            m
+            for m in onboarded.bot_messages()
+            if m.buttons() and MORNING_QUESTION in (m.text or "")
+        ]
+        assert live == [replies[-1]]  # the question asked again is the only live one
+    assert await stored_mornings(bot_runner) == []
+
+    await onboarded.say("2")
+    assert await stored_mornings(bot_runner) == [(2, date(2026, 3, 3))]

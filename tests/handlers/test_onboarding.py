@@ -12,7 +12,7 @@ from bot.domain.enums import UserStatus
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser, assert_only_last_has_buttons
 from tests.utils.journeys import onboard_to
-from tests.utils.rows import user_row, user_state
+from tests.utils.rows import sessions_of, user_row, user_state
 
 
 async def test_happy_path(runner: ChatUser, bot_runner: BotRunner) -> None:
@@ -24,6 +24,8 @@ async def test_happy_path(runner: ChatUser, bot_runner: BotRunner) -> None:
     await runner.tap("No")
     assert "fever" in (runner.last().text or "")
     await runner.tap("No")
+    assert "any movement extremely painful" in (runner.last().text or "")
+    await runner.tap("No")
     assert "0 = no pain" in (runner.last().text or "")
     assert runner.last().button_labels() == [str(n) for n in range(11)]
     await runner.say("3")
@@ -32,6 +34,8 @@ async def test_happy_path(runner: ChatUser, bot_runner: BotRunner) -> None:
     assert "cat-cow" in (runner.last().text or "")
     assert "What time" in (runner.last().text or "")
     await runner.say("7:30 pm")
+    assert "in the morning" in (runner.last().text or "")
+    await runner.say("6:45")  # typed, like the reminder time
     assert "time zone" in (runner.last().text or "")
     await runner.say("berlin")
     assert "days" in (runner.last().text or "")
@@ -52,6 +56,7 @@ async def test_happy_path(runner: ChatUser, bot_runner: BotRunner) -> None:
     assert user.baseline_pain == 3
     assert user.has_foam_roller is False
     assert user.reminder_time == time(19, 30)
+    assert user.morning_time == time(6, 45)
     assert user.time_zone == "Europe/Berlin"
     assert user.reminder_days == 0b0010101
     assert user.next_reminder_at == datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
@@ -112,6 +117,128 @@ async def test_doctor_signs_pause_until_cleared(runner: ChatUser, bot_runner: Bo
     assert "Has a doctor said" in (runner.last().text or "")
     await runner.tap("Yes, I've been cleared")
     assert "numbness" in (runner.last().text or "")
+
+
+async def test_extremely_painful_movement_pauses_until_a_physician_clears(
+    runner: ChatUser, bot_runner: BotRunner
+) -> None:
+    """R0d: "yes" stops before any programme, and only a physician's all-clear resumes."""
+    await onboard_to(runner, "screen_movement")
+    await runner.tap("Yes")
+
+    advice = runner.last().text or ""
+    assert "see a physician in person" in advice
+    assert "safe to move" in advice
+    assert runner.last().buttons() == []
+    user = await user_row(bot_runner.db, runner.user_id)
+    assert (user.status, user.onboarding_step) == (UserStatus.PAUSED, "see_physician")
+    assert user.next_reminder_at is None
+    assert user.baseline_pain is None  # no programme: not even the pain question
+
+    # Typed text and commands get the advice, not the programme.
+    reply = await runner.send("let's go")
+    assert "physician" in (reply.text or "")
+    replies = await runner.say("/session")
+    assert "until a doctor has checked you" in (replies[-1].text or "")
+    assert await sessions_of(bot_runner.db, runner.user_id) == []
+
+    # Back, not cleared yet: still paused.
+    await runner.say("/start")
+    assert "Has a physician checked your back in person" in (runner.last().text or "")
+    await runner.tap("Not yet")
+    assert "physician has said your back is safe to move" in (runner.last().text or "")
+    assert (await user_row(bot_runner.db, runner.user_id)).status is UserStatus.PAUSED
+
+    # Cleared: the screening starts again from the first question.
+    await runner.say("/start")
+    await runner.tap("Yes, I've been cleared")
+    assert "numbness" in (runner.last().text or "")
+    user = await user_row(bot_runner.db, runner.user_id)
+    assert (user.status, user.onboarding_step) == (UserStatus.ACTIVE, "screen_emergency")
+
+
+async def test_a_rating_of_ten_is_confirmed_with_the_movement_question(
+    runner: ChatUser, bot_runner: BotRunner
+) -> None:
+    """Answered "no" before, a 10 is still checked, in words for the high rating."""
+    await onboard_to(runner, "pain")
+    await runner.tap("10")
+
+    question = runner.last()
+    assert "very high rating" in (question.text or "")
+    assert "any movement extremely painful" in (question.text or "")
+    assert question.button_labels() == ["Yes", "No"]
+    assert (await user_row(bot_runner.db, runner.user_id)).onboarding_step == "confirm_movement"
+
+    await runner.say("yes")  # typed works too
+    assert "see a physician in person" in (runner.last().text or "")
+    user = await user_row(bot_runner.db, runner.user_id)
+    assert (user.status, user.onboarding_step) == (UserStatus.PAUSED, "see_physician")
+    assert user.next_reminder_at is None
+
+
+async def test_a_rating_of_nine_confirmed_as_fine_carries_on(
+    runner: ChatUser, bot_runner: BotRunner
+) -> None:
+    await onboard_to(runner, "pain")
+    await runner.say("9")
+    assert "very high rating" in (runner.last().text or "")
+    await runner.tap("No")
+
+    assert "foam roller" in (runner.last().text or "")
+    user = await user_row(bot_runner.db, runner.user_id)
+    assert (user.status, user.onboarding_step, user.baseline_pain) == (
+        UserStatus.ACTIVE,
+        "equipment",
+        9,
+    )
+
+
+async def test_a_rating_of_eight_is_not_asked_again(runner: ChatUser) -> None:
+    await onboard_to(runner, "pain")
+    await runner.tap("8")
+    assert "foam roller" in (runner.last().text or "")
+
+
+@pytest.mark.parametrize(
+    ("reminder", "first", "chosen"),
+    [
+        ("7:00", "With my reminder, 07:00", time(7, 0)),
+        ("18:30", "08:00", time(8, 0)),
+    ],
+)
+async def test_the_morning_question_offers_its_default_first(
+    runner: ChatUser, bot_runner: BotRunner, reminder: str, first: str, chosen: time
+) -> None:
+    """With a morning reminder the morning question comes with it; otherwise at 08:00."""
+    await onboard_to(runner, "time")
+    await runner.say(reminder)
+
+    question = runner.last()
+    assert "When should I ask how your back is in the morning?" in (question.text or "")
+    labels = question.button_labels()
+    assert labels[0] == first
+    assert len(labels) == len(set(labels))  # the default is not offered twice
+    await runner.tap(first)
+
+    assert "time zone" in (runner.last().text or "")
+    assert (await user_row(bot_runner.db, runner.user_id)).morning_time == chosen
+
+
+@pytest.mark.parametrize("typed", ["25:00", "noonish", "   "])
+async def test_bad_morning_time_changes_nothing(
+    runner: ChatUser, bot_runner: BotRunner, typed: str
+) -> None:
+    await onboard_to(runner, "morning")
+    before = await user_row(bot_runner.db, runner.user_id)
+
+    replies = await runner.say(typed)
+
+    assert "can't read that as a time" in (replies[0].text or "")
+    assert "in the morning" in (runner.last().text or "")
+    after = await user_row(bot_runner.db, runner.user_id)
+    assert (after.onboarding_step, after.morning_time) == ("morning", before.morning_time)
+    assert_only_last_has_buttons(runner)
 
 
 @pytest.mark.parametrize("typed", ["11", "-1", "seven", "3.5", "🙂", "x" * 4096])
@@ -234,6 +361,7 @@ async def test_typed_yes_no_is_accepted(runner: ChatUser, bot_runner: BotRunner)
     await runner.say("/start")
     await runner.say("no")
     await runner.say("No")
+    await runner.say("nope")
     assert (await user_row(bot_runner.db, runner.user_id)).onboarding_step == "pain"
 
 

@@ -24,6 +24,7 @@ async def set_up(runner: ChatUser, *, roller: bool = True) -> None:
     await onboard_to(runner, "equipment")
     await runner.tap("Yes, I have one" if roller else "No roller")
     await runner.say("7:30")
+    await runner.tap("08:00")  # the morning question
     await runner.say("Europe/Berlin")
     await runner.tap("Save")
 
@@ -60,6 +61,7 @@ async def test_without_a_roller_routines_and_the_summary_show_the_substitute_min
     await onboard_to(runner, "equipment")
     await runner.tap("No roller")
     await runner.say("7:30")
+    await runner.tap("08:00")  # the morning question
     await runner.say("Europe/Berlin")
     await runner.tap("Save")
     first = content.ladder.steps[0]

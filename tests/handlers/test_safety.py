@@ -211,4 +211,6 @@ async def test_after_clearance_the_programme_resumes(
     ]
     rule = "R0a" if answers == EMERGENCY else "R0b"
     assert recorded[-2:] == [(rule, "stop"), ("R0", "resume")]
-    assert (await user_row(bot_runner.db, onboarded.user_id)).rules_memory.get("stopped_on") is None
+    assert ((await user_row(bot_runner.db, onboarded.user_id)).rules_memory or {}).get(
+        "stopped_on"
+    ) is None

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.content import Content
 from bot.db.models import PainCheckin, RoutineSession, StepEvent, User
 from bot.devtools.standin import StoredMessage
-from bot.domain.enums import SessionStatus
+from bot.domain.enums import CheckinKind, SessionStatus
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
-from tests.utils.journeys import onboard_to
+from tests.utils.journeys import (
+    morning,
+    morning_question,
+    onboard_to,
+    session_with_pain,
+    sweep_at,
+)
 from tests.utils.rows import count, sessions_of, set_user, user_row
 from tests.utils.writes import watch
 
@@ -114,6 +121,7 @@ async def test_no_foam_roller_swaps_step_one(runner: ChatUser, bot_runner: BotRu
     await onboard_to(runner, "equipment")
     await runner.tap("No roller")
     await runner.say("7:30")
+    await runner.tap("08:00")  # the morning question
     await runner.say("Europe/Berlin")
     await runner.tap("Save")
     await runner.tap("Start first session")
@@ -175,6 +183,7 @@ async def test_trunk_rotation_hurt_is_dropped_for_two_days(
 
     clock.advance(timedelta(days=1))
     await onboarded.say("/session")
+    await onboarded.tap("Skip, start now")  # this morning's question comes first
     intro = onboarded.bot_messages()[-2].text or ""
     assert "level 6 of 7: 5 steps" in intro
     assert "left out until" in intro
@@ -484,3 +493,118 @@ async def test_write_units_per_tap_through_the_bot(
         await onboarded.tap("3")
     assert (onboarded.last().text or "").startswith("Logged 3/10")
     assert checkin.write_units == 1
+
+
+# --- today's morning question first ------------------------------------------------------
+
+MORNING_FIRST = "Before you start: how's your back this morning?"
+
+
+async def mornings(bot_runner: BotRunner) -> list[tuple[int, date]]:
+    async with bot_runner.db.read() as session:
+        rows = await session.scalars(
+            select(PainCheckin)
+            .where(PainCheckin.context == CheckinKind.MORNING)
+            .order_by(PainCheckin.id)
+        )
+        return [(r.score, r.local_date) for r in rows]
+
+
+async def test_a_session_before_the_morning_answer_asks_it_first_and_one_tap_starts(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    asked = await morning_question(onboarded, bot_runner, clock, 3)
+
+    replies = await onboarded.say("/session")
+
+    question = replies[-1]
+    assert MORNING_FIRST in (question.text or "")
+    assert question.button_labels() == [*(str(n) for n in range(11)), "Skip, start now"]
+    assert len(await sessions_of(bot_runner.db, onboarded.user_id)) == 1  # not yet started
+    earlier = next(m for m in onboarded.bot_messages() if m.message_id == asked.message_id)
+    assert earlier.buttons() == []  # one live morning question, not two
+
+    await onboarded.tap("3")
+
+    texts = [m.text or "" for m in onboarded.bot_messages() if m.message_id > question.message_id]
+    assert texts[0].startswith("Logged 3/10 (mild).")
+    assert texts[1].startswith("Today: Decompression ladder")
+    assert texts[2].startswith("Step 1 of 1")
+    assert await mornings(bot_runner) == [(3, date(2026, 3, 3))]
+    sessions = await sessions_of(bot_runner.db, onboarded.user_id)
+    assert [s.status for s in sessions] == [SessionStatus.COMPLETED, SessionStatus.IN_PROGRESS]
+
+    # Answered: the next /session resumes it, no question first.
+    replies = await onboarded.say("/session")
+    assert "Picking up where you left off" in (replies[0].text or "")
+
+
+async def test_the_reminders_start_asks_the_morning_question_first_and_skip_starts(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    asked = await morning_question(onboarded, bot_runner, clock, 3)  # the reminder came too
+    clock.advance(timedelta(minutes=5))
+
+    await onboarded.tap("Start")
+    assert MORNING_FIRST in (onboarded.last().text or "")
+    await onboarded.tap("Skip, start now")
+
+    assert (onboarded.last().text or "").startswith("Step 1 of 1")
+    assert await mornings(bot_runner) == []
+    assert len(await sessions_of(bot_runner.db, onboarded.user_id)) == 2
+    late = await onboarded.tap_message(asked, "4")  # the session has begun: closed
+    assert "closed" in str(late.get("text"))
+    assert await mornings(bot_runner) == []
+
+
+async def test_a_morning_question_due_later_today_is_asked_before_an_early_session(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)  # the morning question: tomorrow 08:00
+    clock.set(datetime(2026, 3, 3, 5, 30, tzinfo=UTC))  # 06:30 in Berlin
+
+    replies = await onboarded.say("/session")
+    assert MORNING_FIRST in (replies[-1].text or "")
+    replies = await onboarded.say("2/10")  # typed works here too
+
+    assert (replies[0].text or "").startswith("Logged 2/10")
+    assert (onboarded.last().text or "").startswith("Step 1 of 1")
+    assert await mornings(bot_runner) == [(2, date(2026, 3, 3))]
+    # It was asked: the sweep at 08:00 does not ask it again.
+    await sweep_at(bot_runner, onboarded, clock, datetime(2026, 3, 3, 7, 0, 30, tzinfo=UTC))
+    assert not any((m.text or "").startswith("Good morning!") for m in onboarded.bot_messages())
+
+
+async def test_no_morning_question_first_on_a_day_without_one(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    await morning(onboarded, bot_runner, clock, 3)  # Tuesday's, answered
+    clock.advance(timedelta(hours=2))
+
+    replies = await onboarded.say("/session")
+
+    assert not any(MORNING_FIRST in (m.text or "") for m in replies)
+    assert (replies[-1].text or "").startswith("Step 1 of 1")
+
+
+async def test_a_double_tap_on_the_morning_question_first_starts_one_session(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    await session_with_pain(onboarded, 2)
+    await morning_question(onboarded, bot_runner, clock, 3)
+    await onboarded.say("/session")
+    question = onboarded.last()
+    data = next(b["callback_data"] for b in question.buttons() if b["text"] == "4")
+    onboarded.standin.user_tap(onboarded.user_id, question, data)
+    onboarded.standin.user_tap(onboarded.user_id, question, data)
+    await onboarded.settled()
+
+    assert await mornings(bot_runner) == [(4, date(2026, 3, 3))]
+    assert len(await sessions_of(bot_runner.db, onboarded.user_id)) == 2
+    steps = [m for m in onboarded.bot_messages() if m.message_id > question.message_id]
+    assert [(m.text or "")[:11] for m in steps if (m.text or "").startswith("Step ")] == [
+        "Step 1 of 1"
+    ]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 from bot.domain.enums import UserStatus
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser, assert_only_last_has_buttons
+from tests.utils.journeys import session_with_pain
 from tests.utils.rows import user_row, user_state
 
 # The clock starts Monday 2026-03-02 06:00 UTC = 07:00 in Berlin. Onboarded runners get
@@ -229,3 +230,40 @@ async def test_change_morning_checkin_time(onboarded: ChatUser, bot_runner: BotR
         "Morning check-ins at 07:00, the morning after a session or a run."
     )
     assert (await user_row(bot_runner.db, onboarded.user_id)).morning_time == time(7, 0)
+
+
+async def test_the_menu_shows_the_morning_time(onboarded: ChatUser) -> None:
+    replies = await onboarded.say("/settings")
+    assert "Morning check-in: 08:00" in (replies[-1].text or "")
+
+
+async def test_a_bad_morning_time_changes_nothing(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await open_settings(onboarded, "Morning check-in")
+    replies = await onboarded.say("8 in the morning-ish")
+
+    assert "can't read that as a time" in (replies[0].text or "")
+    assert "in the morning" in (onboarded.last().text or "")
+    assert (await user_row(bot_runner.db, onboarded.user_id)).morning_time == time(8, 0)
+
+
+async def test_a_typed_morning_time_moves_the_morning_question_already_due(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    await session_with_pain(onboarded, 2)  # asks tomorrow at 08:00
+    before = await user_row(bot_runner.db, onboarded.user_id)
+    assert before.next_morning_at == datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
+
+    await open_settings(onboarded, "Morning check-in")
+    assert onboarded.last().button_labels()[0] == "With my reminder, 07:30"
+    replies = await onboarded.say("6:45")
+
+    assert replies[-1].text == (
+        "Morning check-ins at 06:45, the morning after a session or a run. Next: tomorrow 06:45."
+    )
+    user = await user_row(bot_runner.db, onboarded.user_id)
+    assert user.morning_time == time(6, 45)
+    assert user.next_morning_at == datetime(2026, 3, 3, 5, 45, tzinfo=UTC)
+    replies = await onboarded.say("/settings")
+    assert "Morning check-in: 06:45" in (replies[-1].text or "")

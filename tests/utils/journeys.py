@@ -4,19 +4,23 @@ session with its pain rating, the morning question. Shared by the end-to-end tes
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
+from bot.devtools.standin import StoredMessage
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 
 ONBOARDING_ORDER = (
     "screen_emergency",
     "screen_doctor",
+    "screen_movement",
     "pain",
     "equipment",
     "time",
+    "morning",
     "zone",
     "days",
 )
@@ -24,16 +28,19 @@ ONBOARDING_ORDER = (
 
 async def onboard_to(runner: ChatUser, step: str) -> None:
     """/start, then answer the questions up to (not including) `step`: no red flags,
-    baseline pain 3, a foam roller, 07:30, Europe/Berlin."""
+    baseline pain 3, a foam roller, reminders at 07:30, the morning question at 08:00,
+    Europe/Berlin."""
     if step not in ONBOARDING_ORDER:
         raise AssertionError(f"unknown step {step}")
     await runner.say("/start")
     answers: dict[str, Callable[[], Awaitable[object]]] = {
         "screen_emergency": lambda: runner.tap("No"),
         "screen_doctor": lambda: runner.tap("No"),
+        "screen_movement": lambda: runner.tap("No"),
         "pain": lambda: runner.tap("3"),
         "equipment": lambda: runner.tap("Yes, I have one"),
         "time": lambda: runner.say("7:30"),
+        "morning": lambda: runner.tap("08:00"),
         "zone": lambda: runner.say("Europe/Berlin"),
     }
     for name in ONBOARDING_ORDER[: ONBOARDING_ORDER.index(step)]:
@@ -41,7 +48,8 @@ async def onboard_to(runner: ChatUser, step: str) -> None:
 
 
 async def onboard(runner: ChatUser) -> ChatUser:
-    """Set up completely: baseline pain 3, a foam roller, every day at 07:30 Berlin."""
+    """Set up completely: baseline pain 3, a foam roller, every day at 07:30 Berlin, the
+    morning question at 08:00."""
     await onboard_to(runner, "days")
     await runner.tap("Save")
     return runner
@@ -65,3 +73,27 @@ async def morning(runner: ChatUser, bot_runner: BotRunner, clock: ManualClock, p
     assert "How's your back this morning" in (runner.last().text or "")
     await runner.tap(str(pain))
     return runner.last().text or ""
+
+
+async def sweep_at(
+    bot_runner: BotRunner, runner: ChatUser, clock: ManualClock, at: datetime
+) -> None:
+    """Move the clock to `at` and run the reminder sweep there."""
+    clock.set(at)
+    await bot_runner.sweep()
+    await runner.settled()
+
+
+async def morning_question(
+    runner: ChatUser, bot_runner: BotRunner, clock: ManualClock, day: int
+) -> StoredMessage:
+    """The sweep at 08:00:30 Berlin on March `day` 2026 asks the morning question: that
+    message, as sent (with its buttons)."""
+    await sweep_at(bot_runner, runner, clock, datetime(2026, 3, day, 7, 0, 30, tzinfo=UTC))
+    asked = [
+        m
+        for m in runner.bot_messages()
+        if (m.text or "").startswith("Good morning!") and m.buttons()
+    ]
+    assert asked, "no morning question was sent"
+    return copy.deepcopy(asked[-1])

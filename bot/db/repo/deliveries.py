@@ -85,3 +85,18 @@ async def mark_sent(tx: AsyncSession, *, sent: Sequence[tuple[int, int | None]])
         ),
         [{"b_id": delivery_id, "b_message_id": message_id} for delivery_id, message_id in sent],
     )
+
+
+async def morning_sent_after(tx: AsyncSession, *, user_id: int, local_date: date) -> bool:
+    """A morning question for a later local date than `local_date` has gone out."""
+    found = await tx.scalar(
+        select(ReminderDelivery.id)
+        .where(
+            ReminderDelivery.user_id == user_id,
+            ReminderDelivery.kind == DeliveryKind.MORNING_CHECKIN,
+            ReminderDelivery.local_date > local_date,
+            ReminderDelivery.status == DeliveryStatus.SENT,
+        )
+        .limit(1)
+    )
+    return found is not None

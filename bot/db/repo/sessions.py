@@ -90,9 +90,10 @@ async def set_step_message(
 
 
 async def started_since(tx: AsyncSession, *, user_id: int, since: datetime) -> bool:
+    """A session of the runner started at `since` or later."""
     found = await tx.scalar(
         select(RoutineSession.id).where(
-            RoutineSession.user_id == user_id, RoutineSession.started_at > since
+            RoutineSession.user_id == user_id, RoutineSession.started_at >= since
         )
     )
     return found is not None

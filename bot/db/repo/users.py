@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from bot.db.engine import WRITE_UNIT
 from bot.db.models import User
 from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step
+from bot.domain.questions import MorningPain
 
 
 async def get(tx: AsyncSession, *, telegram_user_id: int) -> User | None:
@@ -86,4 +88,25 @@ async def set_prompt(tx: AsyncSession, *, telegram_user_id: int, message_id: int
         update(User)
         .where(User.telegram_user_id == telegram_user_id)
         .values(prompt_message_id=message_id)
+    )
+
+
+async def open_mornings(tx: AsyncSession, *, sent: Sequence[tuple[int, int, int]]) -> None:
+    """(telegram user id, delivery id, message id) of morning questions just sent, in one
+    statement: each becomes its runner's open question (a typed number answers it), if
+    the runner is still set up."""
+    if not sent:
+        return
+    table = cast(Table, User.__table__)
+    await tx.execute(
+        update(table)
+        .where(
+            table.c.telegram_user_id == bindparam("b_who"),
+            table.c.onboarding_step == Step.DONE,
+        )
+        .values(awaiting=bindparam("b_awaiting"), prompt_message_id=bindparam("b_message_id")),
+        [
+            {"b_who": who, "b_awaiting": MorningPain(delivery_id), "b_message_id": message_id}
+            for who, delivery_id, message_id in sent
+        ],
     )
