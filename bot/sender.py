@@ -70,7 +70,7 @@ async def _send_one(
         text = "\n".join([*(said(texts, line) for line in item.lines), *news])
         markup = keyboards.reminder(texts, item.delivery_id, snooze=item.snooze)
     else:
-        text = "\n\n".join([*news, texts.morning_prompt])
+        text = "\n\n".join([texts.morning_prompt, *news])
         markup = keyboards.morning(item.delivery_id)
     if item.rescreen:
         markup = keyboards.with_rescreen(texts, markup)

@@ -184,9 +184,14 @@ async def log_rating(
         event = rules.AdHoc(day, score)
     outcome = rules.decide(history, event, env.content.progression)
     decisions = (*caught.decisions, *outcome.decisions)
-    sentences = list(apply(env, tx, user, decisions, outcome.runner, now=now))
+    said = apply(env, tx, user, decisions, outcome.runner, now=now)
+    # The rules decide in their order (R6b before R5); the runner reads a clinician's
+    # advice last, just before the safety questions it leads to.
+    advice = {i for i, d in enumerate(decisions) if d.kind == "clinician"}
+    sentences = [s for i, s in enumerate(said) if i not in advice]
+    sentences += [s for i, s in enumerate(said) if i in advice]
     if kind in (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN):
-        _ask_next_morning(user, today)
+        ask_next_morning(user, today)
         if not outcome.decisions and kind is CheckinKind.AFTER_SESSION:
             sentences.append(Say("decision_wait_morning"))
         elif not outcome.decisions and user.flare_since is None:
@@ -235,7 +240,7 @@ def apply(
         user.flare_since = None
     elif user.flare_since is None:
         user.flare_since = now
-        _ask_next_morning(user, local_date_of(now, zone))  # every morning while in flare
+        ask_next_morning(user, local_date_of(now, zone))  # every morning while in flare
     else:
         moved = runner.flare_since - local_date_of(user.flare_since, zone)
         user.flare_since += moved  # a safety stop paused the flare's clock
@@ -299,7 +304,7 @@ SAFETY_RULES: dict[Step, rules.SafetyRule] = {
 }
 
 
-def _ask_next_morning(user: User, today: date) -> None:
+def ask_next_morning(user: User, today: date) -> None:
     """The morning question comes tomorrow (unless one is due earlier)."""
     morning = next_morning_after(today, at=user.morning_time, zone=zone_of(user))
     if user.next_morning_at is None or user.next_morning_at > morning:
@@ -477,7 +482,16 @@ async def _session_refusal(tx: AsyncSession, user: User, session_id: int) -> str
         return EXPIRED
     if await checkins.for_session(tx, session_id=session_id):
         return "already_logged"
+    if await _before_safety_stop(tx, user, found.started_at):
+        return EXPIRED
     return None
+
+
+async def _before_safety_stop(tx: AsyncSession, user: User, asked: datetime) -> bool:
+    """The question was asked before the runner's last safety stop: what it asks about
+    decides nothing, then or after the runner is back (PROGRESSION.md)."""
+    stop = await checkins.last_decision_at(tx, user_id=user.id, decision="stop")
+    return stop is not None and asked <= stop
 
 
 # --- the morning question ---------------------------------------------------------------
@@ -507,6 +521,8 @@ async def morning_to_rate(
         return "morning_expired"
     if await sessions.started_since(tx, user_id=user.id, since=delivery.created_at):
         return "morning_closed"
+    if await _before_safety_stop(tx, user, delivery.created_at):
+        return "morning_expired"
     return delivery
 
 

@@ -66,6 +66,17 @@ async def highest_since(
     return highest
 
 
+async def last_decision_at(tx: AsyncSession, *, user_id: int, decision: str) -> datetime | None:
+    """When the rules last recorded that decision about the runner (None: never)."""
+    found: datetime | None = await tx.scalar(
+        select(LevelChange.at)
+        .where(LevelChange.user_id == user_id, LevelChange.decision == decision)
+        .order_by(LevelChange.at.desc())
+        .limit(1)
+    )
+    return found
+
+
 async def morning_logged(tx: AsyncSession, *, user_id: int, local_date: date) -> bool:
     """A morning rating for that local date exists already."""
     found = await tx.scalar(
