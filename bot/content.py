@@ -299,6 +299,7 @@ class Texts(_Model):
     not_paused: str
     # Shown as a tap's alert too: Telegram takes at most 200 characters there.
     safety_paused: str = Field(max_length=200)
+    safety_paused_physician: str = Field(max_length=200)
     safety_paused_emergency: str = Field(max_length=200)
     not_set_up: str
     no_next_reminder: str

@@ -137,7 +137,9 @@ def test_missing_text(content_copy: Path) -> None:
         load_content(content_copy)
 
 
-@pytest.mark.parametrize("key", ["safety_paused", "safety_paused_emergency"])
+@pytest.mark.parametrize(
+    "key", ["safety_paused", "safety_paused_physician", "safety_paused_emergency"]
+)
 def test_safety_notice_fits_an_alert(content_copy: Path, key: str) -> None:
     """It answers taps too, and Telegram refuses an answer over 200 characters."""
 

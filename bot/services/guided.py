@@ -160,6 +160,8 @@ async def start_after_morning(
     stored and the session starts at once."""
     asked = MorningPain(tap.delivery_id, then_start=True)
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if (paused := safety.refusal(user)) is not None:
+            return paused
         if (
             user is None
             or user.onboarding_step is not Step.DONE

@@ -34,10 +34,13 @@ def stopped(user: User | None) -> bool:
 
 def notice(user: User) -> Say:
     """What a runner in a safety stop is told, whatever they tap, type or send."""
-    # Emergency signs (R0a): the advice to get care now is repeated every time.
-    return Say(
-        "safety_paused_emergency" if user.onboarding_step is Step.RED_FLAG else "safety_paused"
-    )
+    # Emergency signs (R0a): the advice to get care now is repeated every time; after R0d
+    # it is a physician, in person, who says the back is safe to move.
+    if user.onboarding_step is Step.RED_FLAG:
+        return Say("safety_paused_emergency")
+    if user.onboarding_step is Step.SEE_PHYSICIAN:
+        return Say("safety_paused_physician")
+    return Say("safety_paused")
 
 
 def refusal(user: User | None) -> Reply | None:

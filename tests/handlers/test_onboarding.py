@@ -139,7 +139,7 @@ async def test_extremely_painful_movement_pauses_until_a_physician_clears(
     reply = await runner.send("let's go")
     assert "physician" in (reply.text or "")
     replies = await runner.say("/session")
-    assert "until a doctor has checked you" in (replies[-1].text or "")
+    assert "Once a physician has checked your back in person" in (replies[-1].text or "")
     assert await sessions_of(bot_runner.db, runner.user_id) == []
 
     # Back, not cleared yet: still paused.

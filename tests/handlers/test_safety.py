@@ -56,12 +56,17 @@ def now_showing(runner: ChatUser, message: StoredMessage) -> StoredMessage:
 
 
 async def mid_session(runner: ChatUser, bot_runner: BotRunner, clock: ManualClock) -> Left:
-    """Yesterday a rated session; today one session finished but not rated, a second one
-    on its second step, the reminder and the morning question unanswered."""
+    """Yesterday a rated session; today the reminder and the morning question unanswered,
+    one session finished but not rated, a second one on its second step."""
     await session_with_pain(runner, 2)
     something_new = copy.deepcopy(runner.last())
-    clock.set(DAY_TWO)
+    clock.set(DAY_TWO_SWEEP)
+    await bot_runner.sweep()
+    await runner.settled()
+    reminder = copy.deepcopy(bot_said(runner, "Time for your routine"))
+    morning = copy.deepcopy(bot_said(runner, "Good morning!"))
     await runner.say("/session")
+    await runner.tap("Skip, start now")  # today's morning question is asked first
     await runner.tap("✅ Done")
     pain_prompt = copy.deepcopy(runner.last())
     assert "How's your back right now" in (pain_prompt.text or "")
@@ -70,11 +75,6 @@ async def mid_session(runner: ChatUser, bot_runner: BotRunner, clock: ManualCloc
     await runner.tap("✅ Done")
     step = copy.deepcopy(runner.last())
     assert (step.text or "").startswith("Step 2 of 3")
-    clock.set(DAY_TWO_SWEEP)
-    await bot_runner.sweep()
-    await runner.settled()
-    reminder = copy.deepcopy(bot_said(runner, "Time for your routine"))
-    morning = copy.deepcopy(bot_said(runner, "Good morning!"))
     return Left(something_new, pain_prompt, step, reminder, morning)
 
 

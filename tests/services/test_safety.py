@@ -14,6 +14,7 @@ from bot.callbacks import (
     DeleteTap,
     Flow,
     GoTap,
+    MorningFirstTap,
     MorningTap,
     ReminderTap,
     RescreenTap,
@@ -51,6 +52,7 @@ PAUSED: tuple[Tap, ...] = (
     ReminderTap(1, False),
     SessionPainTap(1, 4),
     MorningTap(1, 4),
+    MorningFirstTap(1, 4),
     RescreenTap(),
 )
 # The way back ("has a doctor cleared you?") and the runner's right to delete their data.
