@@ -16,6 +16,7 @@ Readings of the spec where it leaves room (each is tested):
   "ran its whole level" means it included every step 1..level and none was skipped.
 - Non-ladder routines neither count toward R3 nor break the row, unless they carry a
   "hurts" tap or a P above the level-down threshold.
+- Two sessions on one day count once toward R3: one next morning judges them both.
 - R5 at level 1 is recorded as a `repeat` (the runner hears why nothing changed); it is not
   a level change.
 - The R5 hold counts ladder sessions that ended after the level-down.
@@ -735,18 +736,6 @@ class _Step:
                 {"hold_sessions": rules.level_down.hold_sessions, "remaining": hold},
             )
             return
-        change = _last_change(history)
-        if change is not None and day < change.day + timedelta(days=up.min_days_between):
-            wait(
-                "R3",
-                "decision_wait_days",
-                {
-                    "days_since_change": (day - change.day).days,
-                    "min_days": up.min_days_between,
-                    "next_date": _iso(change.day + timedelta(days=up.min_days_between)),
-                },
-            )
-            return
         ease = _run_hold(history, day)
         if ease is not None:
             wait("R7", "decision_wait_run", {"level_up_from": _iso(ease)})
@@ -763,6 +752,18 @@ class _Step:
         if gate is not None:
             rule_id, key, numbers = gate
             wait(rule_id, key, numbers)
+            return
+        change = _last_change(history)
+        if change is not None and day < change.day + timedelta(days=up.min_days_between):
+            wait(
+                "R3",
+                "decision_wait_days",
+                {
+                    "days_since_change": (day - change.day).days,
+                    "min_days": up.min_days_between,
+                    "next_date": _iso(change.day + timedelta(days=up.min_days_between)),
+                },
+            )
             return
         pains = [session_pain(history, s.id) or 0 for s in row]
         numbers = {
@@ -919,6 +920,9 @@ def _row(history: History, rules: Progression) -> list[SessionRecord]:
             continue  # today's session, not yet ended, decides nothing yet
         if item is None or not _counts(history, item, level, rules):
             row = []
+            continue
+        if row and row[-1].day == item.day:
+            row[-1] = item  # one settled morning judges one day: a day counts once
             continue
         row.append(item)
     return row

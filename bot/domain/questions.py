@@ -59,6 +59,7 @@ Awaiting = Question | SessionPain | MorningPain
 
 _SESSION_PAIN = "pain:"
 _MORNING = "am:"
+MORNING_PREFIX = _MORNING  # how a sent morning question is stored as the open one
 _MORNING_FIRST = "am_go:"
 
 

@@ -311,13 +311,17 @@ def ask_next_morning(user: User, today: date) -> None:
         user.next_morning_at = morning
 
 
+DATE_FIELDS = frozenset({"next_date", "level_up_from", "run_day", "session_day"})
+
+
 def decision_say(content: Content, decision: rules.Decision) -> Say:
     ladder = content.ladder
     step = ladder.steps[min(decision.to_level, len(ladder.steps)) - 1]
-    return Say(
-        decision.message_key,
-        {**decision.fields, "next_step": content.exercises[step].name.lower()},
-    )
+    fields = dict(decision.fields)
+    for key in DATE_FIELDS & fields.keys():  # "Thu 10 Dec", not an ISO date
+        day = date.fromisoformat(fields[key])
+        fields[key] = f"{day:%a} {day.day} {day:%b}"
+    return Say(decision.message_key, {**fields, "next_step": content.exercises[step].name.lower()})
 
 
 def _label(content: Content, score: int) -> str:
@@ -571,14 +575,19 @@ def read_morning(env: Env, user: User, text: str) -> int | Ask:
 
 
 async def morning_text(env: Env, tx: AsyncSession, user: User, text: str) -> Reply:
-    """A typed rating while the morning question is open."""
-    score = read_morning(env, user, text)
-    if isinstance(score, Ask):
-        return Reply(ask=score)
+    """A typed rating while the morning question is open. The question's buttons come off
+    (the sent one's too: it is not the prompt, so other questions leave it live)."""
     awaiting = user.awaiting
     assert isinstance(awaiting, MorningPain)
-    prompt = close(user)
-    strip = (prompt,) if prompt else ()
+    shown = user.prompt_message_id
+    if shown is None:
+        sent = await deliveries.get(tx, delivery_id=awaiting.delivery_id)
+        shown = sent.message_id if sent is not None and sent.user_id == user.id else None
+    score = read_morning(env, user, text)
+    if isinstance(score, Ask):
+        return Reply(ask=replace(score, replaces=shown))
+    close(user)
+    strip = (shown,) if shown else ()
     delivery = await morning_to_rate(tx, user, awaiting.delivery_id, env.clock.now())
     if isinstance(delivery, str):
         return Reply(strip=strip, notes=(note(Say(delivery)),))
@@ -603,4 +612,6 @@ async def morning_first(env: Env, tx: AsyncSession, user: User) -> Ask | None:
     if isinstance(await morning_to_rate(tx, user, found.id, now), str):
         return None
     log.info("event=morning_first")
-    return morning_ask(user, MorningPain(found.id, then_start=True))
+    ask = morning_ask(user, MorningPain(found.id, then_start=True))
+    # One live morning question, not two: the one sent this morning loses its buttons.
+    return replace(ask, replaces=found.message_id or ask.replaces)

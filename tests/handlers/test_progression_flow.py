@@ -145,3 +145,19 @@ async def test_a_long_flare_without_a_rating_still_gets_the_clinician_advice(
         date(2026, 3, 9),
         7,
     )
+
+
+async def test_the_morning_question_outlives_the_questions_asked_after_it(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    """Found in the playground: /run (or the safety questions) took the morning question's
+    buttons away unanswered, and the session before it could then never count."""
+    await session_with_pain(onboarded, 2)
+    asked = await morning_question(onboarded, bot_runner, clock, 3)
+    await onboarded.say("/run")
+    await onboarded.tap("No")
+    shown = next(m for m in onboarded.bot_messages() if m.message_id == asked.message_id)
+    assert [b["text"] for b in shown.buttons()][:3] == ["0", "1", "2"]
+    await onboarded.tap_message(asked, "2")
+    assert (onboarded.last().text or "").startswith("Logged 2/10")
+    assert await mornings_of(bot_runner, onboarded) == [(date(2026, 3, 3), 2)]

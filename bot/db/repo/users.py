@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import String, Table, bindparam, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,7 @@ from bot.db.engine import WRITE_UNIT
 from bot.db.models import User
 from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step
-from bot.domain.questions import MorningPain
+from bot.domain.questions import MORNING_PREFIX, MorningPain
 
 
 async def get(tx: AsyncSession, *, telegram_user_id: int) -> User | None:
@@ -94,7 +94,9 @@ async def set_prompt(tx: AsyncSession, *, telegram_user_id: int, message_id: int
 async def open_mornings(tx: AsyncSession, *, sent: Sequence[tuple[int, int, int]]) -> None:
     """(telegram user id, delivery id, message id) of morning questions just sent, in one
     statement: each becomes its runner's open question (a typed number answers it), if
-    the runner is still set up."""
+    the runner is still set up and no other question is open (an unanswered check-in or
+    setting keeps its place). The message is not the prompt: a morning question's buttons
+    stay live by its delivery (a day, until the next one), whatever is asked meanwhile."""
     if not sent:
         return
     table = cast(Table, User.__table__)
@@ -103,10 +105,14 @@ async def open_mornings(tx: AsyncSession, *, sent: Sequence[tuple[int, int, int]
         .where(
             table.c.telegram_user_id == bindparam("b_who"),
             table.c.onboarding_step == Step.DONE,
+            or_(
+                table.c.awaiting.is_(None),
+                type_coerce(table.c.awaiting, String).startswith(MORNING_PREFIX),
+            ),
         )
-        .values(awaiting=bindparam("b_awaiting"), prompt_message_id=bindparam("b_message_id")),
+        .values(awaiting=bindparam("b_awaiting"), prompt_message_id=None),
         [
-            {"b_who": who, "b_awaiting": MorningPain(delivery_id), "b_message_id": message_id}
-            for who, delivery_id, message_id in sent
+            {"b_who": who, "b_awaiting": MorningPain(delivery_id)}
+            for who, delivery_id, _message_id in sent
         ],
     )
