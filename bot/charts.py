@@ -35,6 +35,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from bot.domain.enums import CheckinKind
+from bot.domain.report import Period
 
 PAIN_KINDS = (CheckinKind.AFTER_SESSION, CheckinKind.AFTER_RUN, CheckinKind.MORNING)
 LABEL_KEYS = (
@@ -76,18 +77,12 @@ class PainPoint:
 
 
 @dataclass(frozen=True)
-class Span:
-    start: date
-    end: date  # included
-
-
-@dataclass(frozen=True)
 class ProgressData:
     points: tuple[PainPoint, ...]  # morning ratings (one a day), after sessions and runs
     weekly: tuple[tuple[date, float], ...]  # W on each day that has one
     session_days: tuple[date, ...]  # days with an ended session
     levels: tuple[tuple[date, int], ...]  # the level in force from each day on
-    flares: tuple[Span, ...]
+    flares: tuple[Period, ...]
     start: date  # first day shown
     end: date  # last day shown (today)
     b0: float | None  # where the runner started, a labelled dashed line

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 
-from bot.charts import PainPoint, ProgressData, Span
+from bot.charts import PainPoint, ProgressData
 from bot.content import Content, Texts
 from bot.domain.enums import CheckinKind
-from bot.domain.report import Headline, Measure
+from bot.domain.report import Headline, Measure, Period
 from bot.domain.session_flow import progress_bar
 from bot.render import dose_text
 from bot.services.progress import Progress
@@ -67,7 +67,7 @@ def progress_chart(content: Content, progress: Progress) -> ProgressData:
         weekly=found.weekly,
         session_days=tuple(s.day for s in found.sessions),
         levels=found.levels,
-        flares=tuple(Span(p.start, p.end) for p in found.flares),
+        flares=tuple(Period(p.start, p.end) for p in found.flares),
         start=found.start,
         end=found.today,
         b0=found.baselines.b0,

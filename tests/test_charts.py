@@ -26,11 +26,11 @@ from bot.charts import (
     LABEL_KEYS,
     PainPoint,
     ProgressData,
-    Span,
     render_progress,
     text_sizes_px,
 )
 from bot.domain.enums import CheckinKind
+from bot.domain.report import Period
 from tests.utils.charts import LABELS, TODAY, empty, month
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ EDGE_CASES = {
         weekly=((TODAY, 3.0),),
         session_days=(TODAY,),
         levels=((TODAY, 2),),
-        flares=(Span(TODAY, TODAY),),
+        flares=(Period(TODAY, TODAY),),
         b0=2.0,
     ),
     "two-days": replace(
@@ -141,7 +141,7 @@ EDGE_CASES = {
         levels=tuple((TODAY - timedelta(days=i), 1 + i % 7) for i in range(10)),
     ),
     "flare-over-the-whole-range": replace(
-        month(14), flares=(Span(TODAY - timedelta(days=40), TODAY + timedelta(days=3)),)
+        month(14), flares=(Period(TODAY - timedelta(days=40), TODAY + timedelta(days=3)),)
     ),
     "baseline-out-of-range": replace(month(14), b0=12.5, b=-1.0),
     "baseline-nan": replace(month(14), b0=float("nan"), b=float("inf")),
@@ -272,7 +272,7 @@ def test_data_outside_the_range_is_skipped() -> None:
         weekly=((before, 9.0), *data.weekly, (after, 9.0)),
         session_days=(before, *data.session_days, after),
         levels=(*data.levels, (after, 7)),
-        flares=(*data.flares, Span(after, after + timedelta(days=2))),
+        flares=(*data.flares, Period(after, after + timedelta(days=2))),
     )
     assert render_progress(padded) == render_progress(data)
 

@@ -36,8 +36,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
+from bot.domain import report
 from bot.domain.enums import CheckinKind, SessionStatus
 from bot.domain.thresholds import Gates, Progression
 
@@ -57,21 +58,7 @@ DecisionKind = Literal[
     "stop",
     "resume",
 ]
-DECISION_KINDS: tuple[DecisionKind, ...] = (
-    "level_up",
-    "level_down",
-    "repeat",
-    "wait",
-    "flare_on",
-    "flare_off",
-    "clinician",
-    "run_keep",
-    "run_ease",
-    "run_walk",
-    "nudge",
-    "stop",
-    "resume",
-)
+DECISION_KINDS: tuple[DecisionKind, ...] = get_args(DecisionKind)
 Number: TypeAlias = float | int | str | None
 SafetyRule = Literal["R0a", "R0b", "R0d"]
 
@@ -361,9 +348,9 @@ def settled(history: History, day: date, am: int, rules: Progression) -> bool:
 
 
 def weekly_mean(history: History, end: date, rules: Progression) -> Fraction | None:
-    """W: the mean of the morning ratings of days end-6..end; None without any."""
-    scores = _week_mornings(history, end, rules)
-    return Fraction(sum(scores), len(scores)) if scores else None
+    """W: the mean of the morning ratings of days end-6..end; None without any (the same
+    W /progress shows: `bot.domain.report.weekly_mean`)."""
+    return report.weekly_mean(mornings(history), end, days=rules.baseline.trend_days)
 
 
 def flare_level(level: int, rules: Progression) -> int:
@@ -1063,11 +1050,6 @@ def _iso(day: date) -> str:
 
 def _day(value: object) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else None
-
-
-def _week_mornings(history: History, end: date, rules: Progression) -> list[int]:
-    start = end - timedelta(days=rules.baseline.trend_days - 1)
-    return [s for d, s in mornings(history).items() if start <= d <= end]
 
 
 def _severe_in_week(history: History, day: date, rules: Progression) -> bool:

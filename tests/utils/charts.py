@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.charts import PainPoint, ProgressData, Span
+from bot.charts import PainPoint, ProgressData
 from bot.domain.enums import CheckinKind
+from bot.domain.report import Period
 
 TODAY = date(2026, 3, 30)
 LABELS = {
@@ -60,7 +61,7 @@ def month(days: int = 30, *, end: date = TODAY) -> ProgressData:
             (start + timedelta(days=days // 3), 2),
             (start + timedelta(days=2 * days // 3), 3),
         ),
-        flares=(Span(start + timedelta(days=days // 2), start + timedelta(days=days // 2 + 2)),),
+        flares=(Period(start + timedelta(days=days // 2), start + timedelta(days=days // 2 + 2)),),
         start=start,
         end=end,
         b0=5.5,
