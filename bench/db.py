@@ -62,7 +62,7 @@ from bot.db.engine import Database
 from bot.db.models import PainCheckin, User
 from bot.domain.enums import CheckinKind
 from bot.domain.schedule import local_date_of
-from bot.services import checkins
+from bot.services import checkins, progression
 from bot.services.unit import Env, runner_unit
 
 TARGET_P99_MS = 10.0
@@ -175,7 +175,7 @@ class Actions:
         for _ in range(times + 1):
             async with self.db.read() as tx:
                 started = time.perf_counter()
-                await checkins.load_history(tx, self.env.content, user, today)
+                await progression.load_history(tx, self.env.content, user, today)
                 runs.append(time.perf_counter() - started)
         return runs[1:]
 

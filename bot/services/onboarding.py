@@ -19,7 +19,7 @@ from bot.domain.onboarding import SAFETY_STOPS, Step, after_pain, is_in_progress
 from bot.domain.questions import Question
 from bot.domain.zones import ZoneChoice
 from bot.render import user_schedule_text
-from bot.services import checkins, plans, safety
+from bot.services import plans, progression, safety
 from bot.services.questions import (
     Answer,
     DaysToggle,
@@ -133,7 +133,7 @@ async def answer_tap(
             asked_text(env.content, question), answer_label(env.content, question, answer)
         )
         reply = _follow_up(env, user, outcome, record=answered)
-        checkins.note_safety(env, tx, user)
+        progression.note_safety(env, tx, user)
         return await safety.after_answer(tx, user, reply, env.clock.now())
 
 
@@ -146,7 +146,7 @@ async def answer_text(env: Env, tx: AsyncSession, user: User, text: str) -> Repl
     if isinstance(answer, DaysToggle) and answer.mask == 0:
         return Reply(ask=onboarding_ask(user, step, lead=(Say("days_none"),)))
     reply = _apply_typed(env, user, step, answer)
-    checkins.note_safety(env, tx, user)
+    progression.note_safety(env, tx, user)
     return await safety.after_answer(tx, user, reply, env.clock.now())
 
 

@@ -28,7 +28,7 @@ from bot.domain.plan import NoteKind
 from bot.domain.schedule import local_date_of, next_reminder_at
 from bot.domain.zones import tzinfo_for
 from bot.render import next_text, time_text
-from bot.services import checkins, plans, safety
+from bot.services import plans, progression, safety
 from bot.services.results import EXPIRED, Reply, Say, refused
 from bot.services.runners import refresh_next_reminder, zone_of
 from bot.services.unit import Env, runner_unit
@@ -172,7 +172,7 @@ async def _claim_runner(
     if delivery is None:
         return None  # already delivered for that date
     result.claimed += 1
-    news = await checkins.daily_jobs(env, tx, user, now=now)
+    news = await progression.daily_jobs(env, tx, user, now=now)
     outgoing = _outgoing(
         env.content,
         user,

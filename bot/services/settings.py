@@ -17,7 +17,7 @@ from bot.domain.questions import SETTING_FIELDS, Question
 from bot.domain.schedule import local_date_of, moved_morning
 from bot.domain.zones import ZoneChoice
 from bot.render import days_text, local_day_text, next_text, time_text, user_schedule_text
-from bot.services import checkins, safety
+from bot.services import progression, safety
 from bot.services.onboarding import set_field
 from bot.services.questions import (
     ASK_TEXT,
@@ -139,7 +139,7 @@ def _resume(env: Env, user: User) -> Say:
     user.paused_until = None
     refresh_next_reminder(user, env.clock.now())
     if user.flare_since is not None:  # in flare mode the morning question comes every day
-        checkins.ask_next_morning(user, local_date_of(env.clock.now(), zone_of(user)))
+        progression.ask_next_morning(user, local_date_of(env.clock.now(), zone_of(user)))
     log.info("event=resume was_paused=%s", was_paused)
     return Say(
         "resumed" if was_paused else "not_paused",
