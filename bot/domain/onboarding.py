@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 
 class Step(StrEnum):
@@ -37,7 +38,15 @@ ORDER = (
     Step.DAYS,
     Step.DONE,
 )
-SAFETY_STOPS = frozenset({Step.RED_FLAG, Step.SEE_DOCTOR, Step.SEE_PHYSICIAN})
+# The safety stops, and the rule of PROGRESSION.md each one is: emergency signs (R0a), a
+# doctor's review first (R0b), a movement that is extremely painful (R0d).
+SafetyRule = Literal["R0a", "R0b", "R0d"]
+SAFETY_RULES: dict[Step, SafetyRule] = {
+    Step.RED_FLAG: "R0a",
+    Step.SEE_DOCTOR: "R0b",
+    Step.SEE_PHYSICIAN: "R0d",
+}
+SAFETY_STOPS = frozenset(SAFETY_RULES)
 # Questions asked only when an earlier answer calls for them, and the question after each.
 DETOURS = {Step.CONFIRM_MOVEMENT: Step.EQUIPMENT}
 

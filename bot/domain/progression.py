@@ -35,11 +35,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, get_args
 
 from bot.domain import report
 from bot.domain.enums import CheckinKind, SessionStatus
+from bot.domain.onboarding import SafetyRule as SafetyRule  # re-exported for callers
 from bot.domain.thresholds import Gates, Progression
 
 Zone = Literal["green", "amber", "red"]
@@ -60,7 +62,6 @@ DecisionKind = Literal[
 ]
 DECISION_KINDS: tuple[DecisionKind, ...] = get_args(DecisionKind)
 Number: TypeAlias = float | int | str | None
-SafetyRule = Literal["R0a", "R0b", "R0d"]
 
 # Every text key a Decision can carry (content/texts.yaml needs each one).
 MESSAGE_KEYS = frozenset(
@@ -225,6 +226,12 @@ class History:
     sessions: tuple[SessionRecord, ...] = ()  # oldest first
     decisions: tuple[Recorded, ...] = ()  # oldest first
 
+    @cached_property
+    def morning_scores(self) -> dict[date, int]:
+        """See `mornings`: the rules ask for it many times per event (do not mutate)."""
+        ordered: list[Rating] = sorted(self.ratings, key=lambda r: r.at)
+        return report.morning_ratings(ordered)
+
 
 # --- events -------------------------------------------------------------------------------
 
@@ -315,15 +322,9 @@ def zone(score: int, rules: Progression) -> Zone:
 
 
 def mornings(history: History) -> dict[date, int]:
-    """The morning rating of each local date (the latest stored wins), oldest first."""
-    latest: dict[date, Rating] = {}
-    for rating in history.ratings:
-        if rating.kind is not CheckinKind.MORNING:
-            continue
-        seen = latest.get(rating.day)
-        if seen is None or rating.at >= seen.at:
-            latest[rating.day] = rating
-    return {day: latest[day].score for day in sorted(latest)}
+    """The morning rating of each local date (the latest stored wins), oldest first; read
+    once per history (`History.morning_scores`)."""
+    return history.morning_scores
 
 
 def baseline_on(history: History, day: date) -> float:
@@ -595,14 +596,14 @@ class _Step:
         rules, day = self.rules, self.day
         rise = rules.flare.morning_rise
         needed = rules.flare.morning_rise_days
-        days = [d for d in mornings(self.history) if d <= day]
+        scores = mornings(self.history)
+        days = [d for d in scores if d <= day]
         if len(days) < needed or days[-1] != day:
             return None
         chain = days[-needed:]
         for earlier, later in itertools.pairwise(chain):
             if (later - earlier).days > rules.flare.morning_gap_days:
                 return None
-        scores = mornings(self.history)
         rises = [scores[d] - baseline_on(self.history, d) for d in chain]
         if min(rises) < rise:
             return None

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from bot.domain.enums import CheckinKind
 from bot.domain.thresholds import Progression
@@ -121,8 +121,22 @@ class Report:
 # --- the pieces ------------------------------------------------------------------------
 
 
-def morning_ratings(ratings: Iterable[Rating]) -> dict[date, int]:
-    """One morning rating a date, the last given winning; in date order."""
+class Rated(Protocol):
+    """A rating as this module reads it (`Rating`, and the rules' `progression.Rating`)."""
+
+    @property
+    def day(self) -> date: ...
+
+    @property
+    def score(self) -> int: ...
+
+    @property
+    def kind(self) -> CheckinKind: ...
+
+
+def morning_ratings(ratings: Iterable[Rated]) -> dict[date, int]:
+    """One morning rating a date, the last given winning; in date order. The progression
+    rules read the same (`progression.mornings`)."""
     found: dict[date, int] = {}
     for rating in ratings:
         if rating.kind == CheckinKind.MORNING:

@@ -18,7 +18,7 @@ from bot.db.repo import checkins
 from bot.db.repo.checkins import HistoryRows, SessionRow
 from bot.domain import progression as rules
 from bot.domain.enums import StepOutcome
-from bot.domain.onboarding import Step
+from bot.domain.onboarding import SAFETY_RULES
 from bot.domain.schedule import local_date_of, next_morning_after
 from bot.services import safety
 from bot.services.results import Say
@@ -196,13 +196,6 @@ def note_safety(env: Env, tx: AsyncSession, user: User) -> None:
     )
     outcome = rules.decide(history, event, env.content.progression)
     apply(env, tx, user, outcome.decisions, outcome.runner, now=now)
-
-
-SAFETY_RULES: dict[Step, rules.SafetyRule] = {
-    Step.RED_FLAG: "R0a",
-    Step.SEE_DOCTOR: "R0b",
-    Step.SEE_PHYSICIAN: "R0d",
-}
 
 
 def ask_next_morning(user: User, today: date) -> None:
