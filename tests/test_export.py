@@ -1,4 +1,5 @@
-"""bot.export: everything stored about one runner, as JSON and CSV, and removing all of it."""
+"""bot.export: everything stored about one runner, as JSON and CSV (times in their zone
+beside UTC), and removing all of it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import Database
@@ -356,7 +358,9 @@ async def test_json_of_a_runner_without_history(migrated_db: Database) -> None:
         "Sat",
         "Sun",
     ]
-    assert checkins_csv(data).decode().splitlines() == ["date,time_utc,context,score,session_id"]
+    assert checkins_csv(data).decode().splitlines() == [
+        "date,time_local,time_utc,utc_offset,context,score,session_id"
+    ]
 
 
 async def test_checkins_csv_parses_back_oldest_first(migrated_db: Database) -> None:
@@ -370,10 +374,18 @@ async def test_checkins_csv_parses_back_oldest_first(migrated_db: Database) -> N
     with io.StringIO(raw.decode("utf-8"), newline="") as text:
         rows = list(csv.reader(text))
     assert rows == [
-        ["date", "time_utc", "context", "score", "session_id"],
-        ["2026-03-02", "07:10:00", "after_session", "4", str(stored.session_ids[0])],
-        ["2026-03-03", "06:30:00", "morning", "2", ""],
-        ["2026-03-03", "18:00:00", "after_run", "7", ""],
+        ["date", "time_local", "time_utc", "utc_offset", "context", "score", "session_id"],
+        [
+            "2026-03-02",
+            "08:10:00",
+            "07:10:00",
+            "+01:00",
+            "after_session",
+            "4",
+            str(stored.session_ids[0]),
+        ],
+        ["2026-03-03", "07:30:00", "06:30:00", "+01:00", "morning", "2", ""],
+        ["2026-03-03", "19:00:00", "18:00:00", "+01:00", "after_run", "7", ""],
     ]
 
 
@@ -433,3 +445,64 @@ async def test_delete_everything_twice_finds_nothing(migrated_db: Database) -> N
         counts = await delete_everything(session, user_id=stored.user_id)
 
     assert set(counts.values()) == {0}
+
+
+# --- times as the runner lives them ---------------------------------------------------
+
+
+def _csv_of(zone: str | None, *recorded: datetime) -> list[dict[str, str]]:
+    data: dict[str, object] = {
+        "profile": {"time_zone": zone},
+        "checkins": [
+            {
+                "score": 3,
+                "context": "ad_hoc",
+                "local_date": at.date().isoformat(),
+                "recorded_at": at.isoformat(),
+                "session_id": None,
+            }
+            for at in recorded
+        ],
+    }
+    with io.StringIO(checkins_csv(data).decode("utf-8"), newline="") as text:
+        return list(csv.DictReader(text))
+
+
+def test_csv_local_times_follow_berlin_across_both_daylight_saving_changes() -> None:
+    """Berlin moves to +02:00 at 01:00 UTC on 29 March 2026 and back at 01:00 UTC on 25
+    October; the local time and the offset beside each UTC time move with it, and the hour
+    that happens twice in October tells its two halves apart by the offset."""
+    rows = _csv_of(
+        "Europe/Berlin",
+        datetime(2026, 3, 28, 6, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 6, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    )
+
+    assert [(r["time_utc"], r["time_local"], r["utc_offset"]) for r in rows] == [
+        ("06:30:00", "07:30:00", "+01:00"),
+        ("00:59:59", "01:59:59", "+01:00"),
+        ("01:00:00", "03:00:00", "+02:00"),
+        ("06:30:00", "08:30:00", "+02:00"),
+        ("00:30:00", "02:30:00", "+02:00"),
+        ("01:30:00", "02:30:00", "+01:00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "offset"),
+    [
+        ("UTC+05:30", "12:00:00", "+05:30"),
+        ("America/St_Johns", "03:00:00", "-03:30"),
+        ("UTC", "06:30:00", "+00:00"),
+        (None, "06:30:00", "+00:00"),  # not set up yet: UTC, and the offset says so
+    ],
+)
+def test_csv_local_time_in_fixed_and_negative_offsets(
+    zone: str | None, local: str, offset: str
+) -> None:
+    [row] = _csv_of(zone, datetime(2026, 1, 5, 6, 30, tzinfo=UTC))
+    assert (row["time_utc"], row["time_local"], row["utc_offset"]) == ("06:30:00", local, offset)
