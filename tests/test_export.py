@@ -1,4 +1,5 @@
-"""bot.export: everything stored about one runner, as JSON and CSV, and removing all of it."""
+"""bot.export: everything stored about one runner, as JSON and CSV (times in their zone
+beside UTC), and removing all of it; `updated_at` moves whenever their data does."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.clock import ManualClock
 from bot.db.engine import Database
 from bot.db.models import (
     Base,
@@ -23,7 +26,15 @@ from bot.db.models import (
 from bot.db.repo.privacy import collect, delete_everything
 from bot.domain.enums import CheckinKind, DeliveryKind, DeliveryStatus, SessionStatus, StepOutcome
 from bot.export import checkins_csv, to_json
+from bot.services import guided
+from bot.services.unit import Env
+from tests.utils.app import BotRunner
+from tests.utils.chat import ChatUser
 from tests.utils.factories import make_runner
+from tests.utils.journeys import sweep_at
+from tests.utils.rows import level_changes, user_row
+from tests.utils.usecases import start_session, tap_on
+from tests.utils.writes import watch
 
 NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 MODELS: tuple[type[Base], ...] = (
@@ -35,6 +46,7 @@ MODELS: tuple[type[Base], ...] = (
     LevelChange,
 )
 WEEKDAYS_ONLY = 0b0011111
+ALEX = 501
 
 
 @dataclass
@@ -356,7 +368,9 @@ async def test_json_of_a_runner_without_history(migrated_db: Database) -> None:
         "Sat",
         "Sun",
     ]
-    assert checkins_csv(data).decode().splitlines() == ["date,time_utc,context,score,session_id"]
+    assert checkins_csv(data).decode().splitlines() == [
+        "date,time_local,time_utc,utc_offset,context,score,session_id"
+    ]
 
 
 async def test_checkins_csv_parses_back_oldest_first(migrated_db: Database) -> None:
@@ -370,10 +384,18 @@ async def test_checkins_csv_parses_back_oldest_first(migrated_db: Database) -> N
     with io.StringIO(raw.decode("utf-8"), newline="") as text:
         rows = list(csv.reader(text))
     assert rows == [
-        ["date", "time_utc", "context", "score", "session_id"],
-        ["2026-03-02", "07:10:00", "after_session", "4", str(stored.session_ids[0])],
-        ["2026-03-03", "06:30:00", "morning", "2", ""],
-        ["2026-03-03", "18:00:00", "after_run", "7", ""],
+        ["date", "time_local", "time_utc", "utc_offset", "context", "score", "session_id"],
+        [
+            "2026-03-02",
+            "08:10:00",
+            "07:10:00",
+            "+01:00",
+            "after_session",
+            "4",
+            str(stored.session_ids[0]),
+        ],
+        ["2026-03-03", "07:30:00", "06:30:00", "+01:00", "morning", "2", ""],
+        ["2026-03-03", "19:00:00", "18:00:00", "+01:00", "after_run", "7", ""],
     ]
 
 
@@ -433,3 +455,148 @@ async def test_delete_everything_twice_finds_nothing(migrated_db: Database) -> N
         counts = await delete_everything(session, user_id=stored.user_id)
 
     assert set(counts.values()) == {0}
+
+
+# --- times as the runner lives them ---------------------------------------------------
+
+
+def _csv_of(zone: str | None, *recorded: datetime) -> list[dict[str, str]]:
+    data: dict[str, object] = {
+        "profile": {"time_zone": zone},
+        "checkins": [
+            {
+                "score": 3,
+                "context": "ad_hoc",
+                "local_date": at.date().isoformat(),
+                "recorded_at": at.isoformat(),
+                "session_id": None,
+            }
+            for at in recorded
+        ],
+    }
+    with io.StringIO(checkins_csv(data).decode("utf-8"), newline="") as text:
+        return list(csv.DictReader(text))
+
+
+def test_csv_local_times_follow_berlin_across_both_daylight_saving_changes() -> None:
+    """Berlin moves to +02:00 at 01:00 UTC on 29 March 2026 and back at 01:00 UTC on 25
+    October; the local time and the offset beside each UTC time move with it, and the hour
+    that happens twice in October tells its two halves apart by the offset."""
+    rows = _csv_of(
+        "Europe/Berlin",
+        datetime(2026, 3, 28, 6, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 6, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    )
+
+    assert [(r["time_utc"], r["time_local"], r["utc_offset"]) for r in rows] == [
+        ("06:30:00", "07:30:00", "+01:00"),
+        ("00:59:59", "01:59:59", "+01:00"),
+        ("01:00:00", "03:00:00", "+02:00"),
+        ("06:30:00", "08:30:00", "+02:00"),
+        ("00:30:00", "02:30:00", "+02:00"),
+        ("01:30:00", "02:30:00", "+01:00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "offset"),
+    [
+        ("UTC+05:30", "12:00:00", "+05:30"),
+        ("America/St_Johns", "03:00:00", "-03:30"),
+        ("UTC", "06:30:00", "+00:00"),
+        (None, "06:30:00", "+00:00"),  # not set up yet: UTC, and the offset says so
+    ],
+)
+def test_csv_local_time_in_fixed_and_negative_offsets(
+    zone: str | None, local: str, offset: str
+) -> None:
+    [row] = _csv_of(zone, datetime(2026, 1, 5, 6, 30, tzinfo=UTC))
+    assert (row["time_utc"], row["time_local"], row["utc_offset"]) == ("06:30:00", local, offset)
+
+
+# --- updated_at moves with the runner's data --------------------------------------------
+
+
+async def _exported_updated_at(runner: ChatUser) -> datetime:
+    await runner.say("/export")
+    await runner.settled()
+    [document] = [m for m in runner.bot_messages() if m.document is not None][-2:-1]
+    return datetime.fromisoformat(json.loads(document.document or b"")["profile"]["updated_at"])
+
+
+async def test_export_after_a_checkin_shows_a_later_updated_at(
+    onboarded: ChatUser, clock: ManualClock
+) -> None:
+    before = await _exported_updated_at(onboarded)
+
+    clock.advance(timedelta(hours=3))
+    await onboarded.say("/checkin")
+    await onboarded.tap("5")
+    assert (onboarded.last().text or "").startswith("Logged 5/10")
+
+    after = await _exported_updated_at(onboarded)
+    assert before < after == clock.now()
+
+
+async def test_a_step_answer_alone_moves_updated_at_in_its_own_unit(env: Env) -> None:
+    """A Done tap changes only the session's rows; the runner's row follows in the same
+    write unit, with the injected clock's time."""
+    started = env.clock.now()
+    await make_runner(env.db, ALEX, now=started, level=3)
+    view = await start_session(env, ALEX)
+    assert env.clock.now() == started  # nothing moved the clock
+    clock = env.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(minutes=2))
+
+    with watch(env.db) as seen:
+        await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(view))
+
+    assert seen.write_units == 1
+    assert (await user_row(env.db, ALEX)).updated_at == clock.now()
+    updates = [s for s in seen.changes if s.lstrip().upper().startswith("UPDATE USERS")]
+    assert len(updates) == 1
+
+
+async def test_a_stale_tap_leaves_updated_at_alone(env: Env) -> None:
+    await make_runner(env.db, ALEX, now=env.clock.now(), level=3)
+    view = await start_session(env, ALEX)
+    await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(view))
+    stamped = (await user_row(env.db, ALEX)).updated_at
+    clock = env.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(minutes=5))
+
+    with watch(env.db) as seen:
+        reply = await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(view))  # again
+
+    assert reply.refused is not None
+    assert seen.changes == []
+    assert (await user_row(env.db, ALEX)).updated_at == stamped
+
+
+async def test_a_decision_of_the_daily_jobs_moves_updated_at(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    """The rules' daily jobs run in the reminder sweep, outside any unit of the runner's
+    own: the R8 nudge they record on the 10th (no session for a week) moves updated_at;
+    the plain reminders before it do not."""
+    onboarded_at = (await user_row(bot_runner.db, onboarded.user_id)).updated_at
+    for day in range(3, 10):
+        await sweep_at(bot_runner, onboarded, clock, berlin_winter(day, 7, 30))
+    assert (await user_row(bot_runner.db, onboarded.user_id)).updated_at == onboarded_at
+
+    await sweep_at(bot_runner, onboarded, clock, berlin_winter(10, 7, 30))
+
+    [change] = await level_changes(bot_runner.db, onboarded.user_id)
+    assert change.rule_id == "R8"
+    assert (await user_row(bot_runner.db, onboarded.user_id)).updated_at == clock.now()
+
+
+def berlin_winter(day: int, hour: int, minute: int) -> datetime:
+    """That local time in Berlin on March `day` 2026 (CET, before the 29th), as UTC."""
+    return datetime(2026, 3, day, hour - 1, minute, 30, tzinfo=UTC)

@@ -200,6 +200,49 @@ async def test_time_travel_in_a_fixed_offset_zone(page: Page) -> None:
     assert any(t.startswith("Time for your routine") for t in page.bot_texts(view))
 
 
+async def test_a_paused_runner_is_told_when_the_pause_ends(page: Page) -> None:
+    """No reminder and no morning question comes while paused: the page says when the
+    pause ends, and "to next reminder" goes to the first reminder after it."""
+    await onboard(page)
+    await page.say("/pause")
+    view = await page.tap("1 week")
+    berlin = ZoneInfo("Europe/Berlin")
+    now = page.playground.clock.now().astimezone(berlin)
+    ends = now + timedelta(days=7)
+    assert view["clock"]["paused_until"] == f"{ends:%a} {ends.day} {ends:%b}"  # Thu 10 Dec
+    assert view["clock"]["next_kind"] == "reminder"
+
+    assert (await page.post("api/time", action="next"))["ok"]
+    view = await page.settled()
+    local = page.playground.clock.now().astimezone(berlin)
+    assert (local.hour, local.minute) == (7, 30)
+    assert local.date() >= ends.date()
+    assert view["clock"]["paused_until"] is None  # the sweep ended the pause
+    assert page.bot_texts(view)[-1].startswith("Time for your routine")
+    assert not any(t.startswith("Good morning!") for t in page.bot_texts(view))
+
+    await page.say("/pause")
+    view = await page.tap("Until I resume")
+    assert view["clock"]["paused_until"] == ""
+    assert view["clock"]["next"] is None
+    refused = await page.post("api/time", action="next")
+    assert refused == {"ok": False, "error": "Alex is paused until /resume: no reminder will come."}
+
+
+async def test_each_message_carries_its_day_in_the_runners_zone(page: Page) -> None:
+    """The page puts a date separator where the day changes; time travel changes it."""
+    await onboard(page)
+    assert (await page.post("api/time", action="day"))["ok"]
+    view = await page.say("/help")
+    berlin = ZoneInfo("Europe/Berlin")
+    today = page.playground.clock.now().astimezone(berlin).date()
+    days = [m["day"] for m in view["messages"]]
+    assert days == sorted(days)
+    assert days[0] < days[-1] == today.isoformat()  # set up yesterday, by the bot's clock
+    newest = view["messages"][-1]
+    assert newest["day_label"] == f"{today:%A}, {today.day} {today:%B}"  # no year: this one
+
+
 async def test_bad_requests_get_a_sentence_and_change_nothing(page: Page) -> None:
     await page.say("/start")
     view = await page.state()

@@ -1,6 +1,8 @@
-"""`python -m bot playground` driven in a real headless Chromium, as a newcomer would use it:
-onboard, tap through a session, answer the pain check-in, move the clock to the next
-reminder and see it arrive, see the /progress picture; no console errors on the way."""
+"""`python -m bot playground` driven in a real headless Chromium at a phone's size, as a
+newcomer would use it: onboard, tap through a session, answer the pain check-in, move the
+clock to the next reminder and see it arrive, a new day marked in the chat, see the
+/progress picture; the bars stay one line each, long button labels are cut with "…"; no
+console errors on the way."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
+PHONE_WIDTH, PHONE_HEIGHT = 390, 844
 
 
 def chromium_path() -> str:
@@ -109,7 +112,13 @@ def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
 
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+            profile,
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": PHONE_WIDTH, "height": PHONE_HEIGHT},
+            is_mobile=True,
+            has_touch=True,
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
@@ -151,6 +160,23 @@ def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
         expect(page.locator("#clock")).to_contain_text("Europe/Berlin")
         expect(page.locator("#clock-next")).to_contain_text("07:30")
 
+        # At a phone's width the bars stay one line each: nothing wraps, nothing scrolls.
+        one_line = page.evaluate(
+            """() => [...document.querySelectorAll(
+                    '.bar, .time .line, .travel, .peer-name, #clock, #clock-next')]
+                .filter(e => e.scrollWidth > e.clientWidth + 1
+                    && getComputedStyle(e).textOverflow !== 'ellipsis'
+                    || e.getClientRects().length > 1)
+                .map(e => e.id || e.className)"""
+        )
+        assert one_line == [], one_line
+        heights = page.evaluate(
+            "[document.querySelector('.bar').offsetHeight,"
+            " document.querySelector('.time').offsetHeight]"
+        )
+        assert heights[0] <= 60, heights
+        assert heights[1] <= 80, heights
+
         # A session: every step, answered questions lose their buttons (edits in place).
         tap(page, "Start first session")
         newest = page.locator(".msg.bot .text").last
@@ -174,10 +200,41 @@ def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
         page.locator("#travel-next").click()
         reminder = page.locator(".msg.bot").filter(has_text="Time for your routine")
         expect(reminder).to_have_count(1)
-        expect(reminder.locator(".kb button").filter(has_text="Snooze")).to_have_count(1)
-        expect(page.locator("#clock-ahead")).to_contain_text("ahead of real time")
+        snooze = reminder.locator(".kb button").filter(has_text="Snooze 30 min")
+        expect(snooze).to_have_count(1)
+        expect(page.locator("#clock-ahead")).to_have_attribute(
+            "title", re.compile("ahead of real time")
+        )
         assert page.locator(".msg.bot").count() > count
+        # A label too long for its button is cut with "…" on one line, as Telegram does.
+        cut = snooze.evaluate(
+            "b => [b.scrollWidth > b.clientWidth, getComputedStyle(b).textOverflow,"
+            " getComputedStyle(b).whiteSpace, b.title]"
+        )
+        assert cut == [True, "ellipsis", "nowrap", "Snooze 30 min"], cut
+
+        # A day later (across midnight, whatever the hour now), the chat marks the new
+        # day before its first message, in the runner's zone, as Telegram does.
+        separators = page.locator("#messages .day")
+        days_before = separators.count()
+        assert days_before >= 1  # the first message of the chat has one too
+        page.locator("[data-travel=day]").click()
+        say(page, "/help")
+        expect(separators).to_have_count(days_before + 1)
+        clock = re.match(r"(\w{3}) (\d\d) (\w{3})", page.locator("#clock").inner_text())
+        assert clock is not None
+        weekday, day, month = clock.groups()
+        expect(separators.last).to_have_text(re.compile(rf"^{weekday}\w*, {int(day)} {month}"))
+        # The new day's messages come after its separator.
+        after = page.evaluate(
+            """() => { const nodes = [...document.querySelectorAll('#messages > *')];
+                const at = nodes.findLastIndex(n => n.classList.contains('day'));
+                return nodes.slice(at + 1).map(n => n.querySelector('.text')?.textContent); }"""
+        )
+        assert "/help" in after, after
+
         # Moving time backwards is refused with a sentence, not a stack trace.
+        page.locator("#travel-at-open").click()
         page.locator("#travel-day").select_option("today")
         page.locator("#travel-at").fill("00:01")
         page.locator("#travel-go").click()
@@ -201,6 +258,7 @@ def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
         assert b'"check' in response.body()
 
         # A second runner has a chat of their own.
+        page.locator("#add-runner").click()
         page.locator("#new-user-name").fill("Sam")
         page.locator("#new-user-add").click()
         expect(page.locator("#user-select")).to_contain_text("Sam")

@@ -135,6 +135,8 @@ def apply(
             reason=env.texts.get(sentence.key, **sentence.fields),
             at=now,
         )
+    if decisions:  # also from the reminder sweep's daily jobs, outside a runner's own unit
+        user.updated_at = now
     user.level = runner.level
     zone = zone_of(user)
     if runner.flare_since is None:

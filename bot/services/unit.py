@@ -35,6 +35,9 @@ async def runner_unit(
     """One write unit about one runner, their row locked first (FOR UPDATE on PostgreSQL,
     BEGIN IMMEDIATE on SQLite). Every check-then-write about a runner (is this tap still
     live? was this check-in logged already?) happens inside one, so double, stale and
-    concurrent taps act once, whichever process handles them."""
+    concurrent taps act once, whichever process handles them. A unit that changed any
+    row moves the runner's `updated_at` (users.touch)."""
     async with env.db.write() as tx:
-        yield tx, await users.get(tx, telegram_user_id=telegram_user_id)
+        user = await users.get(tx, telegram_user_id=telegram_user_id)
+        yield tx, user
+        users.touch(tx, user, now=env.clock.now())

@@ -175,4 +175,6 @@ async def delete_everything(tx: AsyncSession, *, user_id: int) -> dict[str, int]
     ):
         result = await tx.execute(statement.execution_options(synchronize_session=False))
         counts[table] = int(getattr(result, "rowcount", 0) or 0)
+    # The rows are gone; objects loaded from them must not be written back at commit.
+    tx.expunge_all()
     return counts

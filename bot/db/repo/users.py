@@ -6,16 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, or_, select, type_coerce, update
+from sqlalchemy import String, Table, bindparam, event, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from bot.db.engine import WRITE_UNIT
 from bot.db.models import User
 from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step
 from bot.domain.questions import MORNING_PREFIX, MorningPain
+
+_CHANGED = "changed_rows"  # in session.info: this unit of work has changed rows
 
 
 async def get(tx: AsyncSession, *, telegram_user_id: int) -> User | None:
@@ -116,3 +119,40 @@ async def open_mornings(tx: AsyncSession, *, sent: Sequence[tuple[int, int, int]
             for who, delivery_id, _message_id in sent
         ],
     )
+
+
+# --- updated_at: when the runner's data last changed ----------------------------------
+
+
+def touch(tx: AsyncSession, user: User | None, *, now: datetime) -> None:
+    """At the end of a write unit about one runner: if it changed any row (theirs: the
+    unit is about them), their `updated_at` becomes `now`. The row is already loaded and
+    locked, so this costs nothing when the unit changed the row anyway (the new value
+    joins that UPDATE) and one UPDATE in the same transaction when it changed only other
+    rows (a step answer); a unit that changed nothing (a stale tap) leaves it alone."""
+    if user is None or user not in tx:  # no runner, or their rows were just deleted
+        return
+    session = tx.sync_session
+    if session.info.get(_CHANGED) or _pending_changes(session):
+        user.updated_at = now
+
+
+def _pending_changes(session: Session) -> bool:
+    """Rows the next flush would write (an attribute set to its own value is not one)."""
+    return bool(
+        session.new
+        or session.deleted
+        or any(session.is_modified(obj, include_collections=False) for obj in session.dirty)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    if not session.info.get(_CHANGED) and _pending_changes(session):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_CHANGED] = True

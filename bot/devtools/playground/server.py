@@ -27,6 +27,7 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.models import User
 from bot.db.repo import users
 from bot.devtools.standin import BotApiStandIn, StoredMessage
+from bot.domain.enums import UserStatus
 from bot.domain.parsing import parse_time
 from bot.domain.zones import tzinfo_for
 from bot.sender import sweep
@@ -203,11 +204,14 @@ class Playground:
             return await users.get(session, telegram_user_id=user)
 
     async def _next_due(self, user: int) -> datetime:
-        due = _next_due_of(await self._runner(user))
+        row = await self._runner(user)
+        due = _next_due_of(row)
         if due is None:
+            name = self.users.get(user, "this runner")
+            if row is not None and row.status is UserStatus.PAUSED:
+                raise TravelError(f"{name} is paused until /resume: no reminder will come.")
             raise TravelError(
-                f"Nothing is scheduled for {self.users.get(user, 'this runner')}: "
-                "finish /start, or /resume if paused."
+                f"Nothing is scheduled for {name}: finish /start, or /resume if paused."
             )
         return due
 
@@ -248,13 +252,14 @@ class Playground:
                 "label": now.strftime("%a %d %b %Y, %H:%M"),
                 "zone": zone_name or "UTC",
                 "ahead": _ahead(self.clock.offset),
-                "next": None
-                if next_due is None
-                else next_due.astimezone(zone).strftime("%a %d %b, %H:%M"),
+                "next": None if next_due is None else _when(next_due.astimezone(zone), now),
+                "next_kind": _next_kind(row, next_due),
+                "paused_until": _paused_until(row, zone),
                 "suggested": suggested,
             },
             "messages": [
-                _message_view(m, zone) for m in self.standin.chat_messages(user, from_bot=None)
+                _message_view(m, zone, this_year=now.year)
+                for m in self.standin.chat_messages(user, from_bot=None)
             ],
             "toasts": self._toasts(user),
         }
@@ -440,12 +445,51 @@ async def _json(request: web.Request) -> dict[str, Any]:
 
 
 def _next_due_of(row: User | None) -> datetime | None:
-    """The runner's next reminder or morning question, whichever comes first."""
+    """The runner's next reminder or morning question, whichever comes first. A paused
+    runner gets no morning question (the sweep drops it), and their next reminder is
+    already the first one after the pause (None: paused until they /resume)."""
     if row is None:
         return None
+    if row.status is UserStatus.PAUSED:
+        return row.next_reminder_at
     return min(
         (t for t in (row.next_reminder_at, row.next_morning_at) if t is not None), default=None
     )
+
+
+def _next_kind(row: User | None, due: datetime | None) -> str:
+    """What comes at `due`: "reminder" or "morning question"."""
+    if row is None or due is None or due != row.next_morning_at or due == row.next_reminder_at:
+        return "reminder"
+    return "morning question"
+
+
+def _paused_until(row: User | None, zone: tzinfo) -> str | None:
+    """A paused runner gets nothing until the pause ends, so the page says when it ends
+    ('Thu 10 Dec'; "" when paused until /resume), not when a reminder would have come.
+    None when not paused."""
+    if row is None or row.status is not UserStatus.PAUSED:
+        return None
+    return "" if row.paused_until is None else _day_text(row.paused_until.astimezone(zone))
+
+
+def _when(local: datetime, now: datetime) -> str:
+    """'today 07:30', 'tomorrow 08:00', 'Thu 10 Dec 07:30': short enough for a phone."""
+    days = (local.date() - now.date()).days
+    day = {0: "today", 1: "tomorrow"}.get(days) or _day_text(local)
+    return f"{day} {local:%H:%M}"
+
+
+def _day_text(local: datetime) -> str:
+    """'Thu 10 Dec', as the bot writes a day."""
+    return f"{local:%a} {local.day} {local:%b}"
+
+
+def _day_label(local: date, this_year: int) -> str:
+    """The chat's date separator, as Telegram writes it: 'Thursday, 10 December', with the
+    year when it is not the clock's."""
+    label = f"{local:%A}, {local.day} {local:%B}"
+    return label if local.year == this_year else f"{label} {local.year}"
 
 
 def _zone_of(row: User | None) -> tzinfo:
@@ -464,7 +508,7 @@ def _ahead(offset: timedelta) -> str:
     return " ".join(f"{value} {unit}" for value, unit in parts if value)
 
 
-def _message_view(message: StoredMessage, zone: tzinfo) -> dict[str, Any]:
+def _message_view(message: StoredMessage, zone: tzinfo, *, this_year: int) -> dict[str, Any]:
     text = message.text
     if text is not None and message.parse_mode:
         # The page shows plain text; formatting tags are dropped, never interpreted.
@@ -478,6 +522,7 @@ def _message_view(message: StoredMessage, zone: tzinfo) -> dict[str, Any]:
         for row in rows
     ]
     file_url = f"/api/file/{message.chat_id}/{message.message_id}"
+    sent = datetime.fromtimestamp(message.date, UTC).astimezone(zone)
     return {
         "id": message.message_id,
         "from_bot": message.from_bot,
@@ -489,5 +534,8 @@ def _message_view(message: StoredMessage, zone: tzinfo) -> dict[str, Any]:
         else None,
         "location": message.text is None and message.photo is None and message.document is None,
         "edited": message.edits > 0,
-        "time": datetime.fromtimestamp(message.date, UTC).astimezone(zone).strftime("%H:%M"),
+        "time": sent.strftime("%H:%M"),
+        # The bot's clock when it was sent, in the runner's zone: time travel changes days.
+        "day": sent.date().isoformat(),
+        "day_label": _day_label(sent.date(), this_year),
     }

@@ -18,6 +18,7 @@ const state = {
   version: "",
   generation: 0, // bumped on a runner switch; an older poll loop then stops
   rendered: new Map(), // message id -> { el, sig }
+  days: new Map(), // local date (YYYY-MM-DD) -> its separator in the chat
   seenToasts: new Set(),
   firstView: true,
   atDirty: false, // the person edited the time field: stop suggesting one
@@ -107,11 +108,12 @@ function messageNode(message) {
       const line = el("div", { className: "row" });
       for (const button of row) {
         if (button.url) {
-          line.append(el("a", { href: button.url, target: "_blank", rel: "noopener", text: button.text }));
+          line.append(el("a", { href: button.url, target: "_blank", rel: "noopener", text: button.text, title: button.text }));
         } else {
           line.append(el("button", {
             type: "button",
             text: button.text,
+            title: button.text, // the label may be cut short on a phone
             onclick: (event) => tap(event.currentTarget, message.id, button.data),
           }));
         }
@@ -123,13 +125,34 @@ function messageNode(message) {
   return node;
 }
 
+function daySeparator(message) {
+  let node = state.days.get(message.day);
+  if (!node) {
+    node = el("div", { className: "day", dataset: { day: message.day, testid: "day" }, text: message.day_label });
+    state.days.set(message.day, node);
+  }
+  return node;
+}
+
 function renderMessages(messages) {
   const box = $("messages");
   const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   const keep = new Set();
+  const keepDays = new Set();
   let previous = null;
   let appended = false;
+  let day = null;
+  const place = (node) => {
+    const expected = previous ? previous.nextSibling : box.firstChild;
+    if (expected !== node) box.insertBefore(node, expected);
+    previous = node;
+  };
   for (const message of messages) {
+    if (message.day !== day) { // a new day in the runner's zone (time travel makes many)
+      day = message.day;
+      keepDays.add(day);
+      place(daySeparator(message));
+    }
     keep.add(message.id);
     const sig = JSON.stringify(message);
     let entry = state.rendered.get(message.id);
@@ -140,14 +163,18 @@ function renderMessages(messages) {
       entry = { el: node, sig };
       state.rendered.set(message.id, entry);
     }
-    const expected = previous ? previous.nextSibling : box.firstChild;
-    if (expected !== entry.el) box.insertBefore(entry.el, expected);
-    previous = entry.el;
+    place(entry.el);
   }
   for (const [id, entry] of state.rendered) {
     if (!keep.has(id)) {
       entry.el.remove(); // deleted by the bot
       state.rendered.delete(id);
+    }
+  }
+  for (const [key, node] of state.days) {
+    if (!keepDays.has(key)) {
+      node.remove();
+      state.days.delete(key);
     }
   }
   if (appended || nearBottom) box.scrollTop = box.scrollHeight;
@@ -159,15 +186,29 @@ function renderUsers(users) {
   state.users = sig;
   const select = $("user-select");
   select.replaceChildren(
-    ...users.map((user) => el("option", { value: String(user.id), text: `${user.name} (id ${user.id})` })),
+    ...users.map((user) => el("option", { value: String(user.id), text: user.name, title: `${user.name} (id ${user.id})` })),
   );
   select.value = String(state.user);
 }
 
 function renderClock(clock) {
-  $("clock").textContent = `${clock.label} ${clock.zone}`;
-  $("clock-ahead").textContent = clock.ahead ? `⏩ ${clock.ahead} ahead of real time` : "";
-  $("clock-next").textContent = clock.next ? `· next reminder ${clock.next}` : "";
+  const now = `${clock.label} ${clock.zone}`;
+  $("clock").textContent = now;
+  $("clock").title = now;
+  $("clock-ahead").textContent = clock.ahead ? `⏩ +${clock.ahead}` : "";
+  $("clock-ahead").title = clock.ahead ? `The bot's clock is ${clock.ahead} ahead of real time` : "";
+  const next = $("clock-next");
+  const paused = clock.paused_until !== null && clock.paused_until !== undefined;
+  next.classList.toggle("paused", paused);
+  if (paused) {
+    // No reminder comes while paused: say when the pause ends, not when one would have.
+    next.textContent = clock.paused_until ? `⏸ Paused until ${clock.paused_until}` : "⏸ Paused until /resume";
+    next.title = clock.next ? `First reminder after the pause: ${clock.next}` : "Nothing comes until /resume";
+  } else {
+    next.textContent = clock.next ? `Next ${clock.next_kind} ${clock.next}` : "Nothing scheduled";
+    next.title = next.textContent;
+  }
+  $("travel-next").title = clock.next ? `To the next ${clock.next_kind}: ${clock.next}` : next.title;
   if (!state.atDirty) $("travel-at").value = clock.suggested;
 }
 
@@ -225,8 +266,9 @@ async function tap(button, messageId, data) {
 
 async function travel(body, button) {
   if (button) button.disabled = true;
-  await post("/api/time", body);
+  const done = await post("/api/time", body);
   if (button) button.disabled = false;
+  return done !== null;
 }
 
 function switchTo(user) {
@@ -235,6 +277,7 @@ function switchTo(user) {
   state.firstView = true;
   state.atDirty = false;
   state.rendered.clear();
+  state.days.clear();
   $("messages").replaceChildren();
   $("user-select").value = String(user);
   history.replaceState(null, "", `#runner=${user}`);
@@ -268,12 +311,18 @@ async function poll() {
 
 // ------------------------------------------------------------------ wiring
 
+const POPUPS = ["menu", "places", "new-user", "travel-at-form"];
+const UNDER_THE_BARS = new Set(["new-user", "travel-at-form"]); // hang under their button
+
 function togglePopup(id, anchor) {
   const popup = $(id);
-  const other = id === "menu" ? $("places") : $("menu");
-  other.hidden = true;
+  for (const other of POPUPS) if (other !== id) $(other).hidden = true;
   popup.hidden = !popup.hidden;
-  if (!popup.hidden) popup.style.left = `${anchor.getBoundingClientRect().left}px`;
+  if (popup.hidden) return;
+  if (id === "new-user") $("new-user-name").focus();
+  const at = anchor.getBoundingClientRect();
+  if (UNDER_THE_BARS.has(id)) popup.style.top = `${at.bottom + 6}px`;
+  else popup.style.left = `${at.left}px`;
 }
 
 function wire() {
@@ -286,6 +335,8 @@ function wire() {
   });
   $("menu-button").addEventListener("click", (event) => togglePopup("menu", event.currentTarget));
   $("place-button").addEventListener("click", (event) => togglePopup("places", event.currentTarget));
+  $("add-runner").addEventListener("click", (event) => togglePopup("new-user", event.currentTarget));
+  $("travel-at-open").addEventListener("click", (event) => togglePopup("travel-at-form", event.currentTarget));
   $("places").replaceChildren(
     ...PLACES.map(([name, latitude, longitude]) =>
       el("button", {
@@ -301,7 +352,8 @@ function wire() {
   $("travel-at").addEventListener("input", () => { state.atDirty = true; });
   $("travel-at-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    travel({ action: "at", day: $("travel-day").value, at: $("travel-at").value }, $("travel-go"));
+    const body = { action: "at", day: $("travel-day").value, at: $("travel-at").value };
+    travel(body, $("travel-go")).then((done) => { if (done) $("travel-at-form").hidden = true; });
   });
   $("user-select").addEventListener("change", (event) => switchTo(Number(event.target.value)));
   $("new-user").addEventListener("submit", async (event) => {
@@ -310,6 +362,7 @@ function wire() {
     const created = await post("/api/users", { name });
     if (created) {
       $("new-user-name").value = "";
+      $("new-user").hidden = true;
       state.users = ""; // redraw the list with the newcomer
       switchTo(created.user);
     }
