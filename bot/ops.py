@@ -166,7 +166,8 @@ class MeteredRequest(HTTPXRequest):
 
 @dataclass
 class SweepWatch:
-    """When the reminder sweep last finished (on the bot's clock), and whether one runs."""
+    """When the reminder sweep last finished (on the bot's clock), and whether one runs.
+    The start-up counts as a finished sweep."""
 
     clock: Clock
     interval_seconds: int  # 0: the sweep is off in this process
@@ -174,16 +175,18 @@ class SweepWatch:
     running_since: float | None = field(default=None, init=False)  # monotonic
 
     def __post_init__(self) -> None:
-        self.last_finished = self.clock.now()  # start-up counts as a fresh sweep
+        self.last_finished = self.clock.now()
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
+        """Around one sweep; only a sweep that finishes without an error counts (one that
+        fails every time, e.g. on a broken database, turns stale)."""
         self.running_since = time.monotonic()
         try:
             yield
         finally:
             self.running_since = None
-            self.last_finished = self.clock.now()
+        self.last_finished = self.clock.now()
 
     @property
     def stale_after_seconds(self) -> float:

@@ -127,7 +127,6 @@ def test_the_supported_ports_are_telegrams() -> None:
         "https://bot.example.org:80/hook",
         "https://bot.example.org:88/hook",
         "https://bot.example.org:8443/hook",
-        "HTTPS://bot.example.org",
     ],
 )
 def test_webhook_urls_telegram_accepts(monkeypatch: pytest.MonkeyPatch, url: str) -> None:

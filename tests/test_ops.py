@@ -27,7 +27,7 @@ from bot.context import BotApplication
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.devtools.standin import BotApiStandIn
-from bot.ops import api_method, ops_of
+from bot.ops import SweepWatch, api_method, ops_of
 from tests.utils.app import TEST_TOKEN
 from tests.utils.factories import make_runner
 
@@ -397,3 +397,22 @@ async def test_the_webhook_process_serves_healthz_and_stops_on_sigterm(
     assert "event=stopped" in log
     assert TEST_TOKEN not in log
     assert SECRET not in log
+
+
+def test_only_a_sweep_that_finishes_counts(clock: ManualClock) -> None:
+    watch = SweepWatch(clock, interval_seconds=20)
+    clock.advance(timedelta(seconds=30))
+    assert watch.age_seconds() == 30
+
+    with pytest.raises(RuntimeError), watch.running():
+        assert watch.age_seconds() == 0  # running
+        raise RuntimeError("the database is gone")
+    clock.advance(timedelta(seconds=80))
+    assert watch.describe()["state"] == "stale"
+    assert watch.age_seconds() == 110
+
+    with watch.running():
+        clock.advance(timedelta(seconds=5))
+    assert watch.age_seconds() == 0
+    assert watch.describe()["state"] == "ok"
+    assert SweepWatch(clock, interval_seconds=0).describe() == {"state": "off"}
