@@ -45,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(f"content error: {exc}")
 
     # Imported here so that `content-check` and a missing token stay fast and light.
-    from bot.app import build_application, run
+    from bot.app import StartError, build_application, run
     from bot.db.migrate import upgrade_to_head
 
     try:
@@ -56,7 +56,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(f"database error: could not apply migrations: {exc}", secrets)
     log.info("event=migrated")
     app = build_application(settings, content)
-    run(app, settings)
+    try:
+        run(app, settings)
+    except StartError as exc:
+        return _fail(str(exc), secrets)
     return 0
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import cast
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
+from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot import handlers
@@ -19,9 +23,18 @@ from bot.config import Settings
 from bot.content import Content
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db.engine import Database
+from bot.ops import OPS_KEY, MeteredRequest, Ops, OpsServer, WebhookRoute, ops_of
 from bot.sender import SweepConfig, sweep
 
 log = logging.getLogger(__name__)
+
+# What PTB's ApplicationBuilder gives its own requests: many connections for the bot's calls,
+# one for getUpdates.
+CONNECTIONS = 256
+
+
+class StartError(Exception):
+    """The bot cannot start as configured; the message is one line naming the setting."""
 
 
 async def post_init(app: BotApplication) -> None:
@@ -34,6 +47,11 @@ async def post_init(app: BotApplication) -> None:
     interval = deps.settings.sweep_interval_seconds
     if interval and app.job_queue is not None:
         app.job_queue.run_repeating(sweep_job, interval=interval, first=1, name="sweep")
+    settings = deps.settings
+    if settings.webhook_url is None and settings.metrics_port is not None:
+        ops = ops_of(app)
+        ops.server = OpsServer(app, settings.metrics_listen, settings.metrics_port)
+        await ops.server.start()
     me = app.bot.bot
     log.info("event=ready bot_username=%s database=%s", me.username, deps.db.dialect)
 
@@ -47,16 +65,24 @@ def sweep_config(settings: Settings) -> SweepConfig:
 
 async def sweep_job(context: BotContext) -> None:
     """The reminder sweep, every SWEEP_INTERVAL_SECONDS (one job for all runners)."""
-    await sweep(
-        context.bot,
-        context.env,
-        now=context.clock.now(),
-        config=sweep_config(context.deps.settings),
-    )
+    ops = ops_of(context.application)
+    started = time.perf_counter()
+    with ops.sweep.running():
+        result = await sweep(
+            context.bot,
+            context.env,
+            now=context.clock.now(),
+            config=sweep_config(context.deps.settings),
+        )
+    ops.metrics.count_sweep(result, time.perf_counter() - started)
 
 
 async def post_shutdown(app: BotApplication) -> None:
     """Close what post_init opened."""
+    ops = ops_of(app)
+    if ops.server is not None:
+        await ops.server.stop()
+        ops.server = None
     deps: Deps = app.bot_data[DEPS_KEY]
     if deps.db is not None:
         await deps.db.dispose()
@@ -69,12 +95,17 @@ def build_application(
 ) -> BotApplication:
     """The bot as `python -m bot` runs it; tests build it with the same call."""
     api = settings.telegram_api_url
+    clock = clock or SystemClock()
+    ops = Ops(clock, settings.sweep_interval_seconds)
     app = cast(
         BotApplication,
         ApplicationBuilder()
         .token(settings.token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
+        # PTB's own HTTPXRequest with the same pools, timed and counted for /metrics.
+        .request(MeteredRequest(ops.metrics, connection_pool_size=CONNECTIONS))
+        .get_updates_request(MeteredRequest(ops.metrics, connection_pool_size=1))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerChatUpdateProcessor())
         # Retries after a 429 for the time Telegram asks. No overall cap here: replies to a
@@ -84,27 +115,37 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build(),
     )
-    app.bot_data[DEPS_KEY] = Deps(settings=settings, content=content, clock=clock or SystemClock())
+    app.bot_data[DEPS_KEY] = Deps(settings=settings, content=content, clock=clock)
+    app.bot_data[OPS_KEY] = ops
     handlers.register(app)
+    ops.install(app)
     return app
 
 
 def run(app: BotApplication, settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM (PTB installs the signal handlers): long polling, or a
-    webhook server when WEBHOOK_URL is set. PTB's webhook server answers 403 to a request
-    without the right X-Telegram-Bot-Api-Secret-Token."""
+    """Run until SIGINT/SIGTERM: long polling (PTB's run_polling, which installs the signal
+    handlers), or, when WEBHOOK_URL is set, our webhook server (see `webhook`). Raises
+    StartError when Telegram refuses the webhook."""
     if settings.webhook_url is None:
         app.run_polling(timeout=settings.polling_timeout, allowed_updates=Update.ALL_TYPES)
         return
-    assert settings.webhook_secret is not None  # enforced by Settings
-    app.run_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=Update.ALL_TYPES,
-    )
+    asyncio.run(_serve_webhook(app, settings))
+
+
+async def _serve_webhook(app: BotApplication, settings: Settings) -> None:
+    """What run_webhook does, with our server: until SIGINT, SIGTERM or SIGABRT."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with webhook(app, settings):
+            await stop.wait()
+            log.info("event=stopping")
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 @asynccontextmanager
@@ -127,6 +168,50 @@ async def polling(app: BotApplication, settings: Settings) -> AsyncIterator[BotA
                 await app.updater.stop()
             if app.running:
                 await app.stop()
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+@asynccontextmanager
+async def webhook(app: BotApplication, settings: Settings) -> AsyncIterator[OpsServer]:
+    """Webhook mode, the lifecycle of PTB's run_webhook with our own server (PTB's serves no
+    other routes): initialize, post_init; listen on WEBHOOK_LISTEN:WEBHOOK_PORT for
+    Telegram's POSTs, /healthz and /metrics; setWebhook (the secret, every update type);
+    start. Then stop the server, stop, post_stop, shut down, post_shutdown. Like
+    run_webhook, the webhook stays set at Telegram when the process stops."""
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    route = WebhookRoute(path=urlsplit(settings.webhook_url).path or "/", secret=secret)
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        # Listening before setWebhook: Telegram may post right after it answers, and a busy
+        # port stops the start before Telegram is told anything.
+        server = OpsServer(app, settings.webhook_listen, settings.webhook_port, webhook=route)
+        await server.start()
+        try:
+            try:
+                await app.bot.set_webhook(
+                    url=settings.webhook_url,
+                    secret_token=secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            except BadRequest as exc:
+                raise StartError(
+                    f"WEBHOOK_URL was refused by Telegram's setWebhook: {exc.message}"
+                ) from None
+            await app.start()
+            yield server
+        finally:
+            await server.stop()  # no new updates, then the application stops
+            if app.running:
+                await app.stop()
+                if app.post_stop is not None:
+                    await app.post_stop(app)
     finally:
         await app.shutdown()
         if app.post_shutdown is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -17,6 +18,14 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///mobility.db"
 # Telegram tokens look like "123456789:AA..."; anything else is a typo or a placeholder.
 TOKEN_SHAPE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
 PLACEHOLDER_TOKENS = {"123456789:your-token-here"}
+
+# The Bot API's setWebhook: "Ports currently supported for webhooks: 443, 80, 88, 8443", and
+# only https URLs (https://core.telegram.org/bots/api#setwebhook). Kept here rather than read
+# from telegram.constants.SUPPORTED_WEBHOOK_PORTS (the settings stay free of Telegram's
+# library); tests/test_config.py checks that both agree.
+SUPPORTED_WEBHOOK_PORTS = (443, 80, 88, 8443)
+SETWEBHOOK_DOCS = "core.telegram.org/bots/api#setwebhook"
+OPS_PATHS = ("/healthz", "/metrics")  # served on WEBHOOK_PORT next to the webhook
 
 
 class SettingsError(Exception):
@@ -65,12 +74,18 @@ class Settings(CommonSettings):
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
     sweep_interval_seconds: int = Field(default=20, ge=0, le=30)
-    # Webhook mode (several processes behind one URL): set WEBHOOK_URL, and WEBHOOK_SECRET,
-    # which Telegram sends back in X-Telegram-Bot-Api-Secret-Token; other requests are refused.
+    # Webhook mode (several processes behind one URL): set WEBHOOK_URL, the public address
+    # Telegram posts to, and WEBHOOK_SECRET, which Telegram sends back in
+    # X-Telegram-Bot-Api-Secret-Token; other requests are refused. WEBHOOK_LISTEN and
+    # WEBHOOK_PORT are the local side (behind a reverse proxy), which also serves /healthz
+    # and /metrics.
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # Polling mode: /healthz and /metrics on this local port (none by default).
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, validate_default=True)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -98,8 +113,26 @@ class Settings(CommonSettings):
         if value is None or not value.strip():
             return None
         value = value.strip()
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("must be the public https:// address Telegram posts updates to")
+        rule = (
+            f"Telegram's setWebhook accepts only https:// URLs on port 443, 80, 88 or 8443 "
+            f"({SETWEBHOOK_DOCS}); behind a reverse proxy WEBHOOK_URL is the public address "
+            "and WEBHOOK_PORT the local one"
+        )
+        parts = urlsplit(value)
+        if parts.scheme.lower() != "https":
+            given = f", not {parts.scheme}://" if parts.scheme else ""
+            raise ValueError(f"must start with https://{given}: {rule}")
+        if not parts.hostname or re.search(r"\s", value):
+            raise ValueError(f"must name a host, as in https://bot.example.org/hook: {rule}")
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if port is not None and port not in SUPPORTED_WEBHOOK_PORTS:
+            given = f"port {port}" if port >= 0 else "an invalid port"
+            raise ValueError(f"has {given}: {rule}")
+        if parts.path.rstrip("/") in OPS_PATHS:
+            raise ValueError(f"must not use {parts.path}: the webhook's port serves it")
         return value
 
     @field_validator("webhook_secret")
@@ -111,6 +144,15 @@ class Settings(CommonSettings):
         if secret and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
             raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
         return SecretStr(secret) if secret else None
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _metrics_port(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("webhook_url"):
+            raise ValueError(
+                "is for polling mode: with WEBHOOK_URL, WEBHOOK_PORT serves /healthz and /metrics"
+            )
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

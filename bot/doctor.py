@@ -1,9 +1,10 @@
 """`python -m bot doctor`: is this installation ready to run? One line per check.
 
-Checks settings, the database (reachable, migrated to head), content/ and the Bot API
-(the token is accepted). Each check is bounded in time; nothing is written (a missing
-SQLite file is reported, not created). No detail ever shows the bot token or a
-database password.
+Checks settings, the database (reachable, migrated to head), content/, the Bot API (the
+token is accepted) and whether each ADMIN_IDS admin can be messaged (a warning, not a
+failure: Telegram lets a bot write only to users who started a chat with it). Each check
+is bounded in time; nothing is written (a missing SQLite file is reported, not created).
+No detail ever shows the bot token or a database password.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
@@ -23,18 +25,27 @@ from bot.content import ContentError, load_content
 from bot.db.engine import Database
 from bot.logs import quiet_libraries, redact
 
+if TYPE_CHECKING:
+    from telegram import Bot
+
 CHECK_TIMEOUT_SECONDS = 10.0
 HTTP_TIMEOUT_SECONDS = 5.0
 MIGRATE_HINT = "run python -m bot migrate"
 SKIPPED_SETTINGS = "skipped: settings invalid"
 SKIPPED_DATABASE = "skipped: database unreachable"
+SKIPPED_BOT_API = "skipped: bot api failed"
 
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # "settings", "database", "migrations", "content", "bot api"
+    name: str  # "settings", "database", "migrations", "content", "bot api", "admins"
     ok: bool
     detail: str  # one line, never containing the bot token or a database password
+    warning: bool = False  # ok, but worth the operator's attention (WARN)
+
+    @property
+    def result(self) -> str:
+        return "FAIL" if not self.ok else "WARN" if self.warning else "OK"
 
 
 def _one_line(message: str) -> str:
@@ -167,7 +178,8 @@ async def check_content(content_dir: Path) -> Check:
     return await _bounded("content", probe)
 
 
-async def check_bot_api(settings: Settings) -> Check:
+def _bot(settings: Settings) -> Bot:
+    """A bot with short timeouts (`async with` it: getMe, then shut down)."""
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
@@ -181,21 +193,57 @@ async def check_bot_api(settings: Settings) -> Check:
             pool_timeout=HTTP_TIMEOUT_SECONDS,
         )
 
-    async def probe() -> Check:
-        bot = Bot(
-            settings.token,
-            base_url=f"{api}/bot",
-            base_file_url=f"{api}/file/bot",
-            request=request(),
-            get_updates_request=request(),
-        )
-        try:
-            await bot.initialize()  # calls getMe
-            return Check("bot api", True, f"@{bot.username}")
-        finally:
-            await bot.shutdown()
+    return Bot(
+        settings.token,
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        request=request(),
+        get_updates_request=request(),
+    )
 
-    return await _bounded("bot api", probe, where=api)
+
+async def check_bot_api(settings: Settings) -> Check:
+    async def probe() -> Check:
+        async with _bot(settings) as bot:  # calls getMe
+            return Check("bot api", True, f"@{bot.username}")
+
+    return await _bounded("bot api", probe, where=settings.telegram_api_url)
+
+
+async def check_admins(settings: Settings) -> Check:
+    """Can the bot write to each admin (its error alerts go to them)? It sends each one the
+    "typing" chat action: Telegram refuses it exactly as it would a message, with 403 "bot
+    can't initiate conversation with a user" (never started the bot), 403 "bot was blocked
+    by the user" or 400 "chat not found", and otherwise shows the admin "typing..." for a few
+    seconds, nothing more. (getChat is no test: it also answers for users the bot has only
+    seen in a group.) A refusal is a warning: the bot runs, the alerts miss that admin."""
+    from telegram.constants import ChatAction
+    from telegram.error import TelegramError
+
+    if not settings.admin_ids:
+        return Check("admins", True, "none set (ADMIN_IDS)")
+
+    async def probe() -> Check:
+        refused: list[str] = []
+        async with _bot(settings) as bot:
+            for admin_id in settings.admin_ids:
+                try:
+                    await bot.send_chat_action(admin_id, ChatAction.TYPING)
+                except TelegramError as exc:
+                    refused.append(f"{admin_id} ({exc.message})")
+        count = len(settings.admin_ids)
+        if not refused:
+            return Check("admins", True, f"{count} of {count} can be messaged")
+        return Check(
+            "admins",
+            True,
+            f"{len(refused)} of {count} cannot be messaged until they send /start to the "
+            f"bot, so error alerts miss them: {'; '.join(refused)}",
+            warning=True,
+        )
+
+    checked = await _bounded("admins", probe, where=settings.telegram_api_url)
+    return checked if checked.ok else replace(checked, ok=True, warning=True)
 
 
 async def run_checks(settings: Settings | None, settings_error: str | None) -> list[Check]:
@@ -227,9 +275,15 @@ async def run_checks(settings: Settings | None, settings_error: str | None) -> l
     else:
         checks.append(Check("content", False, SKIPPED_SETTINGS))
     if settings is not None:
-        checks.append(await check_bot_api(settings))
+        bot_api = await check_bot_api(settings)
+        checks.append(bot_api)
+        if bot_api.ok:
+            checks.append(await check_admins(settings))
+        else:
+            checks.append(Check("admins", True, SKIPPED_BOT_API, warning=True))
     else:
         checks.append(Check("bot api", False, SKIPPED_SETTINGS))
+        checks.append(Check("admins", False, SKIPPED_SETTINGS))
 
     secrets: list[str] = []
     if settings is not None:
@@ -244,9 +298,9 @@ async def run_checks(settings: Settings | None, settings_error: str | None) -> l
 
 
 def format_table(checks: list[Check]) -> str:
-    """An aligned plain-text table: check name, OK or FAIL, detail."""
+    """An aligned plain-text table: check name, OK, WARN or FAIL, detail."""
     rows = [("check", "result", "detail")]
-    rows += [(c.name, "OK" if c.ok else "FAIL", c.detail) for c in checks]
+    rows += [(c.name, c.result, c.detail) for c in checks]
     name_width = max(len(r[0]) for r in rows)
     result_width = max(len(r[1]) for r in rows)
     lines = [f"{n:<{name_width}}  {r:<{result_width}}  {d}".rstrip() for n, r, d in rows]
@@ -254,7 +308,8 @@ def format_table(checks: list[Check]) -> str:
 
 
 def main() -> int:
-    """Load settings, run every check, print the table; 0 when all are OK, else 1."""
+    """Load settings, run every check, print the table; 0 when none FAILs (a WARN is
+    fine), else 1."""
     quiet_libraries()  # httpx logs request URLs, which carry the token
     settings: Settings | None = None
     error: str | None = None

@@ -21,7 +21,7 @@ from bot.devtools.standin import BotApiStandIn
 from bot.doctor import Check, format_table, run_checks
 from tests.utils.app import TEST_TOKEN
 
-NAMES = ["settings", "database", "migrations", "content", "bot api"]
+NAMES = ["settings", "database", "migrations", "content", "bot api", "admins"]
 WRONG_TOKEN = "654321:WRONG-token-the-stand-in-refuses"
 PASSWORD = "s3cret-Pa55word"
 
@@ -70,6 +70,7 @@ async def test_all_ok_on_a_migrated_database_and_the_stand_in(
         f"in {DEFAULT_CONTENT_DIR}"
     )
     assert checks["bot api"].detail == "@mobility_test_bot"
+    assert checks["admins"] == Check("admins", True, "none set (ADMIN_IDS)")
     table = format_table(list(checks.values()))
     assert TEST_TOKEN not in table
     assert PASSWORD not in table
@@ -137,6 +138,7 @@ async def test_wrong_token_fails_the_bot_api_check_without_showing_it(
     assert WRONG_TOKEN not in table
     assert WRONG_TOKEN.split(":")[1] not in table
     assert [c.name for c in checks.values() if not c.ok] == ["bot api"]
+    assert checks["admins"] == Check("admins", True, "skipped: bot api failed", warning=True)
 
 
 async def test_missing_content_dir_fails_the_content_check(tmp_path: Path) -> None:
@@ -234,7 +236,7 @@ async def test_invalid_settings_skip_what_needs_them(
         "DATABASE_URL must start with ... (see .env.example); TELEGRAM_BOT_TOKEN is not set",
     )
     skipped = "skipped: settings invalid"
-    assert [(c.ok, c.detail) for c in list(checks.values())[1:]] == [(False, skipped)] * 4
+    assert [(c.ok, c.detail) for c in list(checks.values())[1:]] == [(False, skipped)] * 5
 
 
 def test_format_table_aligns_the_columns() -> None:
@@ -242,6 +244,7 @@ def test_format_table_aligns_the_columns() -> None:
         [
             Check("settings", True, "loaded"),
             Check("bot api", False, "InvalidToken: rejected"),
+            Check("admins", True, "1 of 2 cannot be messaged", warning=True),
         ]
     )
 
@@ -249,7 +252,54 @@ def test_format_table_aligns_the_columns() -> None:
         "check     result  detail",
         "settings  OK      loaded",
         "bot api   FAIL    InvalidToken: rejected",
+        "admins    WARN    1 of 2 cannot be messaged",
     ]
+
+
+# --- admins the bot cannot write to ----------------------------------------------------
+
+NEVER_STARTED = "Forbidden: bot can't initiate conversation with a user"
+STARTED, NEW_ADMIN, STRANGER = 31001, 31002, 31003
+
+
+async def test_an_admin_who_never_started_the_bot_is_a_warning(
+    migrated_db: Database, make_settings: Callable[..., Settings], standin: BotApiStandIn
+) -> None:
+    standin.user_text(STARTED, "/start")  # this admin opened the chat with the bot
+    if not hasattr(standin, "open_chat"):  # a stand-in that still accepts every chat
+        standin.inject_error(NEW_ADMIN, 403, methods=["sendChatAction"], description=NEVER_STARTED)
+
+    checks = by_name(await run_checks(make_settings(admin_ids=(STARTED, NEW_ADMIN)), None))
+
+    admins = checks["admins"]
+    assert (admins.ok, admins.warning) == (True, True)
+    assert admins.detail == (
+        "1 of 2 cannot be messaged until they send /start to the bot, so error alerts miss "
+        f"them: {NEW_ADMIN} ({NEVER_STARTED})"
+    )
+    actions = [p for _n, p in standin.successful_calls("sendChatAction")]
+    assert actions == [{"chat_id": STARTED, "action": "typing"}]  # "typing...", nothing sent
+    assert not standin.successful_calls("sendMessage")
+    assert all(c.ok for c in checks.values())  # a warning: doctor still exits 0
+    [row] = [r for r in format_table(list(checks.values())).splitlines() if r.startswith("admins")]
+    assert row.split()[1] == "WARN"
+
+
+async def test_admins_the_bot_can_write_to_are_ok_and_unknown_chats_warn(
+    migrated_db: Database, make_settings: Callable[..., Settings], standin: BotApiStandIn
+) -> None:
+    standin.user_text(STARTED, "/start")
+    settings = make_settings(admin_ids=(STARTED,))
+
+    assert by_name(await run_checks(settings, None))["admins"] == Check(
+        "admins", True, "1 of 1 can be messaged"
+    )
+
+    standin.inject_error(STRANGER, 400, description="Bad Request: chat not found")
+    settings = make_settings(admin_ids=(STARTED, STRANGER))
+    admins = by_name(await run_checks(settings, None))["admins"]
+    assert admins.warning
+    assert admins.detail.endswith(f": {STRANGER} (Chat not found)")
 
 
 def _doctor_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
