@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
+from bot.handlers.show import send_text
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +19,14 @@ ADMIN_ALERT_INTERVAL = 60.0  # seconds between error alerts to admins, per proce
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/help: the commands, from the same list as the command menu."""
-    if update.effective_message is None:
+    message = update.effective_message
+    if message is None:
         return
     commands = "\n".join(
         context.texts.get("help_line", command=c.command, description=c.description)
         for c in context.content.commands
     )
-    await update.effective_message.reply_text(context.texts.get("help", commands=commands))
+    await send_text(context, message.chat_id, context.texts.get("help", commands=commands))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
