@@ -46,8 +46,8 @@ async def unknown_text(update: Update, context: BotContext) -> None:
 
 
 async def group_chat(update: Update, context: BotContext) -> None:
-    """Anything in a group or channel: one hint to write privately, per chat; nothing stored
-    (the set of answered chats lives in memory only)."""
+    """Anything in a group: one hint to write privately, per chat; nothing stored (the set
+    of answered chats lives in memory only)."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -58,7 +58,7 @@ async def group_chat(update: Update, context: BotContext) -> None:
     link = f"https://t.me/{context.bot.username}" if context.bot.username else ""
     try:
         await context.bot.send_message(chat.id, context.texts.get("group_chat", link=link))
-    except TelegramError as exc:  # a channel we cannot post in, a group that removed us
+    except TelegramError as exc:  # a group that removed us, or where we may not write
         log.info("event=group_hint_failed error=%s", type(exc).__name__)
 
 
