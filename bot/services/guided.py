@@ -126,8 +126,13 @@ async def _begin(
     if routine_id is not None:
         user.routine_id = routine_id
     if not morning_asked:
+        open_prompt = user.prompt_message_id
         ask = await checkins.morning_first(env, tx, user)
         if ask is not None:
+            # It replaces the morning question sent earlier; the question that was open
+            # until now closes too, so its buttons come off as well.
+            if open_prompt is not None and open_prompt != ask.replaces:
+                strip.append(open_prompt)
             return Reply(strip=tuple(strip), ask=ask)
     routine = plans.routine_of(env.content, user)
     plan = await plans.plan_for(tx, env.content, user, now=now, routine=routine)

@@ -514,3 +514,22 @@ async def test_a_step_from_before_delete_has_expired(onboarded: ChatUser) -> Non
     answer = await onboarded.tap_message(step, "✅ Done")
     assert answer.get("text") == EXPIRED
     assert text_of(onboarded.last()).startswith("Step 1 of")
+
+
+async def test_the_morning_question_before_a_session_closes_the_open_question(
+    onboarded: ChatUser, bot_runner: BotRunner, clock: ManualClock
+) -> None:
+    """/settings open, then /session asks the morning question first: the menu's buttons
+    come off with the morning question sent earlier, each once."""
+    await onboarded.say("/session")
+    await done_to_the_end(onboarded, "2")
+    await sweep_at(bot_runner, onboarded, clock, berlin(3, 8, 0))
+    morning = newest(onboarded, "Good morning!")
+    await onboarded.say("/settings")
+    menu = newest(onboarded, "Your settings")
+    await onboarded.say("/session")
+
+    assert text_of(onboarded.last()).startswith("Before you start")
+    standin = bot_runner.standin
+    assert len(keyboard_removals(standin, menu)) == len(keyboard_removals(standin, morning)) == 1
+    assert refused_calls(standin) == []
