@@ -1,6 +1,6 @@
 """Callback data: one small frozen dataclass per kind of tap, and its wire format.
 
-On the wire a tap is `1|<kind>|<arg>|...`: at most 64 bytes (Telegram's limit), each part
+On the wire a tap is `1|<kind>|<arg>|...`: within Telegram's limit on a button's data, each part
 from a short safe alphabet, version 1 (buttons sent by earlier releases decode the same
 way). `decode` returns None for anything else, and a tap is never trusted: every use case
 checks it against the tapping runner's own state before it writes anything.
@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from telegram.constants import InlineKeyboardButtonLimit
+
 from bot.domain.session_flow import Action
 
 VERSION = "1"
-MAX_BYTES = 64
+MAX_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 _PART = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
 _MAX_ID = 2**31 - 1  # row ids are 32-bit integers on every database
 

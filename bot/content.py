@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from telegram.constants import BotCommandLimit, CallbackQueryLimit
 
 from bot import resources
 from bot.domain.plan import Catalogue, minutes_of
@@ -43,6 +44,9 @@ MAX_INSTRUCTIONS_TOTAL = 700
 M = TypeVar("M", bound=BaseModel)
 
 Equipment = Literal["foam_roller", "mat", "wall", "chair", "step", "towel"]
+
+# The longest text Telegram shows as a tap's answer (a toast or an alert).
+_ALERT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
 
 
 class ContentError(Exception):
@@ -297,10 +301,10 @@ class Texts(_Model):
     paused_indefinitely: str
     resumed: str
     not_paused: str
-    # Shown as a tap's alert too: Telegram takes at most 200 characters there.
-    safety_paused: str = Field(max_length=200)
-    safety_paused_physician: str = Field(max_length=200)
-    safety_paused_emergency: str = Field(max_length=200)
+    # Shown as a tap's alert too, where Telegram takes fewer characters than in a message.
+    safety_paused: str = Field(max_length=_ALERT)
+    safety_paused_physician: str = Field(max_length=_ALERT)
+    safety_paused_emergency: str = Field(max_length=_ALERT)
     not_set_up: str
     no_next_reminder: str
     status_active: str
@@ -719,15 +723,24 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
     if not isinstance(raw_commands, dict) or not raw_commands:
         raise ContentError(f"{rel}: expected a 'commands:' mapping of command to description")
     commands: list[Command] = []
+    if len(raw_commands) > BotCommandLimit.MAX_COMMAND_NUMBER:
+        raise ContentError(
+            f"{rel}: field 'commands': Telegram's menu takes at most "
+            f"{BotCommandLimit.MAX_COMMAND_NUMBER} commands"
+        )
+    shortest, longest = BotCommandLimit.MIN_COMMAND, BotCommandLimit.MAX_COMMAND
     for name, description in raw_commands.items():
-        if not re.fullmatch(r"[a-z0-9_]{1,32}", str(name)) or not isinstance(description, str):
+        if not re.fullmatch(rf"[a-z0-9_]{{{shortest},{longest}}}", str(name)) or not isinstance(
+            description, str
+        ):
             raise ContentError(
                 f"{rel}: command '{name}': field 'commands': need a lowercase name "
                 "and a description"
             )
-        if not 3 <= len(description) <= 256:
+        if not 3 <= len(description) <= BotCommandLimit.MAX_DESCRIPTION:
             raise ContentError(
-                f"{rel}: command '{name}': field 'commands': description must be 3-256 characters"
+                f"{rel}: command '{name}': field 'commands': description must be "
+                f"3-{BotCommandLimit.MAX_DESCRIPTION} characters"
             )
         commands.append(Command(str(name), description))
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aiolimiter import AsyncLimiter
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
@@ -42,7 +43,7 @@ from bot.services.reminders import (
     settle,
 )
 from bot.services.unit import Env
-from bot.views import said
+from bot.views import clip, said
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ async def _send_one(
         markup = keyboards.morning(item.delivery_id)
     if item.rescreen:
         markup = keyboards.with_rescreen(texts, markup)
+    # One message, whatever the news: the delivery remembers the message its buttons are on.
+    text = clip(text, MessageLimit.MAX_TEXT_LENGTH)
     for attempt in range(config.retries + 1):
         try:
             message = await bot.send_message(item.chat_id, text, reply_markup=markup)

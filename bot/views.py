@@ -1,9 +1,12 @@
 """The words of a use case's result: what a Note, an Ask or a step says, from
-content/texts.yaml. Pure (no Telegram, no database); the handlers and the sender send it."""
+content/texts.yaml, fitted to what Telegram takes (its published limits). Pure (no calls
+to Telegram, no database); the handlers and the sender send it."""
 
 from __future__ import annotations
 
 import math
+
+from telegram.constants import CallbackQueryLimit, MessageLimit
 
 from bot.charts import PainPoint, ProgressData
 from bot.content import Content, Texts
@@ -13,6 +16,71 @@ from bot.domain.session_flow import progress_bar
 from bot.render import dose_text
 from bot.services.progress import Progress
 from bot.services.results import Ask, Note, Say, StepView
+
+# --- Telegram's limits on what a message, a caption and a tap's answer may say ----------
+
+
+def length(text: str) -> int:
+    """How long Telegram counts a text: in UTF-16 code units (an emoji is often two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _head(text: str, limit: int) -> str:
+    """The longest start of `text` that Telegram counts as at most `limit`."""
+    used = 0
+    for index, char in enumerate(text):
+        used += length(char)
+        if used > limit:
+            return text[:index]
+    return text
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, cut to `limit` with an ellipsis when longer (a last resort: every text in
+    content/ fits where it is used)."""
+    if length(text) <= limit:
+        return text
+    return _head(text, limit - 1).rstrip() + "…"
+
+
+def toast(text: str) -> str:
+    """A tap's answer (toast or alert) within Telegram's limit."""
+    return clip(text, CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH)
+
+
+def parts(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """The text as messages of at most `limit` each, split between lines where it can be
+    (a line longer than that is split where it must)."""
+    pieces: list[str] = []
+    current = ""
+    for whole in text.split("\n"):
+        line = whole
+        while length(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            head = _head(line, limit)
+            pieces.append(head)
+            line = line[len(head) :]
+        joined = f"{current}\n{line}" if current else line
+        if current and length(joined) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = joined
+    pieces.append(current)
+    return [piece for piece in pieces if piece.strip()] or [text]
+
+
+def caption_and_rest(text: str) -> tuple[str, list[str]]:
+    """A photo's caption within Telegram's caption limit, and what does not fit, as
+    messages to send after it."""
+    lines = parts(text, MessageLimit.CAPTION_LENGTH)
+    rest = "\n".join(lines[1:])
+    return lines[0], parts(rest) if rest else []
+
+
+# --- the words of a result ------------------------------------------------------------
 
 
 def said(texts: Texts, line: Say) -> str:

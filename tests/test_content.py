@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from telegram.constants import BotCommandLimit
 
 from bot.content import DEFAULT_CONTENT_DIR, Content, ContentError, Dose, load_content
 from bot.render import dose_text
@@ -148,6 +149,25 @@ def test_safety_notice_fits_an_alert(content_copy: Path, key: str) -> None:
 
     _edit(content_copy / "texts.yaml", change)
     with pytest.raises(ContentError, match=rf"field '{key}'"):
+        load_content(content_copy)
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("x" * (BotCommandLimit.MAX_COMMAND + 1), "A name longer than Telegram's menu takes"),
+        ("history", "y" * (BotCommandLimit.MAX_DESCRIPTION + 1)),
+    ],
+    ids=["name", "description"],
+)
+def test_a_command_the_menu_cannot_take(content_copy: Path, name: str, description: str) -> None:
+    """setMyCommands would be refused at start, so the content check stops it first."""
+
+    def change(data):
+        data["commands"][name] = description
+
+    _edit(content_copy / "texts.yaml", change)
+    with pytest.raises(ContentError, match=rf"command '{name}': field 'commands'"):
         load_content(content_copy)
 
 

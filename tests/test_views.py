@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from telegram.constants import CallbackQueryLimit, MessageLimit
 
 from bot.content import Content, load_content
 from bot.domain import report
@@ -15,7 +16,16 @@ from bot.domain.enums import CheckinKind
 from bot.domain.report import Headline, Measure
 from bot.domain.thresholds import Zones
 from bot.services.progress import Progress
-from bot.views import headline_text, progress_caption, progress_chart, verdict_text
+from bot.views import (
+    caption_and_rest,
+    headline_text,
+    length,
+    parts,
+    progress_caption,
+    progress_chart,
+    toast,
+    verdict_text,
+)
 
 CONTENT = load_content()
 TEXTS = CONTENT.texts
@@ -141,3 +151,38 @@ def test_the_chart_reads_its_zones_from_content() -> None:
     them sees the bands move."""
     assert progress_chart(CONTENT, progress()).zone_edges == (2, 5)
     assert progress_chart(tuned(CONTENT, 3, 6), progress()).zone_edges == (3, 6)
+
+
+# --- Telegram's limits -------------------------------------------------------------------
+
+
+def test_a_long_text_goes_out_as_messages_telegram_takes() -> None:
+    limit = MessageLimit.MAX_TEXT_LENGTH
+    lines = [f"line {n}: " + "x" * 90 for n in range(200)]
+    pieces = parts("\n".join(lines))
+    assert len(pieces) > 1
+    assert all(length(p) <= limit for p in pieces)
+    assert "\n".join(pieces) == "\n".join(lines)  # split between lines, nothing lost
+    assert parts("short") == ["short"]
+
+
+def test_a_line_longer_than_a_message_is_split_where_it_must_be() -> None:
+    # Emoji count twice: Telegram counts UTF-16 units.
+    pieces = parts("🏃" * MessageLimit.MAX_TEXT_LENGTH)
+    assert [length(p) for p in pieces] == [MessageLimit.MAX_TEXT_LENGTH] * 2
+
+
+def test_a_caption_keeps_what_fits_and_the_rest_follows() -> None:
+    text = "\n".join(["headline", *("y" * 100 for _ in range(30))])
+    caption, rest = caption_and_rest(text)
+    assert caption.startswith("headline")
+    assert length(caption) <= MessageLimit.CAPTION_LENGTH
+    assert "\n".join([caption, *rest]) == text
+    assert caption_and_rest("short") == ("short", [])
+
+
+def test_a_taps_answer_is_cut_to_its_limit() -> None:
+    limit = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+    assert toast("x" * (limit + 50)) == "x" * (limit - 1) + "…"
+    assert length(toast("🏃" * limit)) <= limit
+    assert toast(TEXTS.expired_button) == TEXTS.expired_button

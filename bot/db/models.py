@@ -141,6 +141,9 @@ class User(Base):
     # carries the open question's buttons: a tap on any other message has expired.
     awaiting: Mapped[Awaiting | None] = mapped_column(AwaitingColumn())
     prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The /start message that created this row. Message ids only grow in a chat, so a
+    # button on an older message was drawn for a record /delete removed: it is stale.
+    first_message_id: Mapped[int | None] = mapped_column(BigInteger)
     time_zone: Mapped[str | None] = mapped_column(String(64))
     reminder_time: Mapped[time | None]
     reminder_days: Mapped[int] = mapped_column(SmallInteger, default=ALL_DAYS)

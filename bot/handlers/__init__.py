@@ -12,9 +12,10 @@ def register(app: BotApplication) -> None:
     # New messages in a private chat. Edits are ignored on purpose: an edited "7:30" from
     # yesterday must not answer today's open question.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    # Groups and channels first: one hint to write privately, and nothing else happens.
+    # Groups first: one hint to write privately, and nothing else happens. Channels get
+    # nothing at all: a hint there would go to every subscriber.
     app.add_handler(
-        MessageHandler(~filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, common.group_chat)
+        MessageHandler(filters.ChatType.GROUPS & ~filters.StatusUpdate.ALL, common.group_chat)
     )
     app.add_handler(CommandHandler("start", onboarding.start, filters=private))
     app.add_handler(CommandHandler("help", common.help_command, filters=private))

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.common import unknown_command
+from bot.handlers.show import send_text
 from bot.services.admin import stats_report
 from bot.views import note_text
 
@@ -18,4 +19,6 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if tg_user.id not in context.deps.settings.admin_ids:
         await unknown_command(update, context)  # the same reply anyone gets for a stranger command
         return
-    await message.reply_text(note_text(context.texts, await stats_report(context.env)))
+    await send_text(
+        context, message.chat_id, note_text(context.texts, await stats_report(context.env))
+    )

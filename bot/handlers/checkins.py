@@ -10,9 +10,9 @@ from telegram import Update
 from bot.charts import render_progress
 from bot.context import BotContext
 from bot.domain.questions import Question
-from bot.handlers.show import show
+from bot.handlers.show import send_text, show
 from bot.services import checkins, progress
-from bot.views import progress_caption, progress_chart
+from bot.views import caption_and_rest, progress_caption, progress_chart
 
 log = logging.getLogger(__name__)
 
@@ -46,5 +46,8 @@ async def progress_command(update: Update, context: BotContext) -> None:
         return
     data = progress_chart(context.content, found)
     png = await asyncio.to_thread(render_progress, data)
-    await message.reply_photo(png, caption=progress_caption(context.texts, found))
+    caption, rest = caption_and_rest(progress_caption(context.texts, found))
+    await message.reply_photo(png, caption=caption)
+    for text in rest:
+        await send_text(context, message.chat_id, text)
     log.info("event=progress points=%s bytes=%s", len(data.points), len(png))

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
+from bot.handlers.show import send_text
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +19,14 @@ ADMIN_ALERT_INTERVAL = 60.0  # seconds between error alerts to admins, per proce
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/help: the commands, from the same list as the command menu."""
-    if update.effective_message is None:
+    message = update.effective_message
+    if message is None:
         return
     commands = "\n".join(
         context.texts.get("help_line", command=c.command, description=c.description)
         for c in context.content.commands
     )
-    await update.effective_message.reply_text(context.texts.get("help", commands=commands))
+    await send_text(context, message.chat_id, context.texts.get("help", commands=commands))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -44,8 +46,8 @@ async def unknown_text(update: Update, context: BotContext) -> None:
 
 
 async def group_chat(update: Update, context: BotContext) -> None:
-    """Anything in a group or channel: one hint to write privately, per chat; nothing stored
-    (the set of answered chats lives in memory only)."""
+    """Anything in a group: one hint to write privately, per chat; nothing stored (the set
+    of answered chats lives in memory only)."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -56,7 +58,7 @@ async def group_chat(update: Update, context: BotContext) -> None:
     link = f"https://t.me/{context.bot.username}" if context.bot.username else ""
     try:
         await context.bot.send_message(chat.id, context.texts.get("group_chat", link=link))
-    except TelegramError as exc:  # a channel we cannot post in, a group that removed us
+    except TelegramError as exc:  # a group that removed us, or where we may not write
         log.info("event=group_hint_failed error=%s", type(exc).__name__)
 
 

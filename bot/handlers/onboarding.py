@@ -11,7 +11,7 @@ from bot.services import onboarding
 
 async def start(update: Update, context: BotContext) -> None:
     """/start"""
-    tg_user, chat = update.effective_user, update.effective_chat
+    tg_user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     if tg_user is None or chat is None:
         return
     reply = await onboarding.start(
@@ -20,5 +20,6 @@ async def start(update: Update, context: BotContext) -> None:
         chat_id=chat.id,
         first_name=tg_user.first_name,
         language_code=tg_user.language_code,
+        message_id=message.message_id if message is not None else None,
     )
     await show(context, update, reply)

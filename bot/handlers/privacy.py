@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import MessageLimit
 
 from bot.context import BotContext
 from bot.export import checkins_csv, to_json
 from bot.handlers.show import show
 from bot.services import privacy
+from bot.views import clip
 
 
 async def export_command(update: Update, context: BotContext) -> None:
@@ -20,11 +22,16 @@ async def export_command(update: Update, context: BotContext) -> None:
         await message.reply_text(context.texts.export_nothing)
         return
     day = context.clock.now().date().isoformat()
+    fit = MessageLimit.CAPTION_LENGTH
     await message.reply_document(
-        to_json(data), filename=f"mobility-{day}.json", caption=context.texts.export_json
+        to_json(data),
+        filename=f"mobility-{day}.json",
+        caption=clip(context.texts.export_json, fit),
     )
     await message.reply_document(
-        checkins_csv(data), filename=f"pain-checkins-{day}.csv", caption=context.texts.export_csv
+        checkins_csv(data),
+        filename=f"pain-checkins-{day}.csv",
+        caption=clip(context.texts.export_csv, fit),
     )
 
 

@@ -76,7 +76,7 @@ async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Repl
                 env, telegram_user_id=who, tap=tap, message_id=message_id
             )
         case StepTap():
-            return await guided.tap_step(env, telegram_user_id=who, tap=tap)
+            return await guided.tap_step(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case GoTap():
             return await guided.start(
                 env, telegram_user_id=who, tapped_message_id=message_id, from_command=False
@@ -90,13 +90,15 @@ async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Repl
                 from_command=False,
             )
         case ReminderTap():
-            return await reminders.tap(env, telegram_user_id=who, tap=tap)
+            return await reminders.tap(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case SessionPainTap():
             return await checkins.session_pain_tap(
                 env, telegram_user_id=who, tap=tap, message_id=message_id
             )
         case MorningTap():
-            return await checkins.morning_tap(env, telegram_user_id=who, tap=tap)
+            return await checkins.morning_tap(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
         case MorningFirstTap():
             return await guided.start_after_morning(
                 env, telegram_user_id=who, tap=tap, message_id=message_id

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import keyboards
 from bot.context import BotContext
-from bot.handlers.show import show
+from bot.handlers.show import send_text, show
 from bot.services import guided
 
 
@@ -26,6 +26,5 @@ async def routines_command(update: Update, context: BotContext) -> None:
     if not isinstance(found, tuple):
         await show(context, update, found)
         return
-    await message.reply_text(
-        context.texts.routines_list, reply_markup=keyboards.routine_list(context.texts, found)
-    )
+    markup = keyboards.routine_list(context.texts, found)
+    await send_text(context, message.chat_id, context.texts.routines_list, markup)

@@ -1,21 +1,61 @@
 """Turning a use case's result into Telegram calls, in one order for every handler:
 answer the tap, close or redraw the tapped message, take old buttons off, send the notes,
-the step, the question (and remember the message that carries it)."""
+the step, the question (and remember the message that carries it).
+
+No call Telegram would refuse: an edit that would leave the tapped message as the runner
+sees it (same text, same buttons) is not sent, nor is a keyboard removal from a message
+already shown without one; texts longer than Telegram takes are sent as several messages,
+and a tap's answer is kept within its limit (`bot.views`)."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden
 
 from bot import keyboards
 from bot.context import BotContext
 from bot.services import guided, questions
 from bot.services.results import Ask, Reply, StepView
-from bot.views import ask_text, note_text, said, step_text
+from bot.views import ask_text, clip, note_text, parts, said, step_text, toast
 
 log = logging.getLogger(__name__)
+
+
+class Shown:
+    """What the tapped message shows now, as Telegram compares it for an edit: its text
+    (trimmed, as Telegram stores it; the bot sends no entities of its own, so the ones
+    Telegram finds follow from the text) and its buttons."""
+
+    def __init__(self, query: CallbackQuery | None) -> None:
+        message = query.message if query is not None else None
+        self.message_id = message.message_id if message is not None else None
+        if isinstance(message, Message):
+            self.text: str | None = (message.text or message.caption or "").strip()
+            self.markup = _keyboard(message.reply_markup)
+        else:  # inaccessible (too old to be shown): nothing is known, nothing is skipped
+            self.text, self.markup = None, None
+
+    def unchanged(self, text: str | None, markup: InlineKeyboardMarkup | None) -> bool:
+        """Would the edit leave the message as it is? (`text` None: a keyboard only edit.)"""
+        if self.text is None:
+            return False
+        same_text = text is None or clip(text, MessageLimit.MAX_TEXT_LENGTH).strip() == self.text
+        return same_text and self.markup == _keyboard(markup)
+
+    def now(self, text: str | None, markup: InlineKeyboardMarkup | None) -> None:
+        if self.text is not None and text is not None:
+            self.text = clip(text, MessageLimit.MAX_TEXT_LENGTH).strip()
+        self.markup = _keyboard(markup)
+
+
+def _keyboard(markup: object) -> InlineKeyboardMarkup | None:
+    """An inline keyboard with at least one button, or None (an empty one shows nothing)."""
+    if isinstance(markup, InlineKeyboardMarkup) and any(markup.inline_keyboard):
+        return markup
+    return None
 
 
 async def show(context: BotContext, update: Update, reply: Reply) -> None:
@@ -23,38 +63,53 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
     texts, content = context.texts, context.content
     query = update.callback_query
     chat = update.effective_chat
+    tapped = Shown(query)
     if query is not None:
         if reply.refused is not None:
             await answer_query(query, said(texts, reply.refused), alert=reply.alert)
             return
         await answer_query(query, said(texts, reply.toast) if reply.toast else None)
         if reply.record is not None:
-            await _edit(query, said(texts, reply.record), None)
+            await _edit(query, tapped, said(texts, reply.record), None)
         if reply.redraw is not None:
-            await _edit_markup(query, keyboards.question(content, reply.redraw))
+            await _edit(query, tapped, None, keyboards.question(content, reply.redraw))
         if reply.edit_step is not None:
             view = reply.edit_step
-            await _edit(query, step_text(content, view), keyboards.step(content, view))
+            await _edit(query, tapped, step_text(content, view), keyboards.step(content, view))
     if chat is None:  # a tap on an inline-mode message: there is no chat to write to
         return
     if query is None and reply.refused is not None:
-        await context.bot.send_message(chat.id, said(texts, reply.refused))
+        await send_text(context, chat.id, said(texts, reply.refused))
+    bare: set[int] = set()  # messages that show no buttons now
+    if tapped.message_id is not None and tapped.text is not None and tapped.markup is None:
+        bare.add(tapped.message_id)
     for message_id in reply.strip:
-        await remove_buttons(context, chat.id, message_id)
+        await remove_buttons(context, chat.id, message_id, bare)
     for note in reply.notes:
         markup = keyboards.attached(texts, note.buttons) if note.buttons else None
-        await context.bot.send_message(chat.id, note_text(texts, note), reply_markup=markup)
+        await send_text(context, chat.id, note_text(texts, note), markup)
     if reply.step is not None:
         await send_step(context, chat.id, reply.step)
     if reply.ask is not None and update.effective_user is not None:
-        await send_ask(context, chat.id, update.effective_user.id, reply.ask)
+        await send_ask(context, chat.id, update.effective_user.id, reply.ask, bare)
+
+
+async def send_text(
+    context: BotContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """A text as one message, or as several when it is longer than Telegram takes (the
+    buttons go with the last); the message that carries the buttons."""
+    *first, last = parts(text)
+    for piece in first:
+        await context.bot.send_message(chat_id, piece)
+    return await context.bot.send_message(chat_id, last, reply_markup=markup)
 
 
 async def send_step(context: BotContext, chat_id: int, view: StepView) -> None:
     """A step as its own message, remembered as the live one."""
     content = context.content
-    message = await context.bot.send_message(
-        chat_id, step_text(content, view), reply_markup=keyboards.step(content, view)
+    message = await send_text(
+        context, chat_id, step_text(content, view), keyboards.step(content, view)
     )
     await guided.remember_step(
         context.env,
@@ -64,23 +119,31 @@ async def send_step(context: BotContext, chat_id: int, view: StepView) -> None:
     )
 
 
-async def send_ask(context: BotContext, chat_id: int, telegram_user_id: int, ask: Ask) -> None:
+async def send_ask(
+    context: BotContext, chat_id: int, telegram_user_id: int, ask: Ask, bare: set[int]
+) -> None:
     """The open question: the one it replaces loses its buttons; only its own are live."""
-    await remove_buttons(context, chat_id, ask.replaces)
-    message = await context.bot.send_message(
+    await remove_buttons(context, chat_id, ask.replaces, bare)
+    message = await send_text(
+        context,
         chat_id,
         ask_text(context.texts, ask),
-        reply_markup=keyboards.question(context.content, ask.keys),
+        keyboards.question(context.content, ask.keys),
     )
     await questions.remember_prompt(
         context.env, telegram_user_id=telegram_user_id, message_id=message.message_id
     )
 
 
-async def remove_buttons(context: BotContext, chat_id: int, message_id: int | None) -> None:
-    """Take the keyboard off an old message. Best effort: it may be gone or already bare."""
-    if message_id is None:
+async def remove_buttons(
+    context: BotContext, chat_id: int, message_id: int | None, bare: set[int] | None = None
+) -> None:
+    """Take the keyboard off an old message, unless it is known to show none already
+    (`bare`, which then holds it). Best effort: it may have been deleted."""
+    if message_id is None or (bare is not None and message_id in bare):
         return
+    if bare is not None:
+        bare.add(message_id)
     try:
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest as exc:
@@ -92,20 +155,26 @@ async def answer_query(
 ) -> None:
     """Answer a tap (stops the spinner); a failure here must not stop the work."""
     try:
-        await query.answer(text, show_alert=alert or None)
+        await query.answer(toast(text) if text else None, show_alert=alert or None)
     except (BadRequest, Forbidden) as exc:
         log.debug("event=answer_query_failed reason=%s", exc.message[:60])
 
 
-async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+async def _edit(
+    query: CallbackQuery, tapped: Shown, text: str | None, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the tapped message (its text and buttons, or with `text` None its buttons
+    only), unless that would leave it as the runner sees it."""
+    if tapped.unchanged(text, markup):
+        log.debug("event=edit_skipped reason=unchanged")
+        return
+    tapped.now(text, markup)
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        if text is None:
+            await query.edit_message_reply_markup(markup)
+        else:
+            await query.edit_message_text(
+                clip(text, MessageLimit.MAX_TEXT_LENGTH), reply_markup=markup
+            )
     except BadRequest as exc:
         log.debug("event=edit_skipped reason=%s", exc.message[:60])
-
-
-async def _edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
-    try:
-        await query.edit_message_reply_markup(markup)
-    except BadRequest as exc:
-        log.debug("event=edit_markup_skipped reason=%s", exc.message[:60])

@@ -36,6 +36,7 @@ from bot.services.questions import (
     asked_text,
     close,
     is_live,
+    predates,
     read_tap,
     read_typed,
     record,
@@ -148,6 +149,8 @@ def _rescreen(env: Env, user: User) -> Ask | None:
 async def rescreen(env: Env, *, telegram_user_id: int, message_id: int | None) -> Reply:
     """ "Something new or different?" was tapped: its button comes off, the questions begin."""
     async with runner_unit(env, telegram_user_id) as (_tx, user):
+        if predates(user, message_id):
+            return refused(EXPIRED)
         if (paused := safety.refusal(user)) is not None:
             return paused
         ask = _rescreen(env, user) if user is not None else None
@@ -236,6 +239,8 @@ async def session_pain_tap(
 ) -> Reply:
     """0-10 tapped after a session."""
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if predates(user, message_id):
+            return refused(EXPIRED)
         if (paused := safety.refusal(user)) is not None:
             return paused
         if user is None:
@@ -337,9 +342,13 @@ def close_morning(user: User, delivery_id: int) -> int | None:
     return None
 
 
-async def morning_tap(env: Env, *, telegram_user_id: int, tap: MorningTap) -> Reply:
+async def morning_tap(
+    env: Env, *, telegram_user_id: int, tap: MorningTap, message_id: int | None = None
+) -> Reply:
     """The morning rating: once per morning, until it expires or the next session starts."""
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if predates(user, message_id):
+            return refused(EXPIRED)
         if (paused := safety.refusal(user)) is not None:
             return paused
         if user is None:

@@ -22,7 +22,7 @@ from bot.domain.schedule import local_date_of
 from bot.domain.session_flow import StepState, Transition, tally, transition
 from bot.render import local_day_text
 from bot.services import checkins, plans, safety
-from bot.services.questions import answer_label, close, is_live, record
+from bot.services.questions import answer_label, close, is_live, predates, record
 from bot.services.results import (
     EXPIRED,
     Ask,
@@ -74,6 +74,8 @@ async def start(
     if routine_id is not None and routine_id not in env.content.routines:
         return refused("routine_unknown")
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if predates(user, tapped_message_id):
+            return refused(EXPIRED)
         if (paused := safety.refusal(user)) is not None:
             return paused
         if from_command:
@@ -124,8 +126,13 @@ async def _begin(
     if routine_id is not None:
         user.routine_id = routine_id
     if not morning_asked:
+        open_prompt = user.prompt_message_id
         ask = await checkins.morning_first(env, tx, user)
         if ask is not None:
+            # It replaces the morning question sent earlier; the question that was open
+            # until now closes too, so its buttons come off as well.
+            if open_prompt is not None and open_prompt != ask.replaces:
+                strip.append(open_prompt)
             return Reply(strip=tuple(strip), ask=ask)
     routine = plans.routine_of(env.content, user)
     plan = await plans.plan_for(tx, env.content, user, now=now, routine=routine)
@@ -258,10 +265,14 @@ def plan_notes(env: Env, user: User, plan: TodayPlan) -> tuple[Say, ...]:
 # --- taps on a step --------------------------------------------------------------------
 
 
-async def tap_step(env: Env, *, telegram_user_id: int, tap: StepTap) -> Reply:
+async def tap_step(
+    env: Env, *, telegram_user_id: int, tap: StepTap, message_id: int | None = None
+) -> Reply:
     """Done / Easier / Skip / Hurts / Stop: applied once, and only on the live step."""
     now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if predates(user, message_id):
+            return refused(EXPIRED)
         if (paused := safety.refusal(user)) is not None:
             return paused
         rs = await sessions.get(tx, session_id=tap.session_id)

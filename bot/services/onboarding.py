@@ -61,8 +61,10 @@ async def start(
     chat_id: int,
     first_name: str | None,
     language_code: str | None,
+    message_id: int | None = None,
 ) -> Reply:
-    """/start: begin setting up, pick up where the runner left off, or ask before changing."""
+    """/start: begin setting up, pick up where the runner left off, or ask before changing.
+    `message_id` is the /start message: a new record begins there (`questions.predates`)."""
     now = env.clock.now()
     async with env.db.write() as tx:
         user, created = await users.get_or_create(
@@ -73,6 +75,8 @@ async def start(
             language_code=language_code,
             now=now,
         )
+        if created:
+            user.first_message_id = message_id
         step = user.onboarding_step
         fresh = step is Step.WELCOME
         if fresh:

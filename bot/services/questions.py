@@ -167,6 +167,14 @@ def is_live(user: User, question: Awaiting, message_id: int | None) -> bool:
     )
 
 
+def predates(user: User | None, message_id: int | None) -> bool:
+    """The tapped message is older than the runner's record: its buttons were drawn for a
+    record /delete has removed since (message ids only grow in a chat), so whatever ids
+    they carry, a tap on them has expired."""
+    first = user.first_message_id if user is not None else None
+    return first is not None and message_id is not None and message_id < first
+
+
 def close(user: User) -> int | None:
     """Close the open question (so a second tap on it finds nothing open). Returns its
     message, whose buttons the caller removes when the answer was typed."""

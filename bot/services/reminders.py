@@ -29,6 +29,7 @@ from bot.domain.schedule import local_date_of, next_reminder_at
 from bot.domain.zones import tzinfo_for
 from bot.render import next_text, time_text
 from bot.services import plans, progression, safety
+from bot.services.questions import predates
 from bot.services.results import EXPIRED, Reply, Say, refused
 from bot.services.runners import refresh_next_reminder, zone_of
 from bot.services.unit import Env, runner_unit
@@ -403,10 +404,14 @@ async def settle(
 # --- the runner's taps on a reminder -----------------------------------------------------
 
 
-async def tap(env: Env, *, telegram_user_id: int, tap: ReminderTap) -> Reply:
+async def tap(
+    env: Env, *, telegram_user_id: int, tap: ReminderTap, message_id: int | None = None
+) -> Reply:
     """Snooze 30 min (once a day) or Skip today, on the reminder the runner tapped."""
     now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
+        if predates(user, message_id):
+            return refused(EXPIRED)
         if (paused := safety.refusal(user)) is not None:
             return paused
         delivery = await deliveries.get(tx, delivery_id=tap.delivery_id)
