@@ -92,12 +92,15 @@ def cmd_content_check(args: argparse.Namespace) -> int:
         f"content OK: {len(content.exercises)} exercises from {len(content.sources)} sources "
         f"in {settings.content_dir}"
     )
+    # Minutes as the bot announces them (the plan's one estimate, bot.domain.plan).
     print(f"{'routine':<20} {'kind':<8} {'steps':>5} {'minutes':>7}  name")
     for routine in content.routines.values():
         print(
             f"{routine.id:<20} {routine.kind:<8} {len(routine.steps):>5} "
             f"{content.routine_minutes(routine):>7}  {routine.name}"
         )
+    by_level = ", ".join(f"{n}: {m}" for n, m in enumerate(content.ladder_minutes(), start=1))
+    print(f"{content.ladder.id} minutes by level: {by_level}")
     return 0
 
 

@@ -27,7 +27,7 @@ from pydantic import (
 from telegram.constants import BotCommandLimit, CallbackQueryLimit
 
 from bot import resources
-from bot.domain.plan import Catalogue, minutes_of
+from bot.domain.plan import Catalogue, dose_seconds, ladder_steps, minutes_of
 from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
 
@@ -58,52 +58,71 @@ class _Model(BaseModel):
 
 
 def _as_range(value: Any) -> Any:
-    """Accept `30`, `[15, 30]` or `{min: 15, max: 30}` for a dose range."""
+    """Accept `30`, `[15, 30]`, `{min: 15, max: 30}` or, for a seed's "up to three
+    minutes", `{up_to: 180}` for a dose range."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
         return {"min": value, "max": value}
     if isinstance(value, list | tuple) and len(value) == 2:
         return {"min": value[0], "max": value[1]}
+    if isinstance(value, dict) and set(value) == {"up_to"}:
+        return {"min": None, "max": value["up_to"]}
     return value
 
 
 class _Range(_Model):
-    min: float = Field(gt=0)
+    min: float | None = Field(gt=0)  # None: "up to max", the seed gives no lower bound
     max: float = Field(gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> _Range:
-        if self.min > self.max:
+        if self.min is not None and self.min > self.max:
             raise ValueError(f"min {self.min:g} is above max {self.max:g}")
         return self
 
     @property
-    def typical(self) -> float:
-        return (self.min + self.max) / 2
+    def up_to(self) -> bool:
+        return self.min is None
 
-    def describe(self) -> str:
-        if self.min == self.max:
-            return f"{self.max:g}"
-        return f"{self.min:g}-{self.max:g}"
+    @property
+    def typical(self) -> float:
+        """The middle of the range; "up to N" is counted from nothing."""
+        return ((self.min or 0) + self.max) / 2
+
+    def describe(self, scale: float = 1) -> str:
+        """'15-30' or '30' ('up to' is the caller's words); `scale` converts units."""
+        high = self.max * scale
+        if self.min is None or self.min == self.max:
+            return f"{high:g}"
+        return f"{self.min * scale:g}-{high:g}"
 
 
 Range = Annotated[_Range, BeforeValidator(_as_range)]
 
 
 class Dose(_Model):
-    """How much of an exercise: any of hold, reps, breaths, minutes, per side or not."""
+    """How much of an exercise: any of hold, reps, breaths, minutes, per side or not; for
+    strength work, sets of them with a rest between."""
 
     hold_seconds: Range | None = None
     reps: Range | None = None
     breaths: Range | None = None
     minutes: Range | None = None
+    sets: Range | None = None
+    rest_seconds: Range | None = None
     sides: Literal[1, 2] = 1
 
     @model_validator(mode="after")
     def _something(self) -> Dose:
         if not (self.hold_seconds or self.reps or self.breaths or self.minutes):
             raise ValueError("a dose needs at least one of hold_seconds, reps, breaths, minutes")
+        if self.sets is not None and (self.sets.up_to or self.sets.min != self.sets.max):
+            raise ValueError("sets is one number, not a range")
+        if self.rest_seconds is not None and self.sets is None:
+            raise ValueError("rest_seconds is the rest between sets: it needs sets")
+        if self.sets is not None and self.minutes is not None:
+            raise ValueError("sets are of reps or holds, not of minutes")
         return self
 
     @property
@@ -112,25 +131,29 @@ class Dose(_Model):
         return self.hold_seconds is not None and self.hold_seconds.max >= 10
 
     def estimated_seconds(self) -> float:
-        """A typical duration, used for routine lengths shown to the runner."""
-        if self.minutes is not None:
-            per_side = self.minutes.typical * 60
-        else:
-            reps = self.reps.typical if self.reps else 1
-            if self.hold_seconds is not None:
-                per_rep = self.hold_seconds.typical
-            elif self.breaths is not None:
-                per_rep = self.breaths.typical * 5  # a slow breath is about five seconds
-            else:
-                per_rep = 3  # a controlled dynamic rep
-            per_side = reps * per_rep + 10  # getting into position
-        return per_side * self.sides
+        """A typical duration, used for routine lengths shown to the runner (the plan's
+        one estimate, `bot.domain.plan.dose_seconds`, with each range's typical value)."""
+
+        def typical(value: _Range | None) -> float | None:
+            return None if value is None else value.typical
+
+        return dose_seconds(
+            minutes=typical(self.minutes),
+            hold=typical(self.hold_seconds),
+            breaths=typical(self.breaths),
+            reps=typical(self.reps) or 1,
+            sets=typical(self.sets) or 1,
+            rest=typical(self.rest_seconds) or 0,
+            sides=self.sides,
+        )
 
 
 class Exercise(_Model):
     id: str = Field(pattern=SLUG)
     name: str = Field(min_length=2, max_length=60)
-    seed: str = Field(pattern=SEED_FILE)
+    seed: str = Field(pattern=SEED_FILE)  # where the exercise and its dose come from
+    # where the how-to comes from, when another seed describes the movement
+    instructions_from: str | None = Field(default=None, pattern=SEED_FILE)
     instructions: list[str] = Field(min_length=1)
     dose: Dose
     cues: list[str] = Field(default_factory=list)
@@ -164,6 +187,11 @@ class Exercise(_Model):
             )
         if self.without_equipment and not self.equipment:
             raise ValueError("without_equipment is only for an exercise that needs equipment")
+        if self.instructions_from == self.seed:
+            raise ValueError(
+                "instructions_from names the exercise's own seed; leave it out when the "
+                "how-to comes from the same seed"
+            )
         return self
 
 
@@ -359,6 +387,10 @@ class Texts(_Model):
     dose_rep: str
     dose_reps: str
     dose_each_side: str
+    dose_up_to: str
+    dose_hold_minutes: str
+    dose_sets: str
+    dose_rest: str
     dose_join: str
     outcome_done: str
     outcome_skipped: str
@@ -521,6 +553,14 @@ class Content:
         """The whole routine, every step as written (content-check lists these)."""
         return minutes_of(routine.steps, self.catalogue)
 
+    def ladder_minutes(self) -> list[int]:
+        """The ladder's length at each level 1..N, as the plan counts it."""
+        steps = self.ladder.steps
+        return [
+            minutes_of(ladder_steps(steps, level, substitutes={}), self.catalogue)
+            for level in range(1, len(steps) + 1)
+        ]
+
     @property
     def no_roller_reason(self) -> str:
         """Why a foam-roller step changes for a runner without one, from the exercise."""
@@ -645,11 +685,13 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
                     f"{rel}: exercise '{exercise.id}': field 'id': already defined in "
                     f"{exercise_files[exercise.id]}"
                 )
-            if exercise.seed not in sources:
-                raise ContentError(
-                    f"{rel}: exercise '{exercise.id}': field 'seed': {exercise.seed} "
-                    "is not listed in content/sources.yaml"
-                )
+            for field in ("seed", "instructions_from"):
+                seed = getattr(exercise, field)
+                if seed is not None and seed not in sources:
+                    raise ContentError(
+                        f"{rel}: exercise '{exercise.id}': field '{field}': {seed} "
+                        "is not listed in content/sources.yaml"
+                    )
             exercises[exercise.id] = exercise
             exercise_files[exercise.id] = rel
 
@@ -692,6 +734,14 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
                 raise ContentError(
                     f"{rel}: routine '{routine.id}': field 'steps': no exercise with id '{step}'"
                 )
+        used = {exercises[step].seed for step in routine.steps}
+        if used != set(routine.seeds):
+            missing, unused = sorted(used - set(routine.seeds)), sorted(set(routine.seeds) - used)
+            raise ContentError(
+                f"{rel}: routine '{routine.id}': field 'seeds': must list the seeds of its "
+                f"steps (missing: {', '.join(missing) or 'none'}; "
+                f"unused: {', '.join(unused) or 'none'})"
+            )
         routines[routine.id] = routine
     ladders = [r for r in routines.values() if r.kind == "ladder"]
     if len(ladders) != 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from functools import reduce
 
-from bot.content import Dose, Texts
+from bot.content import Dose, Range, Texts
 from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
 from bot.domain.parsing import WEEKDAYS, days_of
 from bot.domain.profile import Schedule
@@ -58,23 +58,36 @@ def local_day_text(instant: datetime, *, now: datetime, zone: str, texts: Texts)
 
 
 def dose_text(texts: Texts, dose: Dose) -> str:
-    """'Hold 15-30 s · 4-6 reps · each side'"""
+    """'Hold 15-30 s · 4-6 reps · each side'; 'Hold up to 3 min · 3-10 reps';
+    '10-15 reps · 2 sets · rest 60 s'"""
+
+    def amount(value: Range, scale: float = 1) -> str:
+        n = value.describe(scale)
+        return texts.get("dose_up_to", n=n) if value.up_to else n
+
     parts: list[str] = []
     if dose.minutes is not None:
         if dose.minutes.max < 2:  # "30-60 s" reads better than "0.5-1 min"
-            low, high = round(dose.minutes.min * 60), round(dose.minutes.max * 60)
-            parts.append(texts.get("dose_seconds", n=str(low) if low == high else f"{low}-{high}"))
+            parts.append(texts.get("dose_seconds", n=amount(dose.minutes, 60)))
         else:
-            parts.append(texts.get("dose_minutes", n=dose.minutes.describe()))
+            parts.append(texts.get("dose_minutes", n=amount(dose.minutes)))
     if dose.hold_seconds is not None:
-        parts.append(texts.get("dose_hold", n=dose.hold_seconds.describe()))
+        hold = dose.hold_seconds
+        if hold.max >= 120 and all(v % 60 == 0 for v in (hold.min or 0, hold.max)):
+            parts.append(texts.get("dose_hold_minutes", n=amount(hold, 1 / 60)))
+        else:
+            parts.append(texts.get("dose_hold", n=amount(hold)))
     if dose.breaths is not None:
         key = "dose_breath" if dose.breaths.max == 1 else "dose_breaths"
-        parts.append(texts.get(key, n=dose.breaths.describe()))
+        parts.append(texts.get(key, n=amount(dose.breaths)))
     if dose.reps is not None:
         key = "dose_rep" if dose.reps.max == 1 else "dose_reps"
-        parts.append(texts.get(key, n=dose.reps.describe()))
+        parts.append(texts.get(key, n=amount(dose.reps)))
     if dose.sides == 2:
         parts.append(texts.dose_each_side)
+    if dose.sets is not None:
+        parts.append(texts.get("dose_sets", n=amount(dose.sets)))
+    if dose.rest_seconds is not None:
+        parts.append(texts.get("dose_rest", n=amount(dose.rest_seconds)))
     text = reduce(lambda left, right: texts.get("dose_join", left=left, right=right), parts)
     return text[:1].upper() + text[1:]

@@ -205,6 +205,14 @@ def test_overlong_instruction(content_copy: Path) -> None:
         ({"reps": 10}, "10 reps"),
         ({"minutes": [0.5, 1]}, "30-60 s"),
         ({"breaths": 2, "reps": [5, 10]}, "2 breaths · 5-10 reps"),
+        ({"hold_seconds": {"up_to": 180}, "reps": [3, 10]}, "Hold up to 3 min · 3-10 reps"),
+        ({"minutes": {"up_to": 1}, "reps": [3, 5]}, "Up to 60 s · 3-5 reps"),
+        (
+            {"hold_seconds": [15, 30], "reps": {"up_to": 6}, "sides": 2},
+            "Hold 15-30 s · up to 6 reps · each side",
+        ),
+        ({"reps": [10, 15], "sets": 2, "rest_seconds": 60}, "10-15 reps · 2 sets · rest 60 s"),
+        ({"hold_seconds": 30, "sets": 2, "rest_seconds": 60}, "Hold 30 s · 2 sets · rest 60 s"),
     ],
 )
 def test_dose_text(content: Content, dose: dict[str, object], text: str) -> None:
@@ -215,3 +223,94 @@ def test_dose_estimates_are_plausible() -> None:
     lunge = Dose.model_validate({"hold_seconds": [15, 30], "reps": [4, 6], "sides": 2})
     assert 3 * 60 < lunge.estimated_seconds() < 6 * 60
     assert Dose.model_validate({"minutes": [1, 5]}).estimated_seconds() == 180
+
+
+def test_up_to_counts_from_nothing() -> None:
+    """A seed's "up to three minutes" has no lower bound, and none is made up."""
+    dose = Dose.model_validate({"hold_seconds": {"up_to": 180}, "reps": [3, 10]})
+    assert dose.hold_seconds is not None
+    assert dose.hold_seconds.min is None
+    assert dose.estimated_seconds() == 90 * 6.5 + 10
+
+
+def test_sets_count_their_rest() -> None:
+    squats = Dose.model_validate({"reps": [10, 15], "sets": 2, "rest_seconds": 60})
+    assert squats.estimated_seconds() == 2 * 12.5 * 3 + 10 + 60
+    each_leg = Dose.model_validate({"reps": [10, 15], "sets": 2, "rest_seconds": 60, "sides": 2})
+    assert each_leg.estimated_seconds() == 2 * 2 * 12.5 * 3 + 2 * 10 + 60
+
+
+@pytest.mark.parametrize(
+    ("dose", "problem"),
+    [
+        ({"reps": 10, "rest_seconds": 60}, "needs sets"),
+        ({"reps": 10, "sets": [2, 3]}, "one number"),
+        ({"minutes": 1, "sets": 2}, "not of minutes"),
+        ({"hold_seconds": {"up_to": 0}}, "greater than 0"),
+    ],
+)
+def test_bad_strength_dose_is_named(
+    content_copy: Path, dose: dict[str, object], problem: str
+) -> None:
+    path = _first_exercise_file(content_copy)
+
+    def change(data):
+        data["exercises"][0]["dose"] = dose
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=rf"field 'dose.*{problem}"):
+        load_content(content_copy)
+
+
+def test_instructions_from_must_be_a_known_seed(content_copy: Path) -> None:
+    path = _first_exercise_file(content_copy)
+
+    def change(data):
+        data["exercises"][0]["instructions_from"] = "009_0000000000000000.txt"
+
+    _edit(path, change)
+    with pytest.raises(
+        ContentError, match=r"field 'instructions_from': 009_0000000000000000.txt is not listed"
+    ):
+        load_content(content_copy)
+
+
+def test_instructions_from_is_not_the_own_seed(content_copy: Path) -> None:
+    path = _first_exercise_file(content_copy)
+
+    def change(data):
+        data["exercises"][0]["instructions_from"] = data["exercises"][0]["seed"]
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=r"instructions_from names the exercise's own seed"):
+        load_content(content_copy)
+
+
+def test_instructions_from_is_a_seed_file_name(content_copy: Path) -> None:
+    path = _first_exercise_file(content_copy)
+
+    def change(data):
+        data["exercises"][0]["instructions_from"] = "seed two"
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=r"field 'instructions_from'"):
+        load_content(content_copy)
+
+
+def test_routine_seeds_are_its_steps_seeds(content_copy: Path) -> None:
+    def change(data):
+        cooldown = next(r for r in data["routines"] if r["id"] == "post_run_cooldown")
+        cooldown["seeds"].append("000_7f2ffbbeac9e98f9.txt")
+
+    _edit(content_copy / "routines.yaml", change)
+    with pytest.raises(
+        ContentError, match=r"routine 'post_run_cooldown': field 'seeds'.*unused: 000_"
+    ):
+        load_content(content_copy)
+
+
+def test_ladder_minutes_grow_with_the_level(content: Content) -> None:
+    minutes = content.ladder_minutes()
+    assert len(minutes) == len(content.ladder.steps)
+    assert minutes == sorted(minutes)
+    assert minutes[-1] == content.routine_minutes(content.ladder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,104 @@ def test_every_exercise_is_reachable_from_a_routine(content: Content) -> None:
     }
     orphans = sorted(set(content.exercises) - in_routines - alternatives)
     assert orphans == []
+
+
+S000, S001, S002, S003, S004 = sorted(SEED_FILES)
+
+# Seed-backed core work: seed 002 "The Tabletop Leg Press is a core-strengthening
+# exercise", seed 001's bird dog works "the core muscles ... coordination and strength",
+# seed 002 "The Glute Bridge strengthens the glutes, which then strengthens the core".
+CORE = {"tabletop_leg_press", "bird_dog", "glute_bridge"}
+
+# How-tos that another seed than the exercise's own describes.
+INSTRUCTIONS_FROM = {
+    "roll_down": S000,  # seed 000's seated toe touch, standing
+    "modified_child_pose": S000,
+    "cooldown_downward_dog": S001,
+    "cooldown_child_pose": S001,
+    "cooldown_cat_cow": S001,
+    "kneeling_hip_flexor_stretch": S002,
+    "figure_four_stretch": S002,
+    "knee_to_chest": S002,
+    "bridge_pose": S002,
+    "reclined_pigeon": S002,
+    "glute_stretch": S002,
+    "quad_stretch": S003,
+}
+
+
+def test_every_exercise_names_its_seed_and_where_its_how_to_comes_from(
+    content: Content,
+) -> None:
+    for exercise in content.exercises.values():
+        assert exercise.seed in content.sources
+        assert exercise.instructions_from in {None, *content.sources} - {exercise.seed}
+    found = {e.id: e.instructions_from for e in content.exercises.values() if e.instructions_from}
+    assert found == INSTRUCTIONS_FROM
+
+
+def test_each_exercise_file_holds_one_seed(content: Content) -> None:
+    for exercise in content.exercises.values():
+        file = content.exercise_files[exercise.id].rsplit("/", 1)[-1]
+        assert file[:3] == exercise.seed[:3], exercise.id
+
+
+def test_strength_routine_has_core_work_dosed_as_strength(content: Content) -> None:
+    steps = [content.exercises[s] for s in content.routines["strength_core"].steps]
+    core = [e for e in steps if e.id in CORE and e.dose.sets and e.dose.reps]
+    assert core, "no core exercise with sets and reps"
+    for exercise in steps:
+        if exercise.id in {"squat", "reverse_lunge", "bulgarian_split_squat"}:
+            dose = exercise.dose
+            assert dose.sets
+            assert dose.reps
+            assert dose.rest_seconds
+            assert dose.minutes is None
+
+
+def test_seed_004_strength_moves_carry_its_lower_back_caution(content: Content) -> None:
+    """Seed 004: if your lower back is being used, make the movement smaller."""
+    for exercise in content.exercises.values():
+        if exercise.seed == S004 and exercise.dose.sets:
+            assert any("lower back" in c for c in exercise.cautions), exercise.id
+
+
+def test_the_seed_lists_are_in_their_routines(content: Content) -> None:
+    routines = {r.id: r.steps for r in content.routines.values()}
+    # seed 003: the static calf stretch is "post-run"; the couch stretch beside the
+    # kneeling hip flexor stretch
+    cooldown = routines["post_run_cooldown"]
+    assert {"static_calf_stretch", "half_kneeling_couch_stretch"} <= set(cooldown)
+    assert cooldown.index("half_kneeling_couch_stretch") == (
+        cooldown.index("kneeling_hip_flexor_stretch") + 1
+    )
+    # seed 004: stretch the quads and glutes before the strength work
+    strength = routines["strength_core"]
+    assert strength[:2] == ["quad_stretch", "glute_stretch"]
+    # seed 004's running cue, shown on the last step before a run
+    last = content.exercises[routines["pre_run_warmup"][-1]]
+    assert any("high knees" in cue for cue in last.cues[:2])  # a step shows two cues
+
+
+def test_yoga_takes_seed_001s_session_length(content: Content) -> None:
+    """Seed 001: "Consider setting aside at least 15-20 minutes per session"."""
+    assert 15 <= content.routine_minutes(content.routines["yoga_for_runners"]) <= 20
+
+
+def test_one_instruction_for_when_something_hurts(content: Content) -> None:
+    """Every exercise ends with the same sentence, and no other caution says otherwise."""
+    last = {e.cautions[-1] for e in content.exercises.values() if e.cautions}
+    assert len(last) == 1
+    assert all(e.cautions for e in content.exercises.values())
+    (hurts,) = last
+    assert "Hurts" in hurts
+    others = [c for e in content.exercises.values() for c in e.cautions[:-1]]
+    for caution in others:
+        assert not re.search(r"discomfort|skip it|stop at once|professional", caution), caution
+
+
+def test_forward_bends_carry_seed_000s_condition(content: Content) -> None:
+    """Seed 000 curls down one segment at a time only once the pain is no longer severe."""
+    for exercise_id in ("seated_toe_touch", "roll_down"):
+        cautions = content.exercises[exercise_id].cautions
+        assert any("no longer severe" in c for c in cautions), exercise_id

@@ -84,6 +84,36 @@ def ladder_steps(
     return [step for step in steps if step not in dropped] or steps[:1]
 
 
+SECONDS_PER_BREATH = 5  # a slow breath
+SECONDS_PER_REP = 3  # a controlled dynamic rep (a squat, a lunge)
+SETUP_SECONDS = 10  # getting into position, once a side
+
+
+def dose_seconds(
+    *,
+    minutes: float | None = None,
+    hold: float | None = None,
+    breaths: float | None = None,
+    reps: float = 1,
+    sets: float = 1,
+    rest: float = 0,
+    sides: int = 1,
+) -> float:
+    """A typical duration of one exercise's dose, all sets and sides (each number a typical
+    value of the content's range): what `Catalogue.seconds` holds and `minutes_of` adds up.
+    A timed dose (`minutes`) is that long a rep; otherwise a rep is a hold, some breaths or one
+    dynamic movement, plus the time to get into position. Rest comes between sets."""
+    if minutes is not None:
+        per_rep, setup = minutes * 60, 0.0
+    elif hold is not None:
+        per_rep, setup = hold, SETUP_SECONDS
+    elif breaths is not None:
+        per_rep, setup = breaths * SECONDS_PER_BREATH, SETUP_SECONDS
+    else:
+        per_rep, setup = SECONDS_PER_REP, SETUP_SECONDS
+    return sets * sides * reps * per_rep + sides * setup + (sets - 1) * rest
+
+
 def minutes_of(steps: Sequence[str], catalogue: Catalogue) -> int:
     """How long the steps take, in whole minutes (at least one)."""
     return max(1, round(sum(catalogue.seconds[step] for step in steps) / 60))
