@@ -85,7 +85,7 @@ class Ops:
             assert response.headers["Content-Type"].startswith("text/plain; version=")
             return Scrape(await response.text())
 
-    async def until(self, probe: Callable[[Scrape], bool], timeout: float = 10.0) -> Scrape:
+    async def until(self, probe: Callable[[Scrape], bool], timeout: float = 30.0) -> Scrape:
         """The first scrape for which `probe` holds (the bot works concurrently; it offers
         HTTP only, no event to wait on)."""
         async with asyncio.timeout(timeout):
