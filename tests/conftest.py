@@ -21,7 +21,7 @@ from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.devtools.standin import BotApiStandIn
 from bot.services.unit import Env
-from tests.utils.app import TEST_TOKEN, BotRunner
+from tests.utils.app import TEST_TOKEN, USER_PACE_SECONDS, BotRunner, flood_time
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import onboard
 from tests.utils.postgres import PostgresServer, find_bin_dir, start_server
@@ -81,14 +81,17 @@ async def migrated_db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn(TEST_TOKEN) as server:
-        yield server
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+async def standin(clock: ManualClock) -> AsyncIterator[BotApiStandIn]:
+    """The Bot API stand-in; its flood limits refill as the test's time passes, and as a
+    person's time would between their messages and taps."""
+    async with BotApiStandIn(TEST_TOKEN, monotonic=flood_time(clock)) as server:
+        server.user_pace_seconds = USER_PACE_SECONDS
+        yield server
 
 
 @pytest.fixture

@@ -111,7 +111,9 @@ async def test_reminders_across_a_clock_change(
     end = datetime.combine(last_day + timedelta(days=1), time(0), anchor).astimezone(UTC)
     clock.set(start)
     for chat_id, zone, at in zones:
-        await make_runner(bot_runner.db, chat_id, now=clock.now(), zone=zone, at=at)
+        await make_runner(
+            bot_runner.db, chat_id, standin=bot_runner.standin, now=clock.now(), zone=zone, at=at
+        )
 
     sent = await walk(bot_runner, clock, end, timedelta(minutes=15))
 
@@ -139,7 +141,9 @@ async def test_reminders_across_a_clock_change(
 
 
 async def test_restart_exactly_at_the_due_minute(bot_runner: BotRunner, clock: ManualClock) -> None:
-    await make_runner(bot_runner.db, 11, now=clock.now())  # due 06:30 UTC
+    await make_runner(
+        bot_runner.db, 11, standin=bot_runner.standin, now=clock.now()
+    )  # due 06:30 UTC
     clock.set(datetime(2026, 3, 2, 6, 30, tzinfo=UTC))
     await bot_runner.sweep()
     await bot_runner.restart()
@@ -153,7 +157,7 @@ async def test_restart_exactly_at_the_due_minute(bot_runner: BotRunner, clock: M
 async def test_killed_between_claim_and_send_is_sent_after_the_lease(
     bot_runner: BotRunner, clock: ManualClock
 ) -> None:
-    await make_runner(bot_runner.db, 12, now=clock.now())
+    await make_runner(bot_runner.db, 12, standin=bot_runner.standin, now=clock.now())
     clock.set(datetime(2026, 3, 2, 6, 31, tzinfo=UTC))
     # A sweep claims, then the process dies before sending anything.
     config = bot_runner.sweep_config()
@@ -172,14 +176,16 @@ async def test_killed_between_claim_and_send_is_sent_after_the_lease(
 
 
 async def test_late_within_the_grace_window(bot_runner: BotRunner, clock: ManualClock) -> None:
-    await make_runner(bot_runner.db, 13, now=clock.now())  # due 06:30 UTC
+    await make_runner(
+        bot_runner.db, 13, standin=bot_runner.standin, now=clock.now()
+    )  # due 06:30 UTC
     clock.set(datetime(2026, 3, 2, 8, 20, tzinfo=UTC))  # down until 110 minutes later
     await bot_runner.sweep()
     assert len(reminders_to(bot_runner.standin, 13)) == 1
 
 
 async def test_too_late_is_skipped_quietly(bot_runner: BotRunner, clock: ManualClock) -> None:
-    await make_runner(bot_runner.db, 14, now=clock.now())
+    await make_runner(bot_runner.db, 14, standin=bot_runner.standin, now=clock.now())
     clock.set(datetime(2026, 3, 2, 8, 31, tzinfo=UTC))  # 121 minutes after 06:30
     result = await bot_runner.sweep()
 
@@ -190,7 +196,7 @@ async def test_too_late_is_skipped_quietly(bot_runner: BotRunner, clock: ManualC
 
 
 async def test_down_for_days_sends_only_todays(bot_runner: BotRunner, clock: ManualClock) -> None:
-    await make_runner(bot_runner.db, 15, now=clock.now())
+    await make_runner(bot_runner.db, 15, standin=bot_runner.standin, now=clock.now())
     clock.set(datetime(2026, 3, 5, 7, 0, tzinfo=UTC))  # three days later, 30 min after today's
     result = await bot_runner.sweep()
 
@@ -202,7 +208,7 @@ async def test_down_for_days_sends_only_todays(bot_runner: BotRunner, clock: Man
 async def test_no_reminders_for_paused_red_flag_or_blocked(
     bot_runner: BotRunner, clock: ManualClock, status: UserStatus
 ) -> None:
-    await make_runner(bot_runner.db, 16, now=clock.now())
+    await make_runner(bot_runner.db, 16, standin=bot_runner.standin, now=clock.now())
     async with bot_runner.db.write() as session:
         user = await session.scalar(select(User).where(User.telegram_user_id == 16))
         assert user is not None
@@ -213,7 +219,7 @@ async def test_no_reminders_for_paused_red_flag_or_blocked(
 
 
 async def test_403_marks_the_runner_blocked(bot_runner: BotRunner, clock: ManualClock) -> None:
-    await make_runner(bot_runner.db, 17, now=clock.now())
+    await make_runner(bot_runner.db, 17, standin=bot_runner.standin, now=clock.now())
     bot_runner.standin.inject_error(17, 403)
     clock.set(datetime(2026, 3, 2, 6, 31, tzinfo=UTC))
     result = await bot_runner.sweep()
@@ -230,7 +236,9 @@ async def test_403_marks_the_runner_blocked(bot_runner: BotRunner, clock: Manual
 async def test_blocked_runner_comes_back_with_start(
     bot_runner: BotRunner, clock: ManualClock
 ) -> None:
-    await make_runner(bot_runner.db, 18, now=clock.now(), status=UserStatus.BLOCKED)
+    await make_runner(
+        bot_runner.db, 18, standin=bot_runner.standin, now=clock.now(), status=UserStatus.BLOCKED
+    )
     chat = ChatUser(bot_runner.standin, 18, settle=bot_runner.settle)
     await chat.say("/start")
     user = await user_row(bot_runner.db, 18)
@@ -239,7 +247,7 @@ async def test_blocked_runner_comes_back_with_start(
 
 
 async def test_429_waits_and_sends_once(bot_runner: BotRunner, clock: ManualClock) -> None:
-    await make_runner(bot_runner.db, 19, now=clock.now())
+    await make_runner(bot_runner.db, 19, standin=bot_runner.standin, now=clock.now())
     bot_runner.standin.inject_error(19, 429, retry_after=1)
     clock.set(datetime(2026, 3, 2, 6, 31, tzinfo=UTC))
     await bot_runner.sweep()
@@ -250,7 +258,7 @@ async def test_429_waits_and_sends_once(bot_runner: BotRunner, clock: ManualCloc
 async def test_500_retries_with_backoff_and_sends_once(
     bot_runner: BotRunner, clock: ManualClock
 ) -> None:
-    await make_runner(bot_runner.db, 20, now=clock.now())
+    await make_runner(bot_runner.db, 20, standin=bot_runner.standin, now=clock.now())
     bot_runner.standin.inject_error(20, 500, times=2)
     clock.set(datetime(2026, 3, 2, 6, 31, tzinfo=UTC))
     await bot_runner.sweep()
@@ -260,7 +268,7 @@ async def test_500_retries_with_backoff_and_sends_once(
 async def test_persistent_5xx_is_retried_by_a_later_sweep(
     bot_runner: BotRunner, clock: ManualClock
 ) -> None:
-    await make_runner(bot_runner.db, 21, now=clock.now())
+    await make_runner(bot_runner.db, 21, standin=bot_runner.standin, now=clock.now())
     bot_runner.standin.inject_error(21, 502, times=10)
     clock.set(datetime(2026, 3, 2, 6, 31, tzinfo=UTC))
     result = await bot_runner.sweep()
@@ -275,7 +283,14 @@ async def test_many_runners_due_at_once_each_get_one(
     bot_runner: BotRunner, clock: ManualClock
 ) -> None:
     for chat_id in range(100, 400):
-        await make_runner(bot_runner.db, chat_id, now=clock.now(), zone="UTC", at=time(7, 0))
+        await make_runner(
+            bot_runner.db,
+            chat_id,
+            standin=bot_runner.standin,
+            now=clock.now(),
+            zone="UTC",
+            at=time(7, 0),
+        )
     clock.set(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
     await bot_runner.sweep()
     await bot_runner.sweep()
@@ -286,7 +301,7 @@ async def test_many_runners_due_at_once_each_get_one(
 
 
 async def test_snooze_once_then_skip(bot_runner: BotRunner, clock: ManualClock) -> None:
-    await make_runner(bot_runner.db, 22, now=clock.now())
+    await make_runner(bot_runner.db, 22, standin=bot_runner.standin, now=clock.now())
     chat = ChatUser(bot_runner.standin, 22, settle=bot_runner.settle)
     clock.set(datetime(2026, 3, 2, 6, 31, tzinfo=UTC))
     await bot_runner.sweep()
@@ -317,7 +332,7 @@ async def test_snooze_once_then_skip(bot_runner: BotRunner, clock: ManualClock) 
 async def test_start_on_a_reminder_begins_the_session(
     bot_runner: BotRunner, clock: ManualClock
 ) -> None:
-    await make_runner(bot_runner.db, 23, now=clock.now())
+    await make_runner(bot_runner.db, 23, standin=bot_runner.standin, now=clock.now())
     chat = ChatUser(bot_runner.standin, 23, settle=bot_runner.settle)
     clock.set(datetime(2026, 3, 2, 6, 31, tzinfo=UTC))
     await bot_runner.sweep()

@@ -259,6 +259,7 @@ async def test_a_failing_handler_tells_the_runner_and_alerts_admins_once(
     settings = make_settings(admin_ids=(4242,))
     await asyncio.to_thread(upgrade_to_head, settings.database_url)
     runner = BotRunner(settings, content, clock, standin)
+    standin.open_chat(4242)  # an admin has started the bot: it may not write first
     await runner.start()
     try:
         user = ChatUser(standin, 4545, settle=runner.settle)

@@ -377,9 +377,9 @@ async def test_429_in_the_middle_of_a_session(onboarded: ChatUser, bot_runner: B
     await onboarded.settled()
 
     refused = [
-        p for name, p in onboarded.standin.calls if name == "sendMessage" and p.get("_error")
+        p for name, p in onboarded.standin.calls if name == "sendMessage" and p.get("_fault")
     ]
-    assert len(refused) == 1  # Telegram said "retry after 1 s" once
+    assert len(refused) == 1  # Telegram said "retry after 1 s" once (the injected error)
     second = [m for m in step_messages(onboarded) if (m.text or "").startswith("Step 2 of 3")]
     assert len(second) == 1  # the step still arrives, once
     assert second[0].buttons()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
 
 from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock
@@ -17,6 +19,26 @@ from bot.services.unit import Env
 from tests.utils.settle import until_handled
 
 TEST_TOKEN = "123456:TEST-token-for-the-local-stand-in"
+
+
+# A person takes about this long to read the bot's answer and send or tap the next thing.
+USER_PACE_SECONDS = 2.0
+
+
+def flood_time(clock: ManualClock) -> Callable[[], float]:
+    """The stand-in's monotonic time in end-to-end tests: real seconds plus how far the test
+    has moved the bot's clock forward (never back), so that Telegram's flood limits refill
+    over the days a test plays through in seconds, as they would over real days."""
+    real_start, clock_start = time.monotonic(), clock.now()
+    latest = 0.0
+
+    def now() -> float:
+        nonlocal latest
+        travelled = max(0.0, (clock.now() - clock_start).total_seconds())
+        latest = max(latest, time.monotonic() - real_start + travelled)
+        return latest
+
+    return now
 
 
 class BotRunner:

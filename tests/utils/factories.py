@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 from bot.db.engine import Database
 from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent, User
+from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import ALL_DAYS, CheckinKind, SessionStatus, StepOutcome, UserStatus
 from bot.domain.profile import Schedule, next_reminder
 from bot.domain.schedule import local_date_of
@@ -24,9 +25,15 @@ async def make_runner(
     days: int = ALL_DAYS,
     status: UserStatus = UserStatus.ACTIVE,
     level: int = 1,
+    standin: BotApiStandIn | None = None,
 ) -> int:
     """A runner who finished onboarding (baseline pain 3, a foam roller, the decompression
-    ladder), with their next reminder scheduled; their row id."""
+    ladder), with their next reminder scheduled; their row id.
+
+    A runner who onboarded has opened the chat with the bot; pass the ``standin`` the bot
+    talks to so that it knows (Telegram refuses a bot's message to anyone else)."""
+    if standin is not None:
+        standin.open_chat(telegram_user_id)
     async with db.write() as session:
         user = User(
             telegram_user_id=telegram_user_id,

@@ -1,12 +1,12 @@
-"""Telegram's failures on demand: errors injected per chat, and a global rate limit."""
+"""Telegram's failures on demand: errors injected per chat (recorded as faults, not refusals)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.devtools.standin.errors import ApiError
+from bot.devtools.standin.errors import BLOCKED, ApiError
 from bot.devtools.standin.store import method_key
 
 
@@ -21,17 +21,10 @@ class FaultRule:
 
 
 class Faults:
-    """Injected errors, consumed call by call, and an optional token-bucket rate limit.
+    """Injected errors, consumed call by call."""
 
-    ``monotonic`` is the time the bucket refills by (seconds on any monotonic scale)."""
-
-    def __init__(self, monotonic: Callable[[], float]) -> None:
-        self._monotonic = monotonic
-        self.rate_limit_per_second: float | None = None
+    def __init__(self) -> None:
         self._faults: list[FaultRule] = []
-        self._bucket_tokens = 0.0
-        self._bucket_rate: float | None = None
-        self._bucket_updated = 0.0
 
     def inject_error(
         self,
@@ -58,9 +51,15 @@ class Faults:
 
     @staticmethod
     def _fault_error(rule: FaultRule) -> ApiError:
+        error = Faults._answer(rule)
+        error.kind = "fault"
+        return error
+
+    @staticmethod
+    def _answer(rule: FaultRule) -> ApiError:
         status = rule.status
         if status == 403:
-            return ApiError(403, rule.description or "Forbidden: bot was blocked by the user")
+            return ApiError(403, rule.description or BLOCKED)
         if status == 429:
             seconds = rule.retry_after if rule.retry_after is not None else 1
             return ApiError(
@@ -75,7 +74,7 @@ class Faults:
         return ApiError(status, rule.description or f"Error {status}")
 
     def check(self, name: str, params: dict[str, Any]) -> None:
-        """Raise the error Telegram would answer this call with, if any."""
+        """Raise the injected error this call is answered with, if any."""
         chat_id = params.get("chat_id")
         if isinstance(chat_id, int) and not isinstance(chat_id, bool):
             key = method_key(name)
@@ -88,16 +87,3 @@ class Faults:
                 if rule.remaining <= 0:
                     self._faults.remove(rule)
                 raise self._fault_error(rule)
-        rate = self.rate_limit_per_second
-        if rate is None or name == "getUpdates":
-            return
-        now = self._monotonic()
-        capacity = max(1.0, rate)
-        if self._bucket_rate != rate:
-            self._bucket_rate, self._bucket_tokens, self._bucket_updated = rate, capacity, now
-        refill = (now - self._bucket_updated) * rate
-        self._bucket_tokens = min(capacity, self._bucket_tokens + refill)
-        self._bucket_updated = now
-        if self._bucket_tokens < 1.0:
-            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
-        self._bucket_tokens -= 1.0

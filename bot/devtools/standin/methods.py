@@ -1,4 +1,8 @@
-"""The Bot API methods the stand-in answers, with Telegram's checks on their parameters."""
+"""The Bot API methods the stand-in answers, with Telegram's checks on their parameters.
+
+Each rule cites where Telegram's behaviour comes from; the texts and the parse modes are in
+:mod:`.entities` and :mod:`.parsing`, keyboards in :mod:`.markup`.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,39 @@ import json
 import mimetypes
 import re
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.devtools.standin.entities import check_caption, check_text
-from bot.devtools.standin.errors import NOT_MODIFIED, QUERY_TOO_OLD, ApiError, bad
-from bot.devtools.standin.store import Store, StoredFile, StoredMessage, UploadedFile
+from telegram.constants import BotCommandLimit, CallbackQueryLimit, FileSizeLimit, WebhookLimit
 
-MAX_CALLBACK_DATA_BYTES = 64
-MAX_CALLBACK_ANSWER_LENGTH = 200
-MAX_LONG_POLL_SECONDS = 30.0
-
-_BUTTON_ACTIONS = frozenset(
-    [
-        "callback_data",
-        "url",
-        "web_app",
-        "login_url",
-        "switch_inline_query",
-        "switch_inline_query_current_chat",
-        "switch_inline_query_chosen_chat",
-        "copy_text",
-        "callback_game",
-        "pay",
-    ]
+from bot.devtools.standin.entities import FormattedText, caption_text, message_text
+from bot.devtools.standin.errors import (
+    CANT_INITIATE,
+    NOT_MODIFIED,
+    QUERY_TOO_OLD,
+    ApiError,
+    bad,
 )
+from bot.devtools.standin.markup import inline_keyboard
+from bot.devtools.standin.store import (
+    Store,
+    StoredFile,
+    StoredMessage,
+    UploadedFile,
+    image_dimensions,
+)
+
+MAX_CALLBACK_ANSWER_LENGTH = int(CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH)
+MAX_LONG_POLL_SECONDS = 30.0
+MAX_PHOTO_BYTES = int(FileSizeLimit.PHOTOSIZE_UPLOAD)
+MAX_PHOTO_SIDES = 10_000  # width + height
+MAX_PHOTO_RATIO = 20
+MAX_COMMANDS = int(BotCommandLimit.MAX_COMMAND_NUMBER)
+MAX_COMMAND_LENGTH = int(BotCommandLimit.MAX_COMMAND)
+MAX_COMMAND_DESCRIPTION = int(BotCommandLimit.MAX_DESCRIPTION)
+MAX_SECRET_TOKEN_LENGTH = int(WebhookLimit.MAX_SECRET_TOKEN_LENGTH)
+WEBHOOK_PORTS = frozenset([80, 88, 443, 8443])
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -61,35 +73,114 @@ def _text_param(params: dict[str, Any], key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _inline_markup(value: Any) -> dict[str, Any] | None:
-    """Validate an InlineKeyboardMarkup; an empty keyboard is no keyboard."""
-    rows = value.get("inline_keyboard") if isinstance(value, dict) else None
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad(
-            'can\'t parse inline keyboard markup: field "inline_keyboard" must be '
-            "an Array of Arrays"
-        )
-    for row in rows:
-        for button in row:
-            if not isinstance(button, dict):
-                raise bad("can't parse inline keyboard button: object expected")
-            label = button.get("text")
-            if not isinstance(label, str) or not label.strip():
-                raise bad("can't parse inline keyboard button: Text must be non-empty")
-            if not _BUTTON_ACTIONS.intersection(button):
-                raise bad(
-                    "can't parse inline keyboard button: Text buttons are unallowed in the "
-                    "inline keyboard"
-                )
-            data = button.get("callback_data")
-            if data is not None and (
-                not isinstance(data, str)
-                or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES
-            ):
-                raise bad("BUTTON_DATA_INVALID")
-    if not any(rows):
-        return None
-    return dict(value)
+def _shown(formatted: FormattedText) -> dict[str, Any]:
+    """The StoredMessage fields for what Telegram shows of a text."""
+    return {
+        "shown_text": formatted.text,
+        "entities": [entity.to_api() for entity in formatted.entities] or None,
+    }
+
+
+def _show(message: StoredMessage, formatted: FormattedText) -> None:
+    message.shown_text = formatted.text
+    message.entities = [entity.to_api() for entity in formatted.entities] or None
+
+
+def _same_content(message: StoredMessage, formatted: FormattedText) -> bool:
+    shown = message.shown_text if message.shown_text is not None else (message.text or "")
+    return shown == formatted.text and (message.entities or None) == (
+        [entity.to_api() for entity in formatted.entities] or None
+    )
+
+
+def _check_photo(data: bytes) -> None:
+    """The limits the Bot API documents for sendPhoto ("The photo must be at most 10 MB in
+    size. The photo's width and height must not exceed 10000 in total. Width and height ratio
+    must be at most 20"; the same words in td_api.tl ``inputMessagePhoto``). Telegram's server
+    answers PHOTO_SAVE_FILE_INVALID to a photo over 10 MB and PHOTO_INVALID_DIMENSIONS to
+    dimensions beyond those (as reported in zhukov/webogram#1011 and #726, tdlib/td#2544).
+    Only PNG and JPEG headers are read; other images pass the dimension check."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise bad("PHOTO_SAVE_FILE_INVALID")
+    dimensions = image_dimensions(data)
+    if dimensions is None:
+        return
+    width, height = dimensions
+    if (
+        width < 1
+        or height < 1
+        or width + height > MAX_PHOTO_SIDES
+        or max(width, height) > MAX_PHOTO_RATIO * min(width, height)
+    ):
+        raise bad("PHOTO_INVALID_DIMENSIONS")
+
+
+def _check_webhook(params: dict[str, Any]) -> tuple[str, str]:
+    """setWebhook's checks, in the order tdlib/telegram-bot-api makes them: the URL must parse
+    (``td::parse_url``, https by default: "invalid webhook URL specified"), the secret token
+    must be at most 256 characters of A-Z, a-z, 0-9, "_" and "-" (``Client::do_set_webhook``:
+    "secret token is too long", "secret token contains unallowed characters"), and then
+    ``WebhookActor::start_up`` refuses http and ports other than 80, 88, 443 and 8443
+    ("bad webhook: An HTTPS URL must be provided for webhook", "bad webhook: Webhook can be
+    set up only on ports 80, 88, 443 or 8443"). Returns (url, secret token)."""
+    url = str(params.get("url") or "")
+    secret = str(params.get("secret_token") or "")
+    if not url:
+        return "", ""
+    parsed = urllib.parse.urlsplit(url if "://" in url else f"https://{url}")
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname or port == -1:
+        raise bad("invalid webhook URL specified")
+    if len(secret) > MAX_SECRET_TOKEN_LENGTH:
+        raise bad("secret token is too long")
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", secret):
+        raise bad("secret token contains unallowed characters")
+    if parsed.scheme.lower() != "https":
+        raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+    if (port or 443) not in WEBHOOK_PORTS:
+        raise bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+    return url, secret
+
+
+def _commands(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """setMyCommands' checks: tdlib/telegram-bot-api ``Client::get_bot_commands`` reads the
+    array; tdlib/td ``BotCommand.cpp`` ``set_commands`` trims each command (and a leading "/")
+    and description and refuses empty or too long ones; Telegram's server refuses more than
+    100 commands (BOT_COMMANDS_TOO_MUCH, ``BotCommandLimit.MAX_COMMAND_NUMBER``) and a command
+    other than lowercase letters, digits and "_" (BOT_COMMAND_INVALID)."""
+    commands = params.get("commands")
+    if commands is None or commands == "":
+        return []
+    if not isinstance(commands, list):
+        raise bad("expected an Array of BotCommand")
+    kept: list[dict[str, Any]] = []
+    for command in commands:
+        if not isinstance(command, dict):
+            raise bad("can't parse BotCommand: expected an Object")
+        name, description = command.get("command"), command.get("description")
+        if not isinstance(name, str) or not isinstance(description, str):
+            missing = "command" if not isinstance(name, str) else "description"
+            raise bad(f"can't parse BotCommand: Can't find field \"{missing}\"")
+        name = name.strip()
+        name = name.removeprefix("/")
+        description = description.strip()
+        if not name:
+            raise bad("command must be non-empty")
+        if len(name) > MAX_COMMAND_LENGTH:
+            raise bad(f"command length must not exceed {MAX_COMMAND_LENGTH}")
+        if not description:
+            raise bad("command description must be non-empty")
+        if len(description) > MAX_COMMAND_DESCRIPTION:
+            raise bad(f"command description length must not exceed {MAX_COMMAND_DESCRIPTION}")
+        kept.append({**command, "command": name, "description": description})
+    if len(kept) > MAX_COMMANDS:
+        raise bad("BOT_COMMANDS_TOO_MUCH")
+    if any(not re.fullmatch(r"[a-z0-9_]+", command["command"]) for command in kept):
+        raise bad("BOT_COMMAND_INVALID")
+    return kept
 
 
 class BotApiMethods(Store):
@@ -132,6 +223,8 @@ class BotApiMethods(Store):
         if isinstance(value, UploadedFile):
             if not value.data:
                 raise bad("file must be non-empty")
+            if kind == "photo":
+                _check_photo(value.data)
             mime_type = value.content_type
             if kind == "photo" or not mime_type or mime_type == "application/octet-stream":
                 guessed = mimetypes.guess_type(value.filename or "")[0]
@@ -157,14 +250,29 @@ class BotApiMethods(Store):
         if not isinstance(value, dict):
             raise bad("can't parse reply keyboard markup JSON object")
         if "inline_keyboard" in value:
-            return _inline_markup(value), None
+            return inline_keyboard(value), None
         return None, value
 
     def _edit_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
         value = params.get("reply_markup")
         if value is None:
             return None  # Telegram removes the inline keyboard when none is given
-        return _inline_markup(value)
+        return inline_keyboard(value)
+
+    def _sendable(self, params: dict[str, Any]) -> int:
+        """The chat of a send, if the bot may write there.
+
+        A private chat must have been opened by its user: Telegram's server answers a bot's
+        message to anyone else PEER_ID_INVALID, which TDLib turns into 403 "Bot can't initiate
+        conversation with a user" (td ``MessagesManager::process_send_message_fail_error``).
+        A group must be one the stand-in has seen (an update from it); otherwise the Bot API
+        answers "chat not found" (tdlib/telegram-bot-api ``Client::check_chat``)."""
+        chat_id = _chat_id(params)
+        if chat_id > 0 and not self.chat_is_open(chat_id):
+            raise ApiError(403, CANT_INITIATE)
+        if chat_id < 0 and chat_id not in self._chats:
+            raise bad("chat not found")
+        return chat_id
 
     def _editable(self, params: dict[str, Any]) -> StoredMessage:
         chat_id = _chat_id(params)
@@ -218,11 +326,11 @@ class BotApiMethods(Store):
             await self._wait_changed(remaining)
 
     async def _set_webhook(self, params: dict[str, Any]) -> bool:
-        self.webhook_url = str(params.get("url") or "")
+        self.webhook_url, self.webhook_secret_token = _check_webhook(params)
         return True
 
     async def _delete_webhook(self, params: dict[str, Any]) -> bool:
-        self.webhook_url = ""
+        self.webhook_url = self.webhook_secret_token = ""
         if params.get("drop_pending_updates") is True:
             if self._updates:
                 self._delivered_up_to = max(self._delivered_up_to, self._updates[-1]["update_id"])
@@ -237,17 +345,7 @@ class BotApiMethods(Store):
         }
 
     async def _set_my_commands(self, params: dict[str, Any]) -> bool:
-        commands = params.get("commands")
-        if not isinstance(commands, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("command"), str) for c in commands
-        ):
-            raise bad("can't parse BotCommand array")
-        for command in commands:
-            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]):
-                raise bad("BOT_COMMAND_INVALID")
-            if not 1 <= len(str(command.get("description", ""))) <= 256:
-                raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
-        self.commands = commands
+        self.commands = _commands(params)
         return True
 
     async def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -261,11 +359,12 @@ class BotApiMethods(Store):
         return {"type": "commands"}
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = _chat_id(params)
+        _chat_id(params)
         text = _text_param(params, "text") or ""
         parse_mode = _parse_mode(params)
-        check_text(text, parse_mode)
+        formatted = message_text(text, parse_mode)
         inline, other = self._markups(params)
+        chat_id = self._sendable(params)
         message = self._new_message(
             chat_id,
             from_bot=True,
@@ -273,6 +372,7 @@ class BotApiMethods(Store):
             reply_markup=inline,
             parse_mode=parse_mode,
             reply_keyboard=other,
+            **_shown(formatted),
         )
         return self._render(message)
 
@@ -282,11 +382,15 @@ class BotApiMethods(Store):
             raise bad("there is no text in the message to edit")
         text = _text_param(params, "text") or ""
         parse_mode = _parse_mode(params)
-        check_text(text, parse_mode)
+        formatted = message_text(text, parse_mode, edit=True)
         markup = self._edit_markup(params)
-        if text == message.text and markup == message.reply_markup:
+        # Telegram compares what is shown: "a &amp; b" in HTML is the same text as "a & b",
+        # plain "x" and bold "x" are not (td ``MessagesManager::edit_message_text`` sends the
+        # edit; the server answers MESSAGE_NOT_MODIFIED).
+        if _same_content(message, formatted) and markup == message.reply_markup:
             raise ApiError(400, NOT_MODIFIED)
         message.text, message.reply_markup, message.parse_mode = text, markup, parse_mode
+        _show(message, formatted)
         return self._edited(message)
 
     async def _edit_message_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -303,11 +407,12 @@ class BotApiMethods(Store):
             raise bad("there is no caption in the message to edit")
         caption = _text_param(params, "caption")
         parse_mode = _parse_mode(params)
-        check_caption(caption, parse_mode)
+        formatted = caption_text(caption, parse_mode, edit=True)
         markup = self._edit_markup(params)
-        if (caption or None) == (message.text or None) and markup == message.reply_markup:
+        if _same_content(message, formatted) and markup == message.reply_markup:
             raise ApiError(400, NOT_MODIFIED)
         message.text, message.reply_markup, message.parse_mode = caption, markup, parse_mode
+        _show(message, formatted)
         return self._edited(message)
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
@@ -322,12 +427,13 @@ class BotApiMethods(Store):
         return True
 
     async def _send_media(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
-        chat_id = _chat_id(params)
+        _chat_id(params)
         stored = self._incoming_file(kind, params.get(kind))
         caption = _text_param(params, "caption")
         parse_mode = _parse_mode(params)
-        check_caption(caption, parse_mode)
+        formatted = caption_text(caption, parse_mode)
         inline, other = self._markups(params)
+        chat_id = self._sendable(params)
         message = self._new_message(
             chat_id,
             from_bot=True,
@@ -340,6 +446,7 @@ class BotApiMethods(Store):
             file_id=stored.file_id,
             mime_type=stored.mime_type,
             reply_keyboard=other,
+            **_shown(formatted),
         )
         return self._render(message)
 

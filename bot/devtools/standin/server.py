@@ -13,14 +13,19 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+from telegram.constants import FileSizeLimit
 
 from bot.devtools.standin.errors import ApiError, bad
 from bot.devtools.standin.faults import Faults
+from bot.devtools.standin.limits import FloodControl
 from bot.devtools.standin.methods import BotApiMethods, Handler
 from bot.devtools.standin.store import UploadedFile
 from bot.devtools.standin.user import UserSide
 
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+# Bots may upload files of up to 50 MB (https://core.telegram.org/bots/api#sending-files,
+# FileSizeLimit.FILESIZE_UPLOAD); api.telegram.org answers a larger request 413 "Request
+# Entity Too Large" (as reported in tdlib/telegram-bot-api#720).
+MAX_UPLOAD_BYTES = int(FileSizeLimit.FILESIZE_UPLOAD)
 
 # Form fields whose values are free text or opaque ids: never coerced to numbers, booleans or JSON.
 _TEXT_FIELDS = frozenset(
@@ -97,8 +102,13 @@ class BotApiStandIn(UserSide, BotApiMethods):
     * ``clock``: seconds since the epoch, the ``date`` and ``edit_date`` of messages (the
       playground passes its movable clock);
     * ``monotonic``: seconds on a monotonic scale for what Telegram measures as durations
-      (the rate limit's refill) and for the ``at`` given to call observers. A test can pass
-      a fake one and move it instead of sleeping.
+      (the flood limits' refill, see :attr:`flood`) and for the ``at`` given to call
+      observers. A test can pass a fake one and move it instead of sleeping.
+
+    Every call is kept in :attr:`calls` as ``(method, params)``. An error answer adds
+    ``params["_error"]`` (the HTTP status), ``params["_description"]`` and one mark of why:
+    ``"_refused"`` (a rule of Telegram's, see :meth:`refused_calls`), ``"_fault"`` (injected
+    with :meth:`inject_error`) or ``"_limited"`` (a flood limit, see :meth:`limited_calls`).
 
     Waiting (long polls, the ``wait_*`` helpers) really waits on the event loop, so it
     always follows real time.
@@ -110,12 +120,12 @@ class BotApiStandIn(UserSide, BotApiMethods):
     * :attr:`subscribers`: ``subscriber(event, message)`` after a message is stored
       (``"new"``), edited (``"edit"``) or deleted (``"delete"``), from either side;
     * :attr:`call_observers`: ``observer(method, params, at)`` when a Bot API call arrives,
-      once its parameters are read and before injected errors, the rate limit or the
+      once its parameters are read and before injected errors, the flood limits or the
       method itself answer it. ``method`` is Telegram's spelling for known methods
       ("answerCallbackQuery"), otherwise as requested; ``params`` is the same dict that
-      :attr:`calls` records (read it, don't change it; ``"_error"`` is added to it later
-      if the answer is an error); ``at`` is ``monotonic()`` at arrival. Calls whose body
-      cannot be parsed are answered 400 without reaching observers.
+      :attr:`calls` records (read it, don't change it; the error marks above are added to
+      it later if the answer is an error); ``at`` is ``monotonic()`` at arrival. Calls whose
+      body cannot be parsed are answered 400 without reaching observers.
     """
 
     def __init__(
@@ -136,7 +146,9 @@ class BotApiStandIn(UserSide, BotApiMethods):
         self._requested_port = port
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
-        self._faults = Faults(lambda: self.monotonic())  # follows a reassigned clock
+        self._faults = Faults()
+        # Follows a reassigned clock; user actions add their pace (see user_pace_seconds).
+        self.flood = FloodControl(lambda: self.monotonic() + self._user_time)
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in self._method_handlers()
         }
@@ -200,14 +212,21 @@ class BotApiStandIn(UserSide, BotApiMethods):
 
     @property
     def rate_limit_per_second(self) -> float | None:
-        """Accepted calls per second over all chats (getUpdates aside); None: no limit.
-
-        Beyond it calls are answered 429 "retry after 1", as Telegram does."""
-        return self._faults.rate_limit_per_second
+        """Messages sent or edited per second over all chats; None: no limit. Beyond it
+        (after a burst of one second's worth) calls are answered 429 "retry after N", as
+        Telegram does. Defaults to Telegram's 30 per second; the per-chat and per-group
+        limits are on :attr:`flood` (:class:`~bot.devtools.standin.limits.FloodControl`)."""
+        return self.flood.rate_limit_per_second
 
     @rate_limit_per_second.setter
     def rate_limit_per_second(self, rate: float | None) -> None:
-        self._faults.rate_limit_per_second = rate
+        self.flood.rate_limit_per_second = rate
+
+    def lift_flood_limits(self) -> None:
+        """No flood limit at all: for benchmarks that measure the bot, not Telegram."""
+        self.flood.rate_limit_per_second = None
+        self.flood.chat_rate_per_second = None
+        self.flood.group_rate_per_minute = None
 
     def inject_error(
         self,
@@ -259,9 +278,12 @@ class BotApiStandIn(UserSide, BotApiMethods):
             if entry is None:
                 raise ApiError(404, "Not Found")
             self._faults.check(name, params)
+            self.flood.check(name, params.get("chat_id"))
             result = await entry[1](params)
         except ApiError as error:
             params["_error"] = error.status
+            params["_description"] = error.description
+            params[f"_{error.kind}"] = True
             self._notify()
             return self._error_response(error)
         self._notify()
@@ -273,6 +295,20 @@ class BotApiStandIn(UserSide, BotApiMethods):
 
     async def _read_params(self, request: web.Request) -> dict[str, Any]:
         raw: dict[str, Any] = dict(request.query)
+        try:
+            await self._read_body(request, raw)
+        except web.HTTPRequestEntityTooLarge:
+            raise ApiError(413, "Request Entity Too Large") from None
+        params = {key: _coerce(key, value) for key, value in raw.items()}
+        for key, value in list(params.items()):
+            # "attach://<part>" points at another multipart part carrying the file.
+            if isinstance(value, str) and value.startswith("attach://"):
+                part = params.get(value.removeprefix("attach://"))
+                if isinstance(part, UploadedFile):
+                    params[key] = part
+        return params
+
+    async def _read_body(self, request: web.Request, raw: dict[str, Any]) -> None:
         if request.method == "POST" and request.can_read_body:
             content_type = request.content_type
             if content_type == "application/json":
@@ -294,14 +330,6 @@ class BotApiStandIn(UserSide, BotApiMethods):
                         )
                     else:
                         raw[key] = value
-        params = {key: _coerce(key, value) for key, value in raw.items()}
-        for key, value in list(params.items()):
-            # "attach://<part>" points at another multipart part carrying the file.
-            if isinstance(value, str) and value.startswith("attach://"):
-                part = params.get(value.removeprefix("attach://"))
-                if isinstance(part, UploadedFile):
-                    params[key] = part
-        return params
 
     def _serve_file(self, rest: str) -> web.Response:
         token, _, file_path = rest.partition("/")

@@ -37,7 +37,7 @@ class StoredMessage:
     chat_id: int
     message_id: int
     from_bot: bool
-    text: str | None  # text, or caption for photo/document
+    text: str | None  # text, or caption for photo/document, as the bot sent it (raw HTML etc.)
     reply_markup: dict[str, Any] | None  # {"inline_keyboard": [[{...}]]} or None
     photo: bytes | None
     document: bytes | None
@@ -53,6 +53,9 @@ class StoredMessage:
     file_id: str | None = field(default=None, kw_only=True)  # of the photo or document
     mime_type: str | None = field(default=None, kw_only=True)  # of the document
     reply_keyboard: dict[str, Any] | None = field(default=None, kw_only=True)  # non-inline markup
+    # What Telegram shows of a bot's text or caption: parsed and trimmed; ``entities`` then
+    # holds its formatting (None: the message keeps ``text`` as it is, e.g. the user's).
+    shown_text: str | None = field(default=None, kw_only=True)
 
     def buttons(self) -> list[dict[str, Any]]:
         """All inline buttons, row by row, as one flat list (empty without a keyboard)."""
@@ -89,6 +92,11 @@ def method_key(name: str) -> str:
 
 def image_size(data: bytes) -> tuple[int, int]:
     """Width and height of a PNG or JPEG; a plausible default for anything else."""
+    return image_dimensions(data) or (800, 600)
+
+
+def image_dimensions(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG read from its header; None for anything else."""
     if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
         width, height = struct.unpack(">II", data[16:24])
         return int(width), int(height)
@@ -103,7 +111,7 @@ def image_size(data: bytes) -> tuple[int, int]:
                 height, width = struct.unpack(">HH", data[index + 5 : index + 9])
                 return int(width), int(height)
             index += 2 + segment
-    return 800, 600
+    return None
 
 
 class Store:
@@ -122,6 +130,15 @@ class Store:
         self.subscribers: list[MessageSubscriber] = []
         self.call_observers: list[CallObserver] = []
         self.webhook_url = ""
+        self.webhook_secret_token = ""
+        # Benchmarks that seed thousands of runners straight into a database set this: every
+        # private chat counts as opened by its user (see :meth:`open_chat`).
+        self.every_chat_open = False
+        # Seconds each user action (a text, a tap, a location) stands for on the flood limits'
+        # clock. A person reads and taps at human pace; a test drives a chat at machine speed
+        # and sets this so that the limits see the pace a person would keep.
+        self.user_pace_seconds = 0.0
+        self._user_time = 0.0  # the user actions' seconds so far
 
         self._closing = False
         self._changed = asyncio.Event()
@@ -133,6 +150,7 @@ class Store:
         self._next_message_id: dict[int, int] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, dict[str, Any]] = {}
+        self._opened_chats: set[int] = set()  # private chats whose user wrote or tapped
         self._open_callbacks: set[str] = set()
         self._callback_ids = itertools.count(4_611_686_018_427_387_904)
         self._files: dict[str, StoredFile] = {}
@@ -168,6 +186,43 @@ class Store:
             if "_error" not in params and (key is None or method_key(name) == key)
         ]
 
+    def refused_calls(self, method: str | None = None) -> list[tuple[str, dict[str, Any], str]]:
+        """(method, params, description) of the calls Telegram's rules refused, oldest first.
+
+        Not included: errors injected with :meth:`inject_error` (``params["_fault"]``) and
+        429 answers of the flood limits (``params["_limited"]``, see :meth:`limited_calls`):
+        a bot is expected to meet those and retry. So an end-to-end test can assert that the
+        bot made no call real Telegram would refuse: ``assert standin.refused_calls() == []``.
+        """
+        return self._calls_marked("_refused", method)
+
+    def limited_calls(self, method: str | None = None) -> list[tuple[str, dict[str, Any], str]]:
+        """(method, params, description) of the calls answered 429 by the flood limits."""
+        return self._calls_marked("_limited", method)
+
+    def _calls_marked(self, mark: str, method: str | None) -> list[tuple[str, dict[str, Any], str]]:
+        key = None if method is None else method_key(method)
+        return [
+            (name, params, str(params.get("_description", "")))
+            for name, params in self.calls
+            if params.get(mark) and (key is None or method_key(name) == key)
+        ]
+
+    def open_chat(
+        self, user_id: int, *, first_name: str | None = None, language_code: str | None = None
+    ) -> None:
+        """The user has opened the private chat with the bot (pressed Start), so the bot may
+        write to them. Telegram refuses a bot's message to a user who never did: "Forbidden:
+        bot can't initiate conversation with a user". Sending anything or tapping a button
+        does this too; tests that put runners straight into the database call it."""
+        user = self._remember_user(user_id, first_name, language_code)
+        self._remember_chat(user_id, "private", user["first_name"])
+        self._opened_chats.add(user_id)
+
+    def chat_is_open(self, chat_id: int) -> bool:
+        """Whether the bot may write to this private chat (see :meth:`open_chat`)."""
+        return self.every_chat_open or chat_id in self._opened_chats
+
     def describe_calls(self, last: int = 12) -> str:
         """A short, readable list of the latest calls other than getUpdates."""
         polls = 0
@@ -180,7 +235,7 @@ class Store:
             if len(lines) < last:
                 details = [
                     f"{key}={str(params[key])[:40]!r}"
-                    for key in ("chat_id", "message_id", "text", "caption", "_error")
+                    for key in ("chat_id", "message_id", "text", "caption", "_description")
                     if key in params
                 ]
                 lines.append(f"#{index} {name}({', '.join(details)})")
@@ -344,8 +399,9 @@ class Store:
                 document["mime_type"] = message.mime_type
             rendered["document"] = document
         has_media = message.photo is not None or message.document is not None
-        if message.text is not None and (message.text or not has_media):
-            rendered["caption" if has_media else "text"] = message.text
+        shown = message.shown_text if message.shown_text is not None else message.text
+        if shown is not None and (shown or not has_media):
+            rendered["caption" if has_media else "text"] = shown
         if message.entities:
             key = "caption_entities" if has_media else "entities"
             rendered[key] = [dict(entity) for entity in message.entities]

@@ -7,14 +7,24 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.devtools.standin.entities import utf16_length
+from bot.devtools.standin.markup import is_callback_button
 from bot.devtools.standin.store import Store, StoredMessage, method_key
+
+
+class LinkButtonError(LookupError):
+    """The user side was asked to tap a button that sends the bot no callback query."""
 
 
 class UserSide(Store):
     """Updates for getUpdates, played as the user, and waiting for what the bot does next."""
 
     def push_update(self, update: dict[str, Any]) -> int:
-        """Queue an update for getUpdates; assigns ``update_id`` when missing and returns it."""
+        """Queue an update for getUpdates; assigns ``update_id`` when missing and returns it.
+
+        A message or button tap in it from a user in a private chat opens that chat (see
+        :meth:`open_chat`); a group or channel it comes from becomes known; its callback
+        query may be answered (once)."""
+        self._note_update(update)
         update_id = update.get("update_id")
         if not isinstance(update_id, int):
             update_id = self._next_update_id
@@ -24,6 +34,25 @@ class UserSide(Store):
         self._updates.sort(key=lambda queued: int(queued["update_id"]))
         self._notify()
         return update_id
+
+    def _note_update(self, update: dict[str, Any]) -> None:
+        """What an update from Telegram implies: the chats it comes from exist (a private one
+        is open when its user wrote or tapped), and its callback query may be answered."""
+        for key, item in update.items():
+            if not isinstance(item, dict):
+                continue
+            if key == "callback_query" and isinstance(item.get("id"), str):
+                self._open_callbacks.add(item["id"])
+            message = item.get("message") if key == "callback_query" else item
+            chat = message.get("chat") if isinstance(message, dict) else None
+            sender = item.get("from")
+            if not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
+                continue
+            if chat.get("type") == "private":
+                if isinstance(sender, dict) and sender.get("id") == chat["id"]:
+                    self._opened_chats.add(chat["id"])
+            elif chat["id"] not in self._chats:
+                self._chats[chat["id"]] = dict(chat)
 
     def user_text(
         self,
@@ -41,9 +70,12 @@ class UserSide(Store):
         """
         if not text:
             raise ValueError("a Telegram text message cannot be empty")
+        self._user_time += self.user_pace_seconds
         user = self._remember_user(user_id, first_name, language_code)
         target = user_id if chat_id is None else chat_id
         self._remember_chat(target, chat_type, user["first_name"])
+        if chat_type == "private":
+            self._opened_chats.add(target)
         entities: list[dict[str, Any]] | None = None
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
@@ -58,9 +90,11 @@ class UserSide(Store):
         self, user_id: int, latitude: float, longitude: float, *, chat_id: int | None = None
     ) -> StoredMessage:
         """The user shares a location; stored (without text) and queued as a "message"."""
+        self._user_time += self.user_pace_seconds
         user = self._remember_user(user_id, None, None)
         target = user_id if chat_id is None else chat_id
         self._remember_chat(target, "private", user["first_name"])
+        self._opened_chats.add(target)
         message = self._new_message(target, from_bot=False, text=None, sender_id=user_id)
         rendered = self._render(message)
         rendered["location"] = {"latitude": latitude, "longitude": longitude}
@@ -78,10 +112,15 @@ class UserSide(Store):
         """The user taps a button carrying ``callback_data`` under ``message``.
 
         Queues a "callback_query" update with the message as it currently is; returns the query
-        id that answerCallbackQuery must use (once).
+        id that answerCallbackQuery must use (once). Any data may be sent, as a forged or
+        stale query would be; a Telegram app sends only the data of a callback button (see
+        :meth:`user_tap_button` and :meth:`user_tap_label`, which refuse link buttons).
         """
         user = self._remember_user(user_id, first_name, None)
+        self._user_time += self.user_pace_seconds
         current = self.messages.get((message.chat_id, message.message_id), message)
+        if current.chat_id == user_id:
+            self._opened_chats.add(user_id)
         query_id = str(next(self._callback_ids))
         self._open_callbacks.add(query_id)
         self.push_update(
@@ -97,27 +136,42 @@ class UserSide(Store):
         )
         return query_id
 
+    def user_tap_button(
+        self, user_id: int, message: StoredMessage, label: str, *, first_name: str | None = None
+    ) -> str:
+        """Tap the button labelled exactly ``label`` under ``message``; the query id.
+
+        ``message`` is what the user's app shows: a copy taken earlier taps a button that
+        has gone since, as an app that has not caught up would. Raises LookupError without
+        such a button, and :class:`LinkButtonError` for a button that sends no callback query
+        (a ``url`` button opens its link in the app)."""
+        for button in message.buttons():
+            if button.get("text") == label:
+                return self._tap(user_id, message, button, first_name)
+        raise LookupError(
+            f"no button {label!r} on message {message.message_id} of chat {message.chat_id}; "
+            f"it shows {message.button_labels()}"
+        )
+
     def user_tap_label(self, user_id: int, label: str, *, chat_id: int | None = None) -> str:
         """Tap the button labelled ``label`` on the newest bot message that shows one.
 
         An exact label wins; otherwise the newest message with buttons containing ``label``
-        (case-insensitive) must have exactly one such button. Raises LookupError otherwise.
+        (case-insensitive) must have exactly one such button. Raises LookupError otherwise,
+        and :class:`LinkButtonError` if the button is a link (it sends the bot nothing).
         """
         target = user_id if chat_id is None else chat_id
         newest_first = list(reversed(self.chat_messages(target)))
 
-        def tappable(message: StoredMessage) -> list[dict[str, Any]]:
-            return [b for b in message.buttons() if isinstance(b.get("callback_data"), str)]
-
         for message in newest_first:
-            for button in tappable(message):
+            for button in message.buttons():
                 if button.get("text") == label:
-                    return self.user_tap(user_id, message, str(button["callback_data"]))
+                    return self._tap(user_id, message, button, None)
         needle = label.casefold()
         for message in newest_first:
-            matches = [b for b in tappable(message) if needle in str(b.get("text", "")).casefold()]
+            matches = [b for b in message.buttons() if needle in str(b.get("text", "")).casefold()]
             if len(matches) == 1:
-                return self.user_tap(user_id, message, str(matches[0]["callback_data"]))
+                return self._tap(user_id, message, matches[0], None)
             if matches:
                 labels = [str(b.get("text")) for b in matches]
                 raise LookupError(
@@ -133,6 +187,25 @@ class UserSide(Store):
             f"no button {label!r} in chat {target}; available (newest first): "
             f"{'; '.join(keyboards) or 'no inline keyboards'}"
         )
+
+    def _tap(
+        self,
+        user_id: int,
+        message: StoredMessage,
+        button: dict[str, Any],
+        first_name: str | None,
+    ) -> str:
+        if not is_callback_button(button):
+            if button.get("url"):
+                kind = f"a link button (url {button['url']}): tapping it opens the link and"
+            else:
+                actions = [key for key in button if key not in ("text", "callback_data")]
+                kind = f"a {', '.join(actions) or 'label-only'} button: tapping it"
+            raise LinkButtonError(
+                f"button {button.get('text')!r} on message {message.message_id} of chat "
+                f"{message.chat_id} is {kind} sends the bot no callback query"
+            )
+        return self.user_tap(user_id, message, str(button["callback_data"]), first_name=first_name)
 
     # ------------------------------------------------------------------ waiting
 
