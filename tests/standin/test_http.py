@@ -212,24 +212,6 @@ async def test_stop_releases_a_pending_long_poll(http: aiohttp.ClientSession) ->
     assert time.monotonic() - started < 3
 
 
-async def test_user_side_chats_and_names(standin: BotApiStandIn) -> None:
-    standin.user_text(USER, "hi", first_name="Ana")
-    standin.user_text(USER, "still me")
-    group_message = standin.user_text(
-        USER, "/help@mobility_test_bot x", chat_id=-100, chat_type="group"
-    )
-    with pytest.raises(ValueError, match="empty"):
-        standin.user_text(USER, "")
-    updates = standin.pending_updates
-    assert updates[1]["message"]["from"]["first_name"] == "Ana"
-    assert "entities" not in updates[1]["message"]
-    group = updates[2]["message"]
-    assert group["chat"] == {"id": -100, "type": "group", "title": "Test group"}
-    assert group["entities"] == [{"type": "bot_command", "offset": 0, "length": 23}]
-    assert group_message.message_id == 1
-    assert not group_message.from_bot
-
-
 async def test_waiting_helpers(standin: BotApiStandIn, http: aiohttp.ClientSession) -> None:
     async def later() -> None:
         await asyncio.sleep(0.1)

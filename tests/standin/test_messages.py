@@ -242,9 +242,13 @@ async def test_the_bot_cannot_start_a_conversation(
     assert await to(STRANGER) == (403, CANT_INITIATE)
     status, body = await api(http, standin, "sendPhoto", data=photo_form(PNG, chat_id=STRANGER))
     assert (status, body["description"]) == (403, CANT_INITIATE)
+    action = {"chat_id": STRANGER, "action": "typing"}
+    status, body = await api(http, standin, "sendChatAction", json=action)
+    assert (status, body["description"]) == (403, CANT_INITIATE)
     assert [(m, d) for m, _, d in standin.refused_calls()] == [
         ("sendMessage", CANT_INITIATE),
         ("sendPhoto", CANT_INITIATE),
+        ("sendChatAction", CANT_INITIATE),
     ]
     assert standin.chat_messages(STRANGER) == []
 

@@ -466,7 +466,10 @@ class BotApiMethods(Store):
         return True
 
     async def _send_chat_action(self, params: dict[str, Any]) -> bool:
-        _chat_id(params)
+        # A chat action goes to the peer as a message does (td sendChatAction -> the same
+        # peer check), so the same chats refuse it; `doctor` relies on this to find admins
+        # who never pressed Start.
+        self._sendable(params)
         return True
 
     async def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
