@@ -21,7 +21,9 @@ from bot.services.results import Ask, Note, Say, StepView
 
 
 def length(text: str) -> int:
-    """How long Telegram counts a text: in UTF-16 code units (an emoji is often two)."""
+    """A text's length in UTF-16 code units (an emoji is often two). Telegram counts the
+    text's characters (TDLib's ``utf8_length``), never more than this, so a text that fits
+    by this count fits at Telegram too."""
     return len(text.encode("utf-16-le")) // 2
 
 

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+from telegram.constants import MessageLimit
 
 from bot.app import build_application, polling, sweep_config
 from bot.clock import TravelClock
@@ -43,7 +44,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 LONG_POLL_SECONDS = 20.0
 SWEEP_EVERY_SECONDS = 2  # real seconds between reminder sweeps, so reminders show promptly
 MAX_NAME = 64
-MAX_TEXT = 4096
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 _STATIC_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 
 
