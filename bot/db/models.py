@@ -196,6 +196,15 @@ class RoutineSession(Base):
     step_version: Mapped[int] = mapped_column(SmallInteger, default=0)
     # Hurts was tapped on the current step: only Easier, Skip and Stop are offered.
     step_hurt: Mapped[bool] = mapped_column(default=False)
+    # Where the runner is inside the current step: its side (left 0, right 1) and, for an
+    # exercise walked as several techniques, which one. 0 for a single-part step.
+    step_part: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # When the hold timer the runner started on the current step ends; None when none runs.
+    # Every tap that moves the step clears it, so a timer never fires for a step that is over.
+    timer_ends_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The index of the first extra step (gentle moves added to a short session, not ladder
+    # steps); None when the session has none.
+    extras_from: Mapped[int | None] = mapped_column(SmallInteger)
     status: Mapped[SessionStatus] = mapped_column(
         _enum(SessionStatus, "session_status"), default=SessionStatus.IN_PROGRESS
     )
@@ -280,6 +289,8 @@ class ReminderDelivery(Base):
     claimed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     snoozed: Mapped[bool] = mapped_column(default=False)
+    # The routine the reminder named, so its Start starts that one (None: sent before 0004).
+    routine_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
     __table_args__ = (
