@@ -100,6 +100,11 @@ def ask_text(texts: Texts, ask: Ask) -> str:
     return f"{lead}\n\n{question}" if lead else question
 
 
+# One cell a part for up to this many parts (sides and techniques), so that each side
+# moves the bar; short enough for one line on a phone held at arm's length.
+BAR_CELLS = 20
+
+
 def step_text(content: Content, view: StepView) -> str:
     """Step i of N with a progress bar (counting each side and technique), the exercise,
     the part the runner is on and its dose, instructions, tips and cautions; the running
@@ -115,7 +120,7 @@ def step_text(content: Content, view: StepView) -> str:
         "step_header",
         index=str(view.index + 1),
         total=str(view.total),
-        bar=progress_bar(at, of),
+        bar=progress_bar(at, of, width=BAR_CELLS),
     )
     dose = dose_text(texts, piece.dose)
     if len(walked) > 1:

@@ -18,10 +18,10 @@ from bot.domain.enums import CheckinKind, SessionStatus
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import (
+    done_step,
     morning,
     morning_question,
     onboard_to,
-    done_step,
     session_with_pain,
     sweep_at,
 )

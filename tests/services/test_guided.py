@@ -196,7 +196,9 @@ async def test_a_done_tap_on_a_part_is_one_update_and_records_nothing(env: Env) 
     with watch(env.db) as seen:
         reply = await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(view))
 
-    assert reply.edit_step is not None and reply.step is None and reply.record is None
+    assert reply.edit_step is not None
+    assert reply.step is None
+    assert reply.record is None
     assert (reply.edit_step.index, reply.edit_step.part) == (0, 1)
     assert seen.write_units == 1
     assert [s.split()[0].upper() for s in seen.changes] == ["UPDATE"]

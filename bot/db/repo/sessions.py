@@ -115,7 +115,7 @@ async def due_timers(
         .order_by(RoutineSession.timer_ends_at)
         .limit(limit)
     )
-    return [(rs, user) for rs, user in rows.tuples().all()]
+    return [(rs, user) for rs, user in rows.all()]
 
 
 async def claim_timer(
