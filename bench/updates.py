@@ -97,7 +97,8 @@ class StandIn(BotApiStandIn):
             answered.set_result(at)
 
     def _on_message(self, event: str, message: StoredMessage) -> None:
-        if event == "new" and message.from_bot and message.reply_markup:
+        # A step's next part (each side, each technique) comes as an edit with buttons.
+        if event in ("new", "edit") and message.from_bot and message.reply_markup:
             self.board(message.chat_id).put_nowait((time.perf_counter(), message))
 
 

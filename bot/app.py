@@ -16,7 +16,7 @@ from telegram import BotCommand, Update
 from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
-from bot import handlers
+from bot import handlers, timer_tick
 from bot.clock import Clock, SystemClock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
@@ -47,6 +47,9 @@ async def post_init(app: BotApplication) -> None:
     interval = deps.settings.sweep_interval_seconds
     if interval and app.job_queue is not None:
         app.job_queue.run_repeating(sweep_job, interval=interval, first=1, name="sweep")
+    tick = deps.settings.timer_tick_seconds
+    if tick and app.job_queue is not None:
+        app.job_queue.run_repeating(timer_job, interval=tick, first=tick, name="timers")
     settings = deps.settings
     if settings.webhook_url is None and settings.metrics_port is not None:
         ops = ops_of(app)
@@ -75,6 +78,11 @@ async def sweep_job(context: BotContext) -> None:
             config=sweep_config(context.deps.settings),
         )
     ops.metrics.count_sweep(result, time.perf_counter() - started)
+
+
+async def timer_job(context: BotContext) -> None:
+    """Hold timers that have ended, every TIMER_TICK_SECONDS (one job for all runners)."""
+    await timer_tick.tick(context.bot, context.env, now=context.clock.now())
 
 
 async def post_shutdown(app: BotApplication) -> None:

@@ -74,6 +74,9 @@ class Settings(CommonSettings):
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
     sweep_interval_seconds: int = Field(default=20, ge=0, le=30)
+    # Hold timers: how often the tick ends the due ones (0 turns it off in this process);
+    # a "Time" comes at most this late. Cheap: one indexed query on timer_ends_at.
+    timer_tick_seconds: float = Field(default=1.0, ge=0, le=10)
     # Webhook mode (several processes behind one URL): set WEBHOOK_URL, the public address
     # Telegram posts to, and WEBHOOK_SECRET, which Telegram sends back in
     # X-Telegram-Bot-Api-Secret-Token; other requests are refused. WEBHOOK_LISTEN and

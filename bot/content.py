@@ -28,6 +28,7 @@ from telegram.constants import BotCommandLimit, CallbackQueryLimit
 
 from bot import resources
 from bot.domain.plan import Catalogue, dose_seconds, ladder_steps, minutes_of
+from bot.domain.session_flow import Part, Side, parts
 from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
 
@@ -40,6 +41,8 @@ SEED_FILE = r"^\d{3}_[0-9a-f]{16}\.txt$"
 # Instructions are read on a phone lying on the floor: keep each line short.
 MAX_INSTRUCTION_CHARS = 220
 MAX_INSTRUCTIONS_TOTAL = 700
+# The longest hold the ⏱ button counts down; a longer one is a mistake in the content.
+MAX_TIMER_SECONDS = 300
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -123,12 +126,37 @@ class Dose(_Model):
             raise ValueError("rest_seconds is the rest between sets: it needs sets")
         if self.sets is not None and self.minutes is not None:
             raise ValueError("sets are of reps or holds, not of minutes")
+        seconds = self.timer_seconds
+        if seconds is not None and seconds > MAX_TIMER_SECONDS:
+            raise ValueError(
+                f"hold_seconds up to {seconds} gets a hold timer; the timer counts at most "
+                f"{MAX_TIMER_SECONDS} s"
+            )
         return self
 
     @property
     def is_timed_hold(self) -> bool:
         """A hold long enough that a countdown button helps."""
         return self.hold_seconds is not None and self.hold_seconds.max >= 10
+
+    @property
+    def timer_seconds(self) -> int | None:
+        """What the ⏱ button counts: the hold's upper value (the seed's "15-30 seconds"
+        is a hold to reach; the runner may tap Done before it ends), None when the dose
+        is not a timed hold."""
+        if self.hold_seconds is None or not self.is_timed_hold:
+            return None
+        return round(self.hold_seconds.max)
+
+    @property
+    def holds(self) -> int:
+        """How many holds one side asks for (the most of the range; 1 without reps)."""
+        reps = round(self.reps.max) if self.reps is not None else 1
+        return reps * (round(self.sets.max) if self.sets is not None else 1)
+
+    def one_side(self) -> Dose:
+        """The same dose for a single side (a part of an each-side exercise)."""
+        return self.model_copy(update={"sides": 1})
 
     def estimated_seconds(self) -> float:
         """A typical duration, used for routine lengths shown to the runner (the plan's
@@ -148,6 +176,47 @@ class Dose(_Model):
         )
 
 
+def _short_lines(lines: list[str]) -> list[str]:
+    for line in lines:
+        if len(line) > MAX_INSTRUCTION_CHARS:
+            raise ValueError(
+                f"an instruction line has {len(line)} characters; "
+                f"keep each under {MAX_INSTRUCTION_CHARS} for a phone screen"
+            )
+    total = sum(len(line) for line in lines)
+    if total > MAX_INSTRUCTIONS_TOTAL:
+        raise ValueError(
+            f"instructions total {total} characters; keep them under {MAX_INSTRUCTIONS_TOTAL}"
+        )
+    return lines
+
+
+class Technique(_Model):
+    """One of the ways an exercise is done, walked as its own part of the step (seed
+    000's four ways of foam rolling the upper back), with its own dose and how-to."""
+
+    name: str = Field(min_length=2, max_length=40)
+    instructions: list[str] = Field(min_length=1)
+    dose: Dose
+
+    @field_validator("instructions")
+    @classmethod
+    def _short(cls, lines: list[str]) -> list[str]:
+        return _short_lines(lines)
+
+
+@dataclass(frozen=True)
+class WalkPart:
+    """A part of a step as the runner reads it: the technique's name (None: the
+    exercise's own), the side, the dose for this part and its how-to."""
+
+    part: Part
+    technique: str | None
+    side: Side | None
+    dose: Dose
+    instructions: tuple[str, ...]
+
+
 class Exercise(_Model):
     id: str = Field(pattern=SLUG)
     name: str = Field(min_length=2, max_length=60)
@@ -156,6 +225,9 @@ class Exercise(_Model):
     instructions_from: str | None = Field(default=None, pattern=SEED_FILE)
     instructions: list[str] = Field(min_length=1)
     dose: Dose
+    # Walked as these parts, in order (each with its own dose and how-to); `instructions`
+    # then say what the exercise is as a whole, and `dose` is all of them together.
+    techniques: list[Technique] = Field(default_factory=list)
     cues: list[str] = Field(default_factory=list)
     cautions: list[str] = Field(default_factory=list)
     equipment: list[Equipment] = Field(default_factory=list)
@@ -166,18 +238,32 @@ class Exercise(_Model):
     @field_validator("instructions")
     @classmethod
     def _short(cls, lines: list[str]) -> list[str]:
-        for line in lines:
-            if len(line) > MAX_INSTRUCTION_CHARS:
-                raise ValueError(
-                    f"an instruction line has {len(line)} characters; "
-                    f"keep each under {MAX_INSTRUCTION_CHARS} for a phone screen"
-                )
-        total = sum(len(line) for line in lines)
-        if total > MAX_INSTRUCTIONS_TOTAL:
-            raise ValueError(
-                f"instructions total {total} characters; keep them under {MAX_INSTRUCTIONS_TOTAL}"
-            )
-        return lines
+        return _short_lines(lines)
+
+    @model_validator(mode="after")
+    def _techniques(self) -> Exercise:
+        if len(self.techniques) == 1:
+            raise ValueError("techniques: list two or more, or put the one in the exercise")
+        if self.techniques and self.dose.sides == 2:
+            raise ValueError("techniques: say each side on the technique, not on the exercise")
+        if self.techniques and self.dose.is_timed_hold:
+            raise ValueError("techniques: the hold timer goes with a technique's own dose")
+        return self
+
+    def walk(self) -> tuple[WalkPart, ...]:
+        """The parts the step is walked in (one for a plain exercise done once)."""
+        walked: list[WalkPart] = []
+        sides = [t.dose.sides for t in self.techniques]
+        for part in parts(self.dose.sides, sides):
+            if part.technique is None:
+                technique, dose, lines = None, self.dose, self.instructions
+            else:
+                chosen = self.techniques[part.technique]
+                technique, dose, lines = chosen.name, chosen.dose, chosen.instructions
+            if part.side is not None:
+                dose = dose.one_side()
+            walked.append(WalkPart(part, technique, part.side, dose, tuple(lines)))
+        return tuple(walked)
 
     @model_validator(mode="after")
     def _substitute_explained(self) -> Exercise:
@@ -379,6 +465,19 @@ class Texts(_Model):
     step_tip: str
     step_caution: str
     step_record: str
+    part_already_done: str
+    part_line: str
+    part_left: str
+    part_right: str
+    part_technique: str
+    part_technique_side: str
+    side_left: str
+    side_right: str
+    btn_timer: str
+    timer_started: str
+    timer_running: str
+    timer_switch: str
+    timer_ready: str
     dose_seconds: str
     dose_minutes: str
     dose_hold: str

@@ -146,7 +146,8 @@ def morning_times(content: Content, keys: QuestionKeys) -> InlineKeyboardMarkup:
 
 
 def step(content: Content, view: StepView) -> InlineKeyboardMarkup:
-    """Done / Easier / Skip / Hurts / Stop, each naming the session, step and its version."""
+    """⏱ (on a timed hold) / Done / Easier / Skip / Hurts / Stop, each naming the session,
+    step and its version; the timer and Done share the first row."""
     texts = content.texts
     labels = {
         Action.DONE: texts.btn_done,
@@ -156,6 +157,10 @@ def step(content: Content, view: StepView) -> InlineKeyboardMarkup:
         Action.STOP: texts.btn_stop,
     }
     actions = offered(step_state(content, view))
+    if Action.TIMER in actions:
+        walked = content.exercises[view.exercise_id].walk()
+        seconds = walked[min(view.part, len(walked) - 1)].dose.timer_seconds
+        labels[Action.TIMER] = texts.get("btn_timer", seconds=str(seconds))
     buttons = [
         button(labels[a], StepTap(view.session_id, view.index, view.version, a)) for a in actions
     ]

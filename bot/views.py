@@ -12,7 +12,7 @@ from bot.charts import PainPoint, ProgressData
 from bot.content import Content, Texts
 from bot.domain.enums import CheckinKind
 from bot.domain.report import Headline, Measure, Period
-from bot.domain.session_flow import progress_bar
+from bot.domain.session_flow import Side, progress_bar
 from bot.render import dose_text
 from bot.services.progress import Progress
 from bot.services.results import Ask, Note, Say, StepView
@@ -100,27 +100,63 @@ def ask_text(texts: Texts, ask: Ask) -> str:
     return f"{lead}\n\n{question}" if lead else question
 
 
+# One cell a part for up to this many parts (sides and techniques), so that each side
+# moves the bar; short enough for one line on a phone held at arm's length.
+BAR_CELLS = 20
+
+
 def step_text(content: Content, view: StepView) -> str:
-    """Step i of N with a progress bar, the exercise, its dose, instructions, tips and
-    cautions; after Hurts, what to do instead."""
+    """Step i of N with a progress bar (counting each side and technique), the exercise,
+    the part the runner is on and its dose, instructions, tips and cautions; the running
+    hold timer; after Hurts, what to do instead."""
     texts = content.texts
     exercise = content.exercises[view.exercise_id]
+    walked = exercise.walk()
+    piece = walked[min(view.part, len(walked) - 1)]
+    at, of = view.index, view.total
+    if view.position is not None and view.positions is not None:
+        at, of = view.position, view.positions
     header = texts.get(
         "step_header",
         index=str(view.index + 1),
         total=str(view.total),
-        bar=progress_bar(view.index, view.total),
+        bar=progress_bar(at, of, width=BAR_CELLS),
     )
-    lines = [header, exercise.name, dose_text(texts, exercise.dose), ""]
-    lines += [texts.get("step_instruction", line=line) for line in exercise.instructions]
+    dose = dose_text(texts, piece.dose)
+    if len(walked) > 1:
+        dose = texts.get(
+            "part_line", part=part_label(content, view.exercise_id, view.part), dose=dose
+        )
+    lines = [header, exercise.name, dose, ""]
+    lines += [texts.get("step_instruction", line=line) for line in piece.instructions]
     extras = [texts.get("step_tip", cue=cue) for cue in exercise.cues[:2]]
     extras += [texts.get("step_caution", caution=c) for c in exercise.cautions]
     if extras:
         lines += ["", *extras]
+    if view.timer_until is not None and not view.hurt:
+        lines += ["", texts.get("timer_running", time=view.timer_until.strftime("%H:%M:%S"))]
     if view.hurt:
         prompt = texts.hurts_prompt if exercise.easier else texts.hurts_prompt_no_easier
         lines += ["", prompt]
     return "\n".join(lines)
+
+
+def part_label(content: Content, exercise_id: str, part: int) -> str:
+    """'Left side'; 'Side to side (1 of 4)'; 'Diagonal (4 of 4), left side'."""
+    texts = content.texts
+    exercise = content.exercises[exercise_id]
+    piece = exercise.walk()[part]
+    if piece.technique is None or piece.part.technique is None:
+        return texts.part_left if piece.side is Side.LEFT else texts.part_right
+    fields = {
+        "name": piece.technique,
+        "n": str(piece.part.technique + 1),
+        "count": str(len(exercise.techniques)),
+    }
+    if piece.side is None:
+        return texts.get("part_technique", **fields)
+    side = texts.side_left if piece.side is Side.LEFT else texts.side_right
+    return texts.get("part_technique_side", **fields, side=side)
 
 
 def progress_chart(content: Content, progress: Progress) -> ProgressData:

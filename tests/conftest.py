@@ -103,6 +103,7 @@ def make_settings(standin: BotApiStandIn, database_url: str) -> Callable[..., Se
             "database_url": database_url,
             "polling_timeout": 1,
             "sweep_interval_seconds": 0,  # tests run the sweep themselves, at clock times
+            "timer_tick_seconds": 0,  # and the hold timers' tick
             "_env_file": None,
         }
         values.update(overrides)

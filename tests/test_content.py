@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from telegram.constants import BotCommandLimit
 
 from bot.content import DEFAULT_CONTENT_DIR, Content, ContentError, Dose, load_content
+from bot.domain.session_flow import Side
 from bot.render import dose_text
 
 
@@ -314,3 +317,44 @@ def test_ladder_minutes_grow_with_the_level(content: Content) -> None:
     assert len(minutes) == len(content.ladder.steps)
     assert minutes == sorted(minutes)
     assert minutes[-1] == content.routine_minutes(content.ladder)
+
+
+def _foam_roll(data: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = next(e for e in data["exercises"] if e["id"] == "thorax_foam_roll")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda e: e.update(techniques=e["techniques"][:1]), "list two or more"),
+        (lambda e: e["dose"].update(sides=2), "each side on the technique"),
+        (lambda e: e["techniques"][0].update(dose={"hold_seconds": 301}), "at most 300 s"),
+        (lambda e: e["techniques"][1].pop("instructions"), "techniques.instructions"),
+    ],
+)
+def test_a_broken_technique_or_timer_is_named(
+    content_copy: Path, change: Callable[[dict[str, Any]], object], words: str
+) -> None:
+    path = _first_exercise_file(content_copy)
+    _edit(path, lambda data: change(_foam_roll(data)))
+    with pytest.raises(ContentError) as info:
+        load_content(content_copy)
+    message = str(info.value)
+    assert "exercise 'thorax_foam_roll'" in message
+    assert words in message
+
+
+def test_an_exercise_walks_its_sides_and_techniques(content: Content) -> None:
+    foam = content.exercises["thorax_foam_roll"].walk()
+    assert [(p.technique, p.side) for p in foam] == [
+        ("Side to side", None),
+        ("Up and down", None),
+        ("Arch over", None),
+        ("Diagonal", Side.LEFT),
+        ("Diagonal", Side.RIGHT),
+    ]
+    boogie = content.exercises["boogie_board_side_stretch"].walk()
+    assert [p.side for p in boogie] == [Side.LEFT, Side.RIGHT]
+    assert all(p.dose.sides == 1 and p.dose.timer_seconds == 30 for p in boogie)
+    assert content.exercises["child_pose_traction"].dose.timer_seconds is None  # 3-5 s

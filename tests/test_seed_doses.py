@@ -250,3 +250,38 @@ def test_seed_004_gives_no_dose_so_none_is_quoted(content: Content) -> None:
     for exercise in content.exercises.values():
         if exercise.seed == S004:
             assert DOSES[exercise.id].said == ()
+
+
+# The techniques an exercise is walked in, each with its own dose from the seed.
+TECHNIQUES: dict[tuple[str, str], Seeded] = {
+    ("thorax_foam_roll", "Side to side"): Seeded(
+        {"minutes": [1, 5]}, ("Side to side for anywhere from one to five minutes.",)
+    ),
+    ("thorax_foam_roll", "Up and down"): Seeded(
+        {"minutes": {"up_to": 2}}, ("Then, roll between up to 2 minutes.",)
+    ),
+    ("thorax_foam_roll", "Arch over"): Seeded(
+        {"breaths": [2, 3]}, ("Take 2 to 3 breaths Then, take a step up and roll over.",)
+    ),
+    ("thorax_foam_roll", "Diagonal"): Seeded(
+        {"minutes": [1, 2], "sides": 2},
+        ("you can roll between about one to two minutes and then switch to the next diagonal",),
+    ),
+}
+
+
+def test_the_technique_table_has_every_technique(content: Content) -> None:
+    found = {(e.id, t.name) for e in content.exercises.values() for t in e.techniques}
+    assert sorted(found) == sorted(TECHNIQUES)
+
+
+@pytest.mark.parametrize(("exercise_id", "name"), sorted(TECHNIQUES))
+def test_a_techniques_dose_is_the_seeds(content: Content, exercise_id: str, name: str) -> None:
+    exercise = content.exercises[exercise_id]
+    technique = next(t for t in exercise.techniques if t.name == name)
+    entry = TECHNIQUES[exercise_id, name]
+    assert technique.dose == Dose.model_validate(entry.dose)
+    if SEEDS_DIR.is_dir():
+        text = _plain((SEEDS_DIR / exercise.seed).read_text(encoding="utf-8"))
+        for quote in entry.said:
+            assert _plain(quote) in text, f"not in {exercise.seed}: {quote!r}"

@@ -23,6 +23,7 @@ from bot.callbacks import (
     decode,
 )
 from bot.context import BotContext
+from bot.domain.session_flow import Action
 from bot.handlers.show import show
 from bot.services import (
     checkins,
@@ -32,6 +33,7 @@ from bot.services import (
     privacy,
     reminders,
     settings,
+    timers,
 )
 from bot.services.results import EXPIRED, Reply, refused
 
@@ -41,7 +43,15 @@ from bot.services.unit import Env
 log = logging.getLogger(__name__)
 
 # The service modules taps are handed to (a test swaps them to see each kind arrive).
-USE_CASE_MODULES = ("checkins", "guided", "onboarding", "privacy", "reminders", "settings")
+USE_CASE_MODULES = (
+    "checkins",
+    "guided",
+    "onboarding",
+    "privacy",
+    "reminders",
+    "settings",
+    "timers",
+)
 
 
 async def on_callback(update: Update, context: BotContext) -> None:
@@ -75,6 +85,8 @@ async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Repl
             return await checkins.answer_tap(
                 env, telegram_user_id=who, tap=tap, message_id=message_id
             )
+        case StepTap(action=Action.TIMER):
+            return await timers.start(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case StepTap():
             return await guided.tap_step(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case GoTap():

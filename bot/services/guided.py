@@ -14,12 +14,14 @@ from bot.callbacks import MorningFirstTap, StepTap
 from bot.content import Content
 from bot.db.models import RoutineSession, User
 from bot.db.repo import sessions, users
+from bot.domain import session_flow
 from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
 from bot.domain.onboarding import Step
 from bot.domain.plan import NoteKind, TodayPlan
 from bot.domain.questions import MorningPain, SessionPain
 from bot.domain.schedule import local_date_of
 from bot.domain.session_flow import StepState, Transition, tally, transition
+from bot.domain.zones import tzinfo_for
 from bot.render import local_day_text
 from bot.services import checkins, plans, safety
 from bot.services.questions import answer_label, close, is_live, predates, record
@@ -40,7 +42,15 @@ from bot.services.unit import Env, runner_unit
 log = logging.getLogger(__name__)
 
 
-def step_view(rs: RoutineSession) -> StepView:
+def step_view(content: Content, rs: RoutineSession, zone: str = "UTC") -> StepView:
+    """The session's current step and part, as a message shows it (`zone`: the runner's,
+    for when a running hold timer ends)."""
+    counts = [len(content.exercises[e].walk()) for e in rs.steps]
+    part = min(rs.step_part, counts[rs.current_step] - 1)
+    position, positions = session_flow.position(counts, rs.current_step, part)
+    until = None
+    if rs.timer_ends_at is not None:
+        until = rs.timer_ends_at.astimezone(tzinfo_for(zone)).time().replace(microsecond=0)
     return StepView(
         session_id=rs.id,
         index=rs.current_step,
@@ -48,12 +58,26 @@ def step_view(rs: RoutineSession) -> StepView:
         version=rs.step_version,
         exercise_id=rs.steps[rs.current_step],
         hurt=rs.step_hurt,
+        part=part,
+        position=position,
+        positions=positions,
+        timer_until=until,
     )
 
 
 def step_state(content: Content, view: StepView) -> StepState:
     exercise = content.exercises[view.exercise_id]
-    return StepState(view.index, view.total, view.hurt, exercise.easier is not None)
+    walked = exercise.walk()
+    part = min(view.part, len(walked) - 1)
+    return StepState(
+        view.index,
+        view.total,
+        view.hurt,
+        exercise.easier is not None,
+        part=part,
+        parts=len(walked),
+        timed=walked[part].dose.timer_seconds is not None,
+    )
 
 
 # --- starting and resuming -------------------------------------------------------------
@@ -108,6 +132,7 @@ async def _begin(
         # Yesterday's unfinished session (or a different routine chosen): closed, not lost.
         current.status = SessionStatus.ABANDONED
         current.ended_at = now
+        current.timer_ends_at = None
         if current.step_message_id is not None:
             strip.append(current.step_message_id)
         await tx.flush()
@@ -122,7 +147,11 @@ async def _begin(
             "session_resume",
             {"step": str(current.current_step + 1), "total": str(len(current.steps))},
         )
-        return Reply(strip=tuple(strip), notes=(note(resume),), step=step_view(current))
+        return Reply(
+            strip=tuple(strip),
+            notes=(note(resume),),
+            step=step_view(env.content, current, zone_of(user)),
+        )
     if routine_id is not None:
         user.routine_id = routine_id
     if not morning_asked:
@@ -144,6 +173,7 @@ async def _begin(
         current_step=0,
         step_version=0,
         step_hurt=False,
+        step_part=0,
         status=SessionStatus.IN_PROGRESS,
         local_date=today,
         planned_level=user.level if plan.level is not None else None,
@@ -154,7 +184,7 @@ async def _begin(
     await tx.flush()
     intro = note(_intro(env.content, plan), *plan_notes(env, user, plan))
     log.info("event=session_started session_id=%s steps=%s", session.id, len(plan.steps))
-    return Reply(strip=tuple(strip), notes=(intro,), step=step_view(session))
+    return Reply(strip=tuple(strip), notes=(intro,), step=step_view(env.content, session))
 
 
 # --- the morning question asked before a session ---------------------------------------
@@ -265,30 +295,56 @@ def plan_notes(env: Env, user: User, plan: TodayPlan) -> tuple[Say, ...]:
 # --- taps on a step --------------------------------------------------------------------
 
 
+async def live_step(
+    env: Env, tx: AsyncSession, user: User | None, tap: StepTap, message_id: int | None
+) -> RoutineSession | Reply:
+    """The runner's session when `tap` is on its live step (and part), else the refusal."""
+    if predates(user, message_id):
+        return refused(EXPIRED)
+    if (paused := safety.refusal(user)) is not None:
+        return paused
+    rs = await sessions.get(tx, session_id=tap.session_id)
+    if user is None or rs is None or rs.user_id != user.id:
+        return refused(EXPIRED)
+    if rs.status is not SessionStatus.IN_PROGRESS:
+        return refused("session_finished_already")
+    if tap.index < rs.current_step:
+        return refused("step_already_done")
+    if tap.index == rs.current_step and _part_moved_since(rs, tap.version):
+        return refused("part_already_done")
+    if tap.index != rs.current_step or tap.version != rs.step_version:
+        return refused(EXPIRED)
+    return rs
+
+
+def _part_moved_since(rs: RoutineSession, version: int) -> bool:
+    """The tap is from the step's drawing just before its part moved on (Done on a side,
+    or the timer switching sides): the only move that leaves a later part, unhurt."""
+    return version == rs.step_version - 1 and rs.step_part > 0 and not rs.step_hurt
+
+
 async def tap_step(
     env: Env, *, telegram_user_id: int, tap: StepTap, message_id: int | None = None
 ) -> Reply:
-    """Done / Easier / Skip / Hurts / Stop: applied once, and only on the live step."""
+    """Done / Easier / Skip / Hurts / Stop: applied once, and only on the live step.
+    Done on a part that is not the step's last moves to the next part (the same message
+    shows it); the step's outcome is recorded once, for the whole step."""
     now = env.clock.now()
     async with runner_unit(env, telegram_user_id) as (tx, user):
-        if predates(user, message_id):
-            return refused(EXPIRED)
-        if (paused := safety.refusal(user)) is not None:
-            return paused
-        rs = await sessions.get(tx, session_id=tap.session_id)
-        if user is None or rs is None or rs.user_id != user.id:
-            return refused(EXPIRED)
-        if rs.status is not SessionStatus.IN_PROGRESS:
-            return refused("session_finished_already")
-        if tap.index < rs.current_step:
-            return refused("step_already_done")
-        if tap.index != rs.current_step or tap.version != rs.step_version:
-            return refused(EXPIRED)
+        rs = await live_step(env, tx, user, tap, message_id)
+        if isinstance(rs, Reply):
+            return rs
+        assert user is not None
         exercise = env.content.exercises[rs.steps[tap.index]]
-        move = transition(step_state(env.content, step_view(rs)), tap.action)
+        move = transition(step_state(env.content, step_view(env.content, rs)), tap.action)
         if move is None:
             return refused(EXPIRED)
         _apply(rs, move, exercise.easier, now)
+        if move.within_step:
+            log.info(
+                "event=step_part session_id=%s step=%s part=%s", rs.id, tap.index, rs.step_part
+            )
+            return Reply(edit_step=step_view(env.content, rs, zone_of(user)))
         sessions.add_event(
             tx,
             session_id=rs.id,
@@ -299,7 +355,7 @@ async def tap_step(
         )
         log.info("event=step session_id=%s step=%s outcome=%s", rs.id, tap.index, move.outcome)
         if move.hurt:
-            return Reply(edit_step=step_view(rs))
+            return Reply(edit_step=step_view(env.content, rs, zone_of(user)))
         if move.outcome is StepOutcome.EASIER:
             easier = env.content.exercises[rs.steps[rs.current_step]].name
             outcome = env.texts.get("outcome_easier", easier=easier)
@@ -307,7 +363,7 @@ async def tap_step(
             outcome = env.texts.get(f"outcome_{move.outcome.value}")
         done = Say("step_record", {"name": exercise.name, "outcome": outcome})
         if not move.finished:
-            return Reply(record=done, step=step_view(rs))
+            return Reply(record=done, step=step_view(env.content, rs, zone_of(user)))
         counts = tally(await sessions.outcomes(tx, session_id=rs.id))
         user.awaiting = SessionPain(rs.id)
         replaces = user.prompt_message_id
@@ -322,14 +378,18 @@ async def tap_step(
 
 
 def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: datetime) -> None:
+    """The move, on the session row. Every move ends a running hold timer (in this same
+    write), so a timer never fires for a step or a side that is over."""
     if move.swap_to_easier and easier:
         steps = list(rs.steps)
         steps[rs.current_step] = easier
         rs.steps = steps  # a new list, so the JSON column is written
     if not move.finished:
         rs.current_step = min(move.next_index, len(rs.steps) - 1)
+    rs.step_part = move.next_part
     rs.step_version = rs.step_version + 1
     rs.step_hurt = move.hurt
+    rs.timer_ends_at = None
     if move.finished:
         rs.status = SessionStatus.STOPPED if move.stopped else SessionStatus.COMPLETED
         rs.ended_at = now

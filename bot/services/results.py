@@ -105,6 +105,12 @@ class StepView:
     version: int
     exercise_id: str
     hurt: bool  # Hurts was tapped: only Easier, Skip and Stop are offered
+    part: int = 0  # where the runner is inside the step: a side, a technique
+    # The part the runner is on, counted over the whole session from 0, and all parts of
+    # the session (the progress bar moves on each side); None: counted in steps.
+    position: int | None = None
+    positions: int | None = None
+    timer_until: time | None = None  # a hold timer runs until then (the runner's time)
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.domain.enums import StepOutcome
 from bot.domain.session_flow import (
     Action,
+    Part,
+    Side,
     StepState,
     Tally,
+    TimerEnd,
     Transition,
     offered,
+    parts,
+    position,
     progress_bar,
     tally,
+    timer_end,
     transition,
 )
 
@@ -33,6 +40,8 @@ STATES = [
 def expected(state: StepState, action: Action) -> Transition | None:
     """The rules, written out case by case (not derived from `offered`)."""
     following = state.index + 1
+    if action is Action.TIMER:
+        return None
     if action is Action.STOP:
         return Transition(StepOutcome.STOPPED, state.index, True, True, False, False)
     if action is Action.SKIP:
@@ -45,11 +54,15 @@ def expected(state: StepState, action: Action) -> Transition | None:
         return Transition(StepOutcome.EASIER, state.index, False, False, False, True)
     if state.hurt:  # Done and Hurts are gone once Hurts was tapped
         return None
+    if action is Action.DONE and state.part + 1 < state.parts:
+        return Transition(
+            StepOutcome.DONE, state.index, False, False, False, False, state.part + 1, True
+        )
     if action is Action.DONE:
         return Transition(
             StepOutcome.DONE, following, following == state.total, False, False, False
         )
-    return Transition(StepOutcome.HURTS, state.index, False, False, True, False)
+    return Transition(StepOutcome.HURTS, state.index, False, False, True, False, state.part)
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -57,7 +70,43 @@ def expected(state: StepState, action: Action) -> Transition | None:
 def test_every_action_in_every_state(state: StepState, action: Action) -> None:
     move = transition(state, action)
     assert move == expected(state, action)
-    assert (move is not None) == (action in offered(state))
+    # ⏱ is offered on a timed hold but moves nothing: the timer service starts it
+    assert (move is not None) == (action in offered(state) and action is not Action.TIMER)
+
+
+# Where a runner can be inside a step: (part, parts, a timed hold), e.g. a left side's hold.
+INSIDE = {
+    "whole": (0, 1, False),
+    "timed": (0, 1, True),
+    "left": (0, 2, True),
+    "right": (1, 2, True),
+}
+PART_STATES = [
+    pytest.param(
+        StepState(index, total, hurt, True, part=part, parts=parts, timed=timed),
+        id=f"{where}-{inside}-{'hurt' if hurt else 'fresh'}",
+    )
+    for (where, (index, total)), (inside, (part, parts, timed)), hurt in itertools.product(
+        POSITIONS.items(), INSIDE.items(), [False, True]
+    )
+]
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("state", PART_STATES)
+def test_every_action_on_every_part(state: StepState, action: Action) -> None:
+    assert transition(state, action) == expected(state, action)
+
+
+@pytest.mark.parametrize("state", PART_STATES)
+def test_done_on_a_part_stays_on_the_step_and_the_timer_only_on_a_fresh_timed_hold(
+    state: StepState,
+) -> None:
+    assert (Action.TIMER in offered(state)) == (state.timed and not state.hurt)
+    move = transition(state, Action.DONE)
+    if move is not None and state.part + 1 < state.parts:
+        assert (move.next_index, move.next_part, move.finished) == (state.index, 1, False)
+        assert move.within_step
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -69,6 +118,47 @@ def test_buttons_in_order(state: StepState) -> None:
     if state.has_easier:
         want.insert(0 if state.hurt else 1, Action.EASIER)
     assert list(offered(state)) == want
+
+
+def test_parts_of_an_exercise() -> None:
+    assert parts(1) == (Part(None, None),)
+    assert parts(2) == (Part(None, Side.LEFT), Part(None, Side.RIGHT))
+    assert parts(1, [1, 1, 2]) == (
+        Part(0, None),
+        Part(1, None),
+        Part(2, Side.LEFT),
+        Part(2, Side.RIGHT),
+    )
+
+
+def test_position_counts_parts_over_the_session() -> None:
+    # steps of 1, 2 (each side) and 5 parts (techniques)
+    assert position([1, 2, 5], 0, 0) == (0, 8)
+    assert position([1, 2, 5], 1, 1) == (2, 8)
+    assert position([1, 2, 5], 2, 4) == (7, 8)
+
+
+START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+LEFT, RIGHT = Part(None, Side.LEFT), Part(None, Side.RIGHT)
+
+
+@pytest.mark.parametrize(
+    ("current", "following", "holds", "late", "end"),
+    [
+        (LEFT, RIGHT, 1, 0, TimerEnd.SWITCH),
+        (LEFT, RIGHT, 1, 60, TimerEnd.SWITCH),
+        (LEFT, RIGHT, 1, 61, TimerEnd.DROPPED),  # the bot was down: no stale "Time"
+        (LEFT, RIGHT, 2, 0, TimerEnd.READY),  # two holds a side: the runner says when
+        (RIGHT, None, 1, 0, TimerEnd.READY),
+        (Part(None, None), None, 1, 5, TimerEnd.READY),
+        (Part(2, Side.LEFT), Part(3, Side.RIGHT), 1, 0, TimerEnd.READY),  # another technique
+    ],
+)
+def test_timer_end(
+    current: Part, following: Part | None, holds: int, late: int, end: TimerEnd
+) -> None:
+    now = START + timedelta(seconds=late)
+    assert timer_end(START, now, current=current, following=following, holds=holds) is end
 
 
 @pytest.mark.parametrize("has_easier", [False, True])

@@ -12,7 +12,7 @@ from bot.db.models import (
 )
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
-from tests.utils.journeys import onboard_to
+from tests.utils.journeys import done_step, onboard_to
 from tests.utils.rows import row_counts
 
 _ids = itertools.count(500)
@@ -217,14 +217,14 @@ async def test_forty_odd_updates_change_nothing_and_the_bot_still_works(
     ]
 
     # And a normal runner still goes through a whole session.
-    await victim.tap("✅ Done")
+    await done_step(victim)
     await victim.tap("4")
     assert (victim.last().text or "").startswith("Logged 4/10")
     newcomer: ChatUser = new_user("Nia")
     await onboard_to(newcomer, "days")
     await newcomer.tap("Save")
     await newcomer.tap("Start first session")
-    await newcomer.tap("✅ Done")
+    await done_step(newcomer)
     await newcomer.tap("1")
     assert (newcomer.last().text or "").startswith("Logged 1/10")
 

@@ -19,7 +19,7 @@ from bot.devtools.standin import StoredMessage
 from bot.domain.enums import DeliveryKind, SessionStatus, UserStatus
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
-from tests.utils.journeys import session_with_pain
+from tests.utils.journeys import done_step, session_with_pain
 from tests.utils.rows import (
     level_changes,
     row_counts,
@@ -67,12 +67,12 @@ async def mid_session(runner: ChatUser, bot_runner: BotRunner, clock: ManualCloc
     morning = copy.deepcopy(bot_said(runner, "Good morning!"))
     await runner.say("/session")
     await runner.tap("Skip, start now")  # today's morning question is asked first
-    await runner.tap("✅ Done")
+    await done_step(runner)
     pain_prompt = copy.deepcopy(runner.last())
     assert "How's your back right now" in (pain_prompt.text or "")
     await set_user(bot_runner.db, runner.user_id, level=3)
     await runner.say("/session")
-    await runner.tap("✅ Done")
+    await done_step(runner)
     step = copy.deepcopy(runner.last())
     assert (step.text or "").startswith("Step 2 of 3")
     return Left(something_new, pain_prompt, step, reminder, morning)
@@ -184,7 +184,7 @@ async def test_after_clearance_the_programme_resumes(
 
     await onboarded.say("/session")  # a new session, not the closed one
     assert (onboarded.last().text or "").startswith("Step 1 of 3")
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     assert (onboarded.last().text or "").startswith("Step 2 of 3")
     sessions = await sessions_of(bot_runner.db, onboarded.user_id)
     assert [s.status for s in sessions[-2:]] == [

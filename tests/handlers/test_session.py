@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from bot.domain.enums import CheckinKind, SessionStatus
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import (
+    done_step,
     morning,
     morning_question,
     onboard_to,
@@ -38,10 +40,31 @@ def assert_nothing_tappable_but_last(runner: ChatUser) -> None:
     assert live == [], live
 
 
+async def to_last_part(runner: ChatUser) -> None:
+    """Done on each part of the live step but its last: the step shows its last part."""
+    step = runner.last().message_id
+    while True:
+        before = runner.last().text
+        await runner.tap("✅ Done")
+        assert runner.last().message_id == step, "the step ended before its last part"
+        if runner.last().text == before:
+            raise AssertionError("Done changed nothing")
+        if not _has_next_part(runner.last().text or ""):
+            return
+
+
+def _has_next_part(text: str) -> bool:
+    """Shows a part with another after it: a left side, or technique n of m (n < m)."""
+    if "Left side" in text or "left side" in text:
+        return True
+    found = re.search(r"\((\d+) of (\d+)\)", text)
+    return found is not None and found.group(1) != found.group(2)
+
+
 async def run_through(runner: ChatUser, steps: int) -> None:
     for index in range(steps):
         assert (runner.last().text or "").startswith(f"Step {index + 1} of {steps}")
-        await runner.tap("✅ Done")
+        await done_step(runner)
 
 
 async def test_level_one_session_from_the_summary_start_button(
@@ -57,7 +80,7 @@ async def test_level_one_session_from_the_summary_start_button(
     assert "Never roll your lower back" in (step.text or "")
     assert step.button_labels() == ["✅ Done", "Skip", "Hurts", "Stop"]
 
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     closed = next(m for m in onboarded.bot_messages() if m.message_id == step.message_id)
     assert closed.text == "Upper-back foam rolling: done"
     assert closed.buttons() == []
@@ -135,7 +158,7 @@ async def test_hurts_offers_easier_skip_stop_and_never_done(
 ) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=2)
     await onboarded.say("/session")
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     assert "Boogie board side stretch" in (onboarded.last().text or "")
 
     await onboarded.tap("Hurts")
@@ -146,7 +169,7 @@ async def test_hurts_offers_easier_skip_stop_and_never_done(
     await onboarded.tap("Easier")
     assert "Standing side bend" in (onboarded.last().text or "")
     assert (onboarded.last().text or "").startswith("Step 2 of 2")
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     assert "Session complete: 2 done, 0 skipped, 1 hurt." in [
         m.text for m in onboarded.bot_messages()
     ]
@@ -173,7 +196,7 @@ async def test_trunk_rotation_hurt_is_dropped_for_two_days(
     await set_user(bot_runner.db, onboarded.user_id, level=6)
     await onboarded.say("/session")
     for _ in range(5):
-        await onboarded.tap("✅ Done")
+        await done_step(onboarded)
     assert "trunk rotation" in (onboarded.last().text or "").lower()
     await onboarded.tap("Hurts")
     assert onboarded.last().button_labels() == ["Skip", "Stop"]
@@ -213,7 +236,7 @@ async def test_stop_closes_the_session_and_asks_for_pain(
 async def test_resume_after_restart(onboarded: ChatUser, bot_runner: BotRunner) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=4)
     await onboarded.say("/session")
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     old_step = copy.deepcopy(onboarded.last())
 
     await bot_runner.restart()
@@ -232,7 +255,7 @@ async def test_resume_after_restart(onboarded: ChatUser, bot_runner: BotRunner) 
 async def run_through_from(runner: ChatUser, first: int, total: int) -> None:
     for index in range(first, total + 1):
         assert (runner.last().text or "").startswith(f"Step {index} of {total}")
-        await runner.tap("✅ Done")
+        await done_step(runner)
 
 
 async def test_taps_on_the_live_step_work_after_a_restart(
@@ -241,7 +264,7 @@ async def test_taps_on_the_live_step_work_after_a_restart(
     await set_user(bot_runner.db, onboarded.user_id, level=2)
     await onboarded.say("/session")
     await bot_runner.restart()
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     assert (onboarded.last().text or "").startswith("Step 2 of 2")
 
 
@@ -250,7 +273,7 @@ async def test_yesterdays_session_is_abandoned(
 ) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=3)
     await onboarded.say("/session")
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     yesterday_step = copy.deepcopy(onboarded.last())
 
     clock.advance(timedelta(days=1))
@@ -267,7 +290,7 @@ async def test_stale_tap_on_an_answered_step(onboarded: ChatUser, bot_runner: Bo
     await set_user(bot_runner.db, onboarded.user_id, level=3)
     await onboarded.say("/session")
     first = copy.deepcopy(onboarded.last())
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
 
     answer = await onboarded.tap_message(first, "Skip")
 
@@ -323,6 +346,7 @@ async def test_forged_callback_data_writes_nothing(
 async def test_double_tap_advances_once(onboarded: ChatUser, bot_runner: BotRunner) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=3)
     await onboarded.say("/session")
+    await to_last_part(onboarded)
     step = onboarded.last()
     data = step.buttons()[0]["callback_data"]
     onboarded.standin.user_tap(onboarded.user_id, step, data)
@@ -341,6 +365,7 @@ async def test_twenty_simultaneous_taps_advance_once(
 ) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=3)
     await onboarded.say("/session")
+    await to_last_part(onboarded)
     step = onboarded.last()
     data = step.buttons()[0]["callback_data"]
     ids = [onboarded.standin.user_tap(onboarded.user_id, step, data) for _ in range(20)]
@@ -371,6 +396,7 @@ async def test_concurrent_updates_from_different_runners(new_user, bot_runner: B
 async def test_429_in_the_middle_of_a_session(onboarded: ChatUser, bot_runner: BotRunner) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=3)
     await onboarded.say("/session")
+    await to_last_part(onboarded)
     onboarded.standin.inject_error(onboarded.chat_id, 429, retry_after=1, methods=["sendMessage"])
 
     await onboarded.tap("✅ Done", timeout=10)
@@ -402,7 +428,7 @@ async def test_checkin_accepts_typed_numbers_and_refuses_bad_ones(
     onboarded: ChatUser, bot_runner: BotRunner
 ) -> None:
     await onboarded.say("/session")
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     replies = await onboarded.say("eleven")
     assert "whole number from 0" in (replies[0].text or "")
     assert await count(bot_runner.db, PainCheckin) == 0
@@ -416,7 +442,7 @@ async def test_checkin_accepts_typed_numbers_and_refuses_bad_ones(
 
 async def test_checkin_tapped_twice_counts_once(onboarded: ChatUser, bot_runner: BotRunner) -> None:
     await onboarded.say("/session")
-    await onboarded.tap("✅ Done")
+    await done_step(onboarded)
     prompt = copy.deepcopy(onboarded.last())
     await onboarded.tap("3")
     answer = await onboarded.tap_message(prompt, "5")
@@ -479,11 +505,18 @@ async def test_write_units_per_tap_through_the_bot(
     await set_user(bot_runner.db, onboarded.user_id, level=2)
     await onboarded.say("/session")
 
+    with watch(bot_runner.db) as part_tap:
+        await onboarded.tap("✅ Done")
+    assert "Up and down (2 of 4)" in (onboarded.last().text or "")
+    assert part_tap.write_units == 1  # the same message shows the next part
+
+    await to_last_part(onboarded)
     with watch(bot_runner.db) as done_tap:
         await onboarded.tap("✅ Done")
     assert (onboarded.last().text or "").startswith("Step 2 of 2")
     assert done_tap.write_units == 2
 
+    await to_last_part(onboarded)
     with watch(bot_runner.db) as last_tap:
         await onboarded.tap("✅ Done")
     assert onboarded.last().button_labels() == [str(n) for n in range(11)]

@@ -16,7 +16,7 @@ from bot.services.results import EXPIRED, Say, StepView
 from bot.services.unit import Env
 from tests.utils.factories import make_runner
 from tests.utils.rows import count, row_counts, sessions_of
-from tests.utils.usecases import finish_session, start_session, tap_on
+from tests.utils.usecases import done_step, finish_session, last_part, start_session, tap_on
 from tests.utils.writes import watch
 
 ALEX, MALLORY = 501, 666
@@ -48,7 +48,7 @@ async def refused_and_unchanged(env: Env, who: int, tap: StepTap, reason: str) -
 
 async def test_twenty_concurrent_done_taps_advance_once(env: Env) -> None:
     await make_runner(env.db, ALEX, now=env.clock.now(), level=3)
-    view = await start_session(env, ALEX)
+    view = await last_part(env, ALEX, await start_session(env, ALEX))
     tap = tap_on(view)
 
     replies = await asyncio.gather(
@@ -58,17 +58,22 @@ async def test_twenty_concurrent_done_taps_advance_once(env: Env) -> None:
     acted = [r for r in replies if r.refused is None]
     assert len(acted) == 1
     assert acted[0].step is not None
-    assert (acted[0].step.index, acted[0].step.version) == (1, 1)
+    after = view.version + 1
+    assert (acted[0].step.index, acted[0].step.version) == (1, after)
     assert [r.refused for r in replies if r.refused is not None] == [Say("step_already_done")] * 19
     row = await session_row(env, view.session_id)
-    assert (row.current_step, row.step_version, row.status) == (1, 1, SessionStatus.IN_PROGRESS)
+    assert (row.current_step, row.step_version, row.status) == (
+        1,
+        after,
+        SessionStatus.IN_PROGRESS,
+    )
     assert await count(env.db, StepEvent, session_id=view.session_id) == 1
     assert await count(env.db, StepEvent, outcome=StepOutcome.DONE) == 1
 
 
 async def test_concurrent_taps_of_different_buttons_on_one_step_act_once(env: Env) -> None:
     await make_runner(env.db, ALEX, now=env.clock.now(), level=3)
-    view = await start_session(env, ALEX)
+    view = await last_part(env, ALEX, await start_session(env, ALEX))
     taps = [tap_on(view, action) for action in (Action.DONE, Action.SKIP, Action.HURTS)] * 5
 
     replies = await asyncio.gather(
@@ -77,7 +82,7 @@ async def test_concurrent_taps_of_different_buttons_on_one_step_act_once(env: En
 
     assert sum(r.refused is None for r in replies) == 1
     assert await count(env.db, StepEvent, session_id=view.session_id) == 1
-    assert (await session_row(env, view.session_id)).step_version == 1
+    assert (await session_row(env, view.session_id)).step_version == view.version + 1
 
 
 async def test_a_stale_tap_with_an_old_version_is_refused(env: Env) -> None:
@@ -98,7 +103,7 @@ async def test_a_stale_tap_with_an_old_version_is_refused(env: Env) -> None:
 async def test_a_tap_on_an_earlier_step_is_refused(env: Env) -> None:
     await make_runner(env.db, ALEX, now=env.clock.now(), level=3)
     first = await start_session(env, ALEX)
-    await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(first))
+    await done_step(env, ALEX, first)
 
     await refused_and_unchanged(env, ALEX, tap_on(first), "step_already_done")
     await refused_and_unchanged(env, ALEX, tap_on(first, Action.STOP), "step_already_done")
@@ -134,9 +139,9 @@ async def test_a_forged_tap_on_another_runners_session_is_refused(env: Env) -> N
 async def test_a_tap_after_the_session_ended_is_refused(env: Env) -> None:
     await make_runner(env.db, ALEX, now=env.clock.now(), level=2)
     view = await start_session(env, ALEX)
-    second = await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(view))
+    second = await done_step(env, ALEX, view)
     assert second.step is not None
-    last = await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(second.step))
+    last = await done_step(env, ALEX, second.step)
     assert last.ask is not None  # the pain question: the session is over
 
     for action in Action:
@@ -173,7 +178,7 @@ async def test_a_tap_on_yesterdays_abandoned_session_is_refused(
 
 async def test_a_done_tap_is_one_write_unit(env: Env) -> None:
     await make_runner(env.db, ALEX, now=env.clock.now(), level=3)
-    view = await start_session(env, ALEX)
+    view = await last_part(env, ALEX, await start_session(env, ALEX))
 
     with watch(env.db) as seen:
         reply = await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(view))
@@ -184,9 +189,27 @@ async def test_a_done_tap_is_one_write_unit(env: Env) -> None:
     assert sorted(s.split()[0].upper() for s in seen.changes) == ["INSERT", "UPDATE"]
 
 
+async def test_a_done_tap_on_a_part_is_one_update_and_records_nothing(env: Env) -> None:
+    await make_runner(env.db, ALEX, now=env.clock.now(), level=1)
+    view = await start_session(env, ALEX)  # foam rolling: its techniques, one by one
+
+    with watch(env.db) as seen:
+        reply = await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(view))
+
+    assert reply.edit_step is not None
+    assert reply.step is None
+    assert reply.record is None
+    assert (reply.edit_step.index, reply.edit_step.part) == (0, 1)
+    assert seen.write_units == 1
+    assert [s.split()[0].upper() for s in seen.changes] == ["UPDATE"]
+    assert await count(env.db, StepEvent, session_id=view.session_id) == 0
+    # the first technique's Done, tapped again, is refused as done already
+    await refused_and_unchanged(env, ALEX, tap_on(view), "part_already_done")
+
+
 async def test_the_last_done_tap_is_one_write_unit(env: Env) -> None:
     await make_runner(env.db, ALEX, now=env.clock.now(), level=1)
-    view = await start_session(env, ALEX)
+    view = await last_part(env, ALEX, await start_session(env, ALEX))
 
     with watch(env.db) as seen:
         reply = await guided.tap_step(env, telegram_user_id=ALEX, tap=tap_on(view))

@@ -6,6 +6,7 @@ import contextlib
 import time
 from collections.abc import Callable
 
+from bot import timer_tick
 from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -83,6 +84,11 @@ class BotRunner:
         return await sweep(
             self.app.bot, self.env, now=self.clock.now(), config=sweep_config(self.settings)
         )
+
+    async def tick(self) -> int:
+        """One hold-timer tick at the clock's time, as the job would run it."""
+        assert self.app is not None
+        return await timer_tick.tick(self.app.bot, self.env, now=self.clock.now())
 
     @property
     def env(self) -> Env:

@@ -55,8 +55,19 @@ async def onboard(runner: ChatUser) -> ChatUser:
     return runner
 
 
+async def done_step(runner: ChatUser) -> None:
+    """Done on every part of the live step (each side, each technique: the same message
+    shows the next part), until the bot moves on to the next step or the end."""
+    step = runner.last().message_id
+    while True:
+        await runner.tap("✅ Done")
+        if runner.last().message_id != step:
+            return
+
+
 async def session_with_pain(runner: ChatUser, pain: int) -> str:
-    """/session, Done on every step, then the pain rating; the bot's answer."""
+    """/session, Done on every step (every part of it), then the pain rating; the bot's
+    answer."""
     await runner.say("/session")
     while (runner.last().text or "").startswith("Step "):
         await runner.tap("✅ Done")

@@ -22,13 +22,37 @@ async def start_session(env: Env, telegram_user_id: int) -> StepView:
     return reply.step
 
 
+async def last_part(env: Env, telegram_user_id: int, view: StepView) -> StepView:
+    """Done on every part of the step but its last (each side, each technique): the step
+    on its last part, where Done moves to the next step."""
+    while True:
+        reply = await guided.tap_step(env, telegram_user_id=telegram_user_id, tap=tap_on(view))
+        assert reply.refused is None, reply
+        if reply.edit_step is None or reply.edit_step.index != view.index:
+            raise AssertionError(f"the step ended before its last part: {reply}")
+        view = reply.edit_step
+        if view.part + 1 >= len(env.content.exercises[view.exercise_id].walk()):
+            return view
+
+
+async def done_step(env: Env, telegram_user_id: int, view: StepView) -> Reply:
+    """Done on every part of the step: the reply to the last Done (the next step, or the
+    pain question)."""
+    if len(env.content.exercises[view.exercise_id].walk()) > 1:
+        view = await last_part(env, telegram_user_id, view)
+    return await guided.tap_step(env, telegram_user_id=telegram_user_id, tap=tap_on(view))
+
+
 async def finish_session(env: Env, telegram_user_id: int) -> tuple[int, Reply]:
-    """/session and Done on every step: the session's id, and the last step's reply (the
-    one that asks for the pain rating)."""
+    """/session and Done on every step (every part of it): the session's id, and the last
+    step's reply (the one that asks for the pain rating)."""
     view = await start_session(env, telegram_user_id)
     while True:
         reply = await guided.tap_step(env, telegram_user_id=telegram_user_id, tap=tap_on(view))
         assert reply.refused is None, reply
+        if reply.edit_step is not None:  # the next part of the same step
+            view = reply.edit_step
+            continue
         if reply.step is None:
             return view.session_id, reply
         view = reply.step

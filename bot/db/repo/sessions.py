@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import RoutineSession, StepEvent
+from bot.db.models import RoutineSession, StepEvent, User
 from bot.domain.enums import SessionStatus, StepOutcome
 
 
@@ -97,3 +97,52 @@ async def started_since(tx: AsyncSession, *, user_id: int, since: datetime) -> b
         )
     )
     return found is not None
+
+
+async def due_timers(
+    tx: AsyncSession, *, now: datetime, limit: int
+) -> list[tuple[RoutineSession, User]]:
+    """Sessions in progress whose hold timer has ended by `now`, with their runners,
+    earliest first."""
+    rows = await tx.execute(
+        select(RoutineSession, User)
+        .join(User, RoutineSession.user_id == User.id)
+        .where(
+            RoutineSession.timer_ends_at.is_not(None),
+            RoutineSession.timer_ends_at <= now,
+            RoutineSession.status == SessionStatus.IN_PROGRESS,
+        )
+        .order_by(RoutineSession.timer_ends_at)
+        .limit(limit)
+    )
+    return [(rs, user) for rs, user in rows.all()]
+
+
+async def claim_timer(
+    tx: AsyncSession,
+    *,
+    session_id: int,
+    ends_at: datetime,
+    step_version: int,
+    next_part: int | None,
+) -> bool:
+    """End the hold timer that ends at `ends_at` on this session, if it is still that one
+    on the same step version (and move to `next_part`, a new version, when given): True
+    for the one caller that ended it. An atomic UPDATE, so two processes that both found
+    the timer due never both fire it (on PostgreSQL the second waits for the first's row
+    lock, then finds the timer gone)."""
+    values: dict[str, object] = {"timer_ends_at": None}
+    if next_part is not None:
+        values |= {"step_part": next_part, "step_version": step_version + 1}
+    result = await tx.execute(
+        update(RoutineSession)
+        .where(
+            RoutineSession.id == session_id,
+            RoutineSession.timer_ends_at == ends_at,
+            RoutineSession.step_version == step_version,
+            RoutineSession.status == SessionStatus.IN_PROGRESS,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
