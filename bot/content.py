@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
+from babel import Locale, UnknownLocaleError
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -31,6 +33,9 @@ from bot.domain.plan import Catalogue, dose_seconds, ladder_steps, minutes_of
 from bot.domain.session_flow import Part, Side, parts
 from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
+
+# The language of content/texts.yaml when it names none (its `locale:`).
+DEFAULT_LOCALE = "en"
 
 # The installed package's copy, or content/ of the checkout (bot/resources.py).
 DEFAULT_CONTENT_DIR = resources.content_dir()
@@ -348,9 +353,34 @@ class Choices(_Model):
         return values
 
 
+# CLDR's plural categories; a language uses some of them, and always "other".
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+
+class Plural(_Model):
+    """A text that depends on a count: one form per CLDR plural category the language uses
+    ("1 step", "21 steps" in English; Russian needs one, few, many and other). Babel's CLDR
+    rules pick the form, so no code says `if n == 1`."""
+
+    zero: str | None = None
+    one: str | None = None
+    two: str | None = None
+    few: str | None = None
+    many: str | None = None
+    other: str
+
+    def forms(self) -> dict[str, str]:
+        """The categories given, and their forms."""
+        return {c: f for c in PLURAL_CATEGORIES if (f := getattr(self, c)) is not None}
+
+
 class Texts(_Model):
     """Everything the bot says to a runner (content/texts.yaml); placeholders are str.format
-    fields. Every text is declared here, so a missing or misspelt one stops the start."""
+    fields. Every text is declared here, so a missing or misspelt one stops the start. A text
+    that counts something is a `Plural`: the caller passes the count, and `{n}` in it is the
+    count unless the caller names `n` itself."""
+
+    _locale: Locale = PrivateAttr(default_factory=lambda: Locale.parse(DEFAULT_LOCALE))
 
     disclaimer: str
     welcome: str
@@ -451,10 +481,11 @@ class Texts(_Model):
     pause: str
     resume: str
     close: str
-    pause_for_days: str
+    pause_for_days: Plural
     pause_week: str
     pause_until_resume: str
     start_first_session: str
+    n_steps: Plural
     session_intro: str
     session_intro_ladder: str
     session_resume: str
@@ -533,31 +564,31 @@ class Texts(_Model):
     morning_expired: str
     morning_first: str
     btn_skip_morning: str
-    decision_level_up: str
+    decision_level_up: Plural
     decision_repeat_amber: str
-    decision_wait_days: str
-    decision_wait_hold: str
+    decision_wait_days: Plural
+    decision_wait_hold: Plural
     decision_wait_run: str
     decision_wait_trend: str
     decision_wait_top: str
-    decision_gate_pain: str
-    decision_level_down_pain: str
-    decision_level_down_morning: str
+    decision_gate_pain: Plural
+    decision_level_down_pain: Plural
+    decision_level_down_morning: Plural
     decision_level_down_pain_flare: str
     decision_level_down_morning_flare: str
     decision_stay_first_pain: str
     decision_stay_first_morning: str
     decision_flare_on_pain: str
-    decision_flare_on_morning: str
-    decision_flare_off: str
-    decision_clinician_flare: str
+    decision_flare_on_morning: Plural
+    decision_flare_off: Plural
+    decision_clinician_flare: Plural
     decision_clinician_trend: str
-    decision_nudge: str
-    decision_gate_step: str
-    decision_gate_top: str
+    decision_nudge: Plural
+    decision_gate_step: Plural
+    decision_gate_top: Plural
     decision_missing_pain: str
     decision_missing_morning: str
-    decision_clinician_second: str
+    decision_clinician_second: Plural
     decision_clinician_baseline: str
     decision_run_keep: str
     decision_run_ease_pain: str
@@ -589,19 +620,20 @@ class Texts(_Model):
     rescreen_clear: str
     progress_empty: str
     progress_caption: str
+    progress_streak: Plural
     progress_level_line: str
     progress_level_line_flare: str
     progress_headline: str
     progress_headline_one: str
     progress_headline_none: str
-    progress_span_days: str
-    progress_span_weeks: str
+    progress_span_days: Plural
+    progress_span_weeks: Plural
     progress_level_change: str
     progress_level_same: str
-    verdict_recovered: str
+    verdict_recovered: Plural
     verdict_improved: str
     verdict_not_yet: str
-    verdict_out_of_reach: str
+    verdict_out_of_reach: Plural
     verdict_no_data: str
     chart_morning: str
     chart_weekly: str
@@ -618,12 +650,37 @@ class Texts(_Model):
     chart_zone_amber: str
     chart_zone_red: str
 
-    def get(self, key: str, **fields: Any) -> str:
-        """The text `key` with its placeholders filled in."""
-        template = getattr(self, key, None)
+    @property
+    def locale(self) -> Locale:
+        return self._locale
+
+    def plural_category(self, count: int) -> str:
+        """CLDR's category of `count` in the texts' language: 'one', 'few', 'other'..."""
+        return str(self._locale.plural_form(count))
+
+    def get(self, key: str, *, count: int | None = None, **fields: Any) -> str:
+        """The text `key` with its placeholders filled in; for a plural text, the form
+        `count` takes in the texts' language (with `{n}` the count)."""
+        template = getattr(self, key, None) if key in type(self).model_fields else None
+        if isinstance(template, Plural):
+            if count is None:
+                raise TypeError(f"text {key!r} counts something: pass count=")
+            forms = template.forms()
+            form = forms.get(self.plural_category(count), template.other)
+            return form.format(**{"n": str(count), **fields})
         if not isinstance(template, str):
             raise KeyError(f"no text {key!r} in content/texts.yaml")
+        if count is not None:
+            raise TypeError(f"text {key!r} has no plural forms: it takes no count")
         return template.format(**fields) if fields else template
+
+    def plurals(self) -> dict[str, Plural]:
+        """Every text that counts something."""
+        return {
+            key: value
+            for key in type(self).model_fields
+            if isinstance(value := getattr(self, key), Plural)
+        }
 
 
 @dataclass(frozen=True)
@@ -749,12 +806,53 @@ def _parse_one(model: type[M], data: Any, rel: str) -> M:
         raise ContentError(f"{rel}: {_explain(exc)}") from None
 
 
+def _placeholders(template: str) -> set[str]:
+    return {name for _text, name, _spec, _conv in string.Formatter().parse(template) if name}
+
+
 def _check_placeholders(texts: Texts, rel: str) -> None:
-    for key, value in texts.model_dump().items():
+    for key in type(texts).model_fields:
+        value = getattr(texts, key)
+        forms = value.forms() if isinstance(value, Plural) else {"value": value}
         try:
-            list(string.Formatter().parse(value))
+            found = {category: _placeholders(form) for category, form in forms.items()}
         except ValueError as exc:
             raise ContentError(f"{rel}: text '{key}': field 'value': {exc}") from None
+        if isinstance(value, Plural):
+            _check_plural(key, value, found, texts.locale, rel)
+
+
+def _check_plural(
+    key: str, value: Plural, found: Mapping[str, set[str]], locale: Locale, rel: str
+) -> None:
+    """Every category the language uses, none it never picks, and the same placeholders
+    in every form (in Russian "one" is also 21 and 31, so a form without {n} is wrong)."""
+    needed = set(locale.plural_form.tags) | {"other"}
+    given = set(found)
+    if missing := [c for c in PLURAL_CATEGORIES if c in needed - given]:
+        raise ContentError(
+            f"{rel}: text '{key}': field '{missing[0]}': {locale} needs the plural forms "
+            f"{', '.join(c for c in PLURAL_CATEGORIES if c in needed)}"
+        )
+    if unused := [c for c in PLURAL_CATEGORIES if c in given - needed]:
+        raise ContentError(
+            f"{rel}: text '{key}': field '{unused[0]}': {locale} never uses this plural form"
+        )
+    expected = found["other"]
+    for category, names in found.items():
+        if names != expected:
+            raise ContentError(
+                f"{rel}: text '{key}': field '{category}': placeholders "
+                f"{{{', '.join(sorted(names))}}} differ from the other form's "
+                f"{{{', '.join(sorted(expected))}}}"
+            )
+
+
+def _locale(name: Any, rel: str) -> Locale:
+    try:
+        return Locale.parse(str(name))
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ContentError(f"{rel}: field 'locale': {exc}") from None
 
 
 def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
@@ -867,6 +965,7 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
     if not isinstance(texts_data, dict) or not isinstance(texts_data.get("texts"), dict):
         raise ContentError(f"{rel}: expected a top-level 'texts:' mapping")
     texts = _parse_one(Texts, texts_data["texts"], rel)
+    texts._locale = _locale(texts_data.get("locale", DEFAULT_LOCALE), rel)
     _check_placeholders(texts, rel)
     raw_commands = texts_data.get("commands")
     if not isinstance(raw_commands, dict) or not raw_commands:

@@ -107,7 +107,7 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
         )
     if asked == Question.PAUSE:
         options = [
-            (texts.pause_week if n == 7 else texts.get("pause_for_days", days=str(n)), str(n))
+            (texts.pause_week if n == 7 else texts.get("pause_for_days", count=n), str(n))
             for n in content.choices.pause_days
         ]
         return _choice(flow, asked, [*options, (texts.pause_until_resume, "0")], width=3)
@@ -187,7 +187,7 @@ def routine_list(texts: Texts, options: Sequence[RoutineOption]) -> InlineKeyboa
     """One row per routine, the one /session runs marked."""
     rows = []
     for option in options:
-        label = texts.get(option.label.key, **option.label.fields)
+        label = texts.get(option.label.key, count=option.label.count, **option.label.fields)
         if option.current:
             label = texts.get("chosen", label=label)
         rows.append([button(label, RoutineTap(option.routine_id))])

@@ -70,4 +70,4 @@ def sentence(content: Content, decision: Any) -> str:
     ladder = content.ladder
     step = ladder.steps[min(decision.to_level, len(ladder.steps)) - 1]
     fields = {**decision.fields, "next_step": content.exercises[step].name.lower()}
-    return content.texts.get(decision.message_key, **fields)
+    return content.texts.get(decision.message_key, count=decision.count, **fields)

@@ -5,6 +5,7 @@ to Telegram, no database); the handlers and the sender send it."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from telegram.constants import CallbackQueryLimit, MessageLimit
 
@@ -86,7 +87,7 @@ def caption_and_rest(text: str) -> tuple[str, list[str]]:
 
 
 def said(texts: Texts, line: Say) -> str:
-    return texts.get(line.key, **line.fields)
+    return texts.get(line.key, count=line.count, **line.fields)
 
 
 def note_text(texts: Texts, note: Note) -> str:
@@ -212,7 +213,7 @@ def progress_caption(texts: Texts, progress: Progress) -> str:
         headline=headline_text(texts, found.headline),
         verdict=verdict_text(texts, found.measure),
         level_line=level_line,
-        streak=str(found.streak),
+        streak=texts.get("progress_streak", count=found.streak),
     )
 
 
@@ -221,17 +222,16 @@ def headline_text(texts: Texts, head: Headline) -> str:
     if head.level_from == head.level_to:
         level = texts.get("progress_level_same", level=str(head.level_to))
     else:
-        level = texts.get(
-            "progress_level_change", **{"from": str(head.level_from), "to": str(head.level_to)}
-        )
+        change: dict[str, Any] = {"from": str(head.level_from), "to": str(head.level_to)}
+        level = texts.get("progress_level_change", **change)
     if head.first is None or head.last is None:
         return texts.get("progress_headline_none", level=level)
     if head.days < 2:
         return texts.get("progress_headline_one", first=str(head.first), level=level)
     if head.days < 14:
-        span = texts.get("progress_span_days", n=str(head.days))
+        span = texts.get("progress_span_days", count=head.days)
     else:
-        span = texts.get("progress_span_weeks", n=str(round(head.days / 7)))
+        span = texts.get("progress_span_weeks", count=round(head.days / 7))
     return texts.get(
         "progress_headline", first=str(head.first), last=str(head.last), span=span, level=level
     )
@@ -239,8 +239,11 @@ def headline_text(texts: Texts, head: Headline) -> str:
 
 def verdict_text(texts: Texts, found: Measure) -> str:
     """R9 in one sentence, with this week's W, B0 and what would count as better."""
+    # the verdicts that count mornings take their plural form from that count
+    counts = {"recovered": found.mornings, "out_of_reach": found.need}
     return texts.get(
         f"verdict_{found.verdict}",
+        count=counts.get(found.verdict),
         w=_number(found.w),
         b0=_number(found.b0),
         # shown rounded down, so a W shown at or below it is one that counts

@@ -64,13 +64,13 @@ def test_the_caption_tells_the_story_and_measures_against_b0() -> None:
         "Mornings 6 → 1 over 3 weeks, level 1 → 3",
         "Better than when you started: your mornings this week average 1.4, against 6 then"
         " (4.2 or less counts as better).",
-        "Level 3 of 7 · streak 3 day(s)",
+        "Level 3 of 7 · streak 3 days",
     ]
 
 
 def test_the_caption_says_flare_mode() -> None:
     caption = progress_caption(TEXTS, progress(flare_since=TODAY - timedelta(days=1)))
-    assert caption.splitlines()[-1] == "Level 3 of 7, in flare mode · streak 3 day(s)"
+    assert caption.splitlines()[-1] == "Level 3 of 7, in flare mode · streak 3 days"
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,23 @@ MESSAGE_KEYS = frozenset(
     }
 )
 
+# The number a sentence's noun counts ("for 2 more sessions"): its plural form follows it.
+MESSAGE_COUNTS: Mapping[str, str] = {
+    "decision_level_up": "sessions",
+    "decision_wait_days": "min_days",
+    "decision_wait_hold": "remaining",
+    "decision_gate_pain": "days",
+    "decision_gate_step": "comfortable_sessions",
+    "decision_gate_top": "comfortable_sessions",
+    "decision_level_down_pain": "hold_sessions",
+    "decision_level_down_morning": "hold_sessions",
+    "decision_flare_on_morning": "days",
+    "decision_flare_off": "days",
+    "decision_clinician_flare": "flare_days",
+    "decision_clinician_second": "within",
+    "decision_nudge": "window_days",
+}
+
 _DAY = timedelta(days=1)
 _ENDED = (SessionStatus.COMPLETED, SessionStatus.STOPPED)
 _CHANGES = ("level_up", "level_down")
@@ -299,6 +316,12 @@ class Decision:
     numbers: Mapping[str, Number]  # every number behind it
     message_key: str  # the sentence; the caller adds {next_step}
     fields: Mapping[str, str]  # the sentence's fields: the numbers, formatted, plus levels
+
+    @property
+    def count(self) -> int | None:
+        """What the sentence's noun counts (`MESSAGE_COUNTS`): it picks the plural form."""
+        name = MESSAGE_COUNTS.get(self.message_key)
+        return None if name is None else int(self.numbers[name] or 0)
 
 
 @dataclass(frozen=True)

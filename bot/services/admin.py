@@ -21,11 +21,11 @@ async def stats_report(env: Env) -> Note:
         counts = await stats.counts(tx, now=env.clock.now())
     texts = env.texts
     users = ", ".join(
-        texts.get("stats_count", name=status.value, count=str(counts.users.get(status, 0)))
+        texts.get("stats_count", name=status.value, value=str(counts.users.get(status, 0)))
         for status in UserStatus
     )
     reminders = ", ".join(
-        texts.get("stats_count", name=s.value, count=str(counts.reminders_week.get(s, 0)))
+        texts.get("stats_count", name=s.value, value=str(counts.reminders_week.get(s, 0)))
         for s in REMINDER_STATUSES
     )
     return Note(

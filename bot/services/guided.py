@@ -262,7 +262,7 @@ def _intro(content: Content, plan: TodayPlan) -> Say:
     routine = content.routines[plan.routine_id]
     fields = {
         "routine": routine.name,
-        "steps": str(len(plan.steps)),
+        "steps": content.texts.get("n_steps", count=len(plan.steps)),
         "minutes": str(plan.minutes),
     }
     if plan.level is None:

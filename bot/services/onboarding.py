@@ -101,7 +101,12 @@ async def start(
     greeting = {"first_name": first_name or "", "disclaimer": env.texts.disclaimer}
     notes: tuple[Note, ...] = ()
     if fresh:
-        notes = (note(Say("welcome", greeting)),)
+        span = plans.ladder_span(env.content, now=env.clock.now())
+        minutes = {
+            "first_minutes": span.text(span.first),
+            "top_minutes": str(span.top),
+        }
+        notes = (note(Say("welcome", {**greeting, **minutes})),)
     elif is_in_progress(step):
         notes = (note(Say("welcome_back", greeting)),)
     return Reply(notes=notes, ask=ask)

@@ -4,6 +4,7 @@ fact it needs from their history (a recent Hurts on the sharp-pain step)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,3 +119,38 @@ async def plan_for(
     return plan_of(
         content, user, now=now, routine=routine, sharp_hurt_at=hurt, severe_recently=severe
     )
+
+
+@dataclass(frozen=True)
+class LadderSpan:
+    """How long the daily programme runs, as the plan counts it: level 1 (the shortest and
+    the longest of with and without a foam roller) and the last level (the longest)."""
+
+    first: tuple[int, int]
+    top: int
+
+    @staticmethod
+    def text(minutes: tuple[int, int]) -> str:
+        """'5' or '5-7'."""
+        low, high = minutes
+        return str(low) if low == high else f"{low}-{high}"
+
+
+def ladder_span(content: Content, *, now: datetime) -> LadderSpan:
+    """What a new runner is promised: today's plan for a runner at level 1 and at the last
+    level, with and without a foam roller, out of flare mode (the welcome's minutes)."""
+
+    def minutes(level: int) -> tuple[int, int]:
+        found = [
+            today_plan(
+                content.ladder,
+                runner=RunnerToday(level=level, has_roller=roller, in_flare=False),
+                catalogue=content.catalogue,
+                rules=content.progression,
+                now=now,
+            ).minutes
+            for roller in (True, False)
+        ]
+        return min(found), max(found)
+
+    return LadderSpan(first=minutes(1), top=minutes(len(content.ladder.steps))[1])

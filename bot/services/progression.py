@@ -132,7 +132,7 @@ def apply(
             decision=decision.kind,
             local_date=decision.day,
             numbers=decision.numbers,
-            reason=env.texts.get(sentence.key, **sentence.fields),
+            reason=env.texts.get(sentence.key, count=sentence.count, **sentence.fields),
             at=now,
         )
     if decisions:  # also from the reminder sweep's daily jobs, outside a runner's own unit
@@ -217,4 +217,8 @@ def decision_say(content: Content, decision: rules.Decision) -> Say:
     for key in DATE_FIELDS & fields.keys():  # "Thu 10 Dec", not an ISO date
         day = date.fromisoformat(fields[key])
         fields[key] = f"{day:%a} {day.day} {day:%b}"
-    return Say(decision.message_key, {**fields, "next_step": content.exercises[step].name.lower()})
+    return Say(
+        decision.message_key,
+        {**fields, "next_step": content.exercises[step].name.lower()},
+        decision.count,
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time
+from typing import Any
 
 from bot.callbacks import AnswerTap, DaysTap
 from bot.content import Content
@@ -150,7 +151,7 @@ def record(question_text: str, answer: str) -> Say:
     return Say("answered", {"question": question_text, "answer": answer})
 
 
-def asked_text(content: Content, question: str, **fields: str) -> str:
+def asked_text(content: Content, question: str, **fields: Any) -> str:
     return content.texts.get(ASK_TEXT[question], **fields)
 
 

@@ -288,7 +288,11 @@ def reminder_lines(
     lines = [
         Say(
             "reminder",
-            {"routine": name, "steps": str(len(plan.steps)), "minutes": str(plan.minutes)},
+            {
+                "routine": name,
+                "steps": content.texts.get("n_steps", count=len(plan.steps)),
+                "minutes": str(plan.minutes),
+            },
         )
     ]
     if any(n.kind is NoteKind.FLARE for n in plan.notes):

@@ -19,10 +19,11 @@ class Say:
 
     key: str
     fields: Mapping[str, str] = field(default_factory=dict)
+    count: int | None = None  # what a plural text counts: it picks the form
 
 
-def say(key: str, **fields: str) -> Say:
-    return Say(key, fields)
+def say(key: str, *, count: int | None = None, **fields: str) -> Say:
+    return Say(key, fields, count)
 
 
 class Buttons(StrEnum):

@@ -216,7 +216,7 @@ def _pause(env: Env, user: User, days: int) -> Reply:
     user.paused_until = now + timedelta(days=days) if days else None
     refresh_next_reminder(user, now)
     texts = env.texts
-    label = texts.pause_until_resume if days == 0 else texts.get("pause_for_days", days=str(days))
+    label = texts.pause_until_resume if days == 0 else texts.get("pause_for_days", count=days)
     if user.paused_until is None or user.time_zone is None:
         sentence = Say("paused_indefinitely")
     else:

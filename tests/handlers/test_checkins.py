@@ -264,7 +264,7 @@ async def test_progress_tells_ten_days_against_where_the_runner_started(
         # W = (5 + 4 + 4 + 3 + 3 + 2 + 1) / 7 = 3.14, at or below 70% of B0 = 3.5
         "Better than when you started: your mornings this week average 3.1, against 5 then"
         " (3.5 or less counts as better).",
-        "Level 2 of 7 · streak 9 day(s)",
+        "Level 2 of 7 · streak 9 days",
     ]
 
 
@@ -283,7 +283,7 @@ async def test_progress_after_a_session_through_the_chat(
         "First morning: 4/10, level 1",
         "Your mornings this week average 4, against 3 when you started:"
         " 2 or less would count as better.",
-        "Level 1 of 7 · streak 1 day(s)",
+        "Level 1 of 7 · streak 1 day",
     ]
 
 

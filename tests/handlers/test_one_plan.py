@@ -4,14 +4,16 @@ is what the session runs; and the small defects found on the way."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.content import Content
 from bot.db.models import StepEvent
-from bot.domain.plan import minutes_of
+from bot.domain.plan import RunnerToday, minutes_of, today_plan
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import onboard_to
@@ -131,3 +133,63 @@ async def test_export_while_the_session_check_in_is_open(runner: ChatUser) -> No
     documents = [m for m in runner.bot_messages() if m.document is not None]
     data = json.loads(documents[-2].document or b"")
     assert str(data["profile"]["awaiting"]).startswith("pain:")
+
+
+# --- the minutes shown come from the plan the session runs -------------------------------
+
+
+def minutes_in(text: str) -> int:
+    found = re.search(r"about (\d+) min", text)
+    assert found is not None, text
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize("roller", [True, False], ids=["roller", "no-roller"])
+@pytest.mark.parametrize("level", [1, 4])
+async def test_the_reminder_announces_the_minutes_the_session_intro_gives(
+    runner: ChatUser, bot_runner: BotRunner, clock: ManualClock, roller: bool, level: int
+) -> None:
+    await set_up(runner, roller=roller)
+    await set_user(bot_runner.db, runner.user_id, level=level)
+
+    clock.set(REMINDER_DUE)
+    await bot_runner.sweep()
+    await runner.settled()
+    reminder = runner.last().text or ""
+    assert reminder.startswith("Time for your routine"), reminder
+
+    await runner.tap("Start")
+    intro = next(m.text or "" for m in runner.bot_messages() if (m.text or "").startswith("Today"))
+    assert minutes_in(reminder) == minutes_in(intro)
+    steps = re.search(r"(\d+) steps?\b", intro)
+    assert steps is not None, intro
+    assert steps.group(0) in reminder, (reminder, intro)
+
+
+async def test_the_welcome_gives_the_plans_minutes_not_a_short_routine(
+    runner: ChatUser, content: Content, clock: ManualClock
+) -> None:
+    """Level 1 with and without a foam roller, and the last level: each as today's plan
+    counts it for such a runner, so the promise follows the content."""
+
+    def minutes(level: int, roller: bool) -> int:
+        runner_today = RunnerToday(level=level, has_roller=roller, in_flare=False)
+        plan = today_plan(
+            content.ladder,
+            runner=runner_today,
+            catalogue=content.catalogue,
+            rules=content.progression,
+            now=clock.now(),
+        )
+        return plan.minutes
+
+    low, high = sorted(minutes(1, roller) for roller in (True, False))
+    first = str(low) if low == high else f"{low}-{high}"
+    top = max(minutes(len(content.ladder.steps), roller) for roller in (True, False))
+    assert top > high  # the programme grows: "short" was not the whole truth
+
+    replies = await runner.say("/start")
+    welcome = replies[0].text or ""
+    assert "short" not in welcome
+    assert f"starts at about {first} min" in welcome, welcome
+    assert f"up to about {top} min" in welcome, welcome

@@ -73,7 +73,7 @@ async def test_level_one_session_from_the_summary_start_button(
     await onboarded.tap("Start first session")
 
     messages = onboarded.bot_messages()
-    assert "Decompression ladder, level 1 of 7: 1 steps" in (messages[-2].text or "")
+    assert "Decompression ladder, level 1 of 7: 1 step," in (messages[-2].text or "")
     step = onboarded.last()
     assert (step.text or "").startswith("Step 1 of 1  ▰")
     assert "Upper-back foam rolling" in (step.text or "")

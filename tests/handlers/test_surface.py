@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -419,6 +421,32 @@ async def test_the_whole_surface_makes_no_call_telegram_would_refuse(
         if name == "editMessageReplyMarkup" and p.get("reply_markup") in (None, "")
     ]
     assert len(removals) == len(set(removals))
+    # No text leaves its plural to the reader: "1 steps", "session(s)".
+    texts = sent_texts(calls)
+    unplural = [text for text in texts if UNPLURAL.search(text)]
+    assert not unplural, unplural
+    assert any(": 1 step, about" in text for text in texts)  # level 1 was read, in the singular
+
+
+# A count of one with a plural noun, or "(s)" left for the reader to choose.
+UNPLURAL = re.compile(
+    r"(?<![\d.,])1 (steps|sessions|days|mornings|weeks|reps|breaths|minutes|sets|sides)\b"
+    r"|\w\(s\)"
+)
+
+
+def sent_texts(calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Every text the bot showed: messages, captions, edits, tap answers, button labels."""
+    found: list[str] = []
+    for _name, params in calls:
+        found += [str(params[k]) for k in ("text", "caption") if params.get(k)]
+        markup = params.get("reply_markup")
+        if isinstance(markup, str) and markup:
+            markup = json.loads(markup)
+        if isinstance(markup, dict):
+            rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+            found += [str(b.get("text", "")) for row in rows for b in row if isinstance(b, dict)]
+    return found
 
 
 # --- the cases the counting found -------------------------------------------------------
