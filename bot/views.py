@@ -152,7 +152,7 @@ def part_label(content: Content, exercise_id: str, part: int) -> str:
     fields = {
         "name": piece.technique,
         "n": str(piece.part.technique + 1),
-        "count": str(len(exercise.techniques)),
+        "total": str(len(exercise.techniques)),
     }
     if piece.side is None:
         return texts.get("part_technique", **fields)
