@@ -149,15 +149,11 @@ def part_label(content: Content, exercise_id: str, part: int) -> str:
     piece = exercise.walk()[part]
     if piece.technique is None or piece.part.technique is None:
         return texts.part_left if piece.side is Side.LEFT else texts.part_right
-    fields = {
-        "name": piece.technique,
-        "n": str(piece.part.technique + 1),
-        "total": str(len(exercise.techniques)),
-    }
+    name, n, total = piece.technique, str(piece.part.technique + 1), str(len(exercise.techniques))
     if piece.side is None:
-        return texts.get("part_technique", **fields)
+        return texts.get("part_technique", name=name, n=n, total=total)
     side = texts.side_left if piece.side is Side.LEFT else texts.side_right
-    return texts.get("part_technique_side", **fields, side=side)
+    return texts.get("part_technique_side", name=name, n=n, total=total, side=side)
 
 
 def progress_chart(content: Content, progress: Progress) -> ProgressData:
