@@ -382,16 +382,23 @@ class Texts(_Model):
     dose_seconds: str
     dose_minutes: str
     dose_hold: str
+    dose_hold_minutes: str
     dose_breath: str
     dose_breaths: str
+    dose_breaths_couple: str
     dose_rep: str
     dose_reps: str
-    dose_each_side: str
+    dose_time: str
+    dose_times: str
     dose_up_to: str
-    dose_hold_minutes: str
-    dose_sets: str
+    dose_each_side: str
+    dose_hold_times: str
+    dose_reps_breaths: str
+    dose_reps_within: str
+    dose_sets_of: str
+    dose_sets_each: str
+    dose_holding_each: str
     dose_rest: str
-    dose_join: str
     outcome_done: str
     outcome_skipped: str
     outcome_hurts: str
