@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+
 from bot.content import Dose, Range, Texts
 from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
 from bot.domain.parsing import WEEKDAYS, days_of

@@ -101,23 +101,36 @@ def ask_text(texts: Texts, ask: Ask) -> str:
 
 
 def step_text(content: Content, view: StepView) -> str:
-    """Step i of N with a progress bar, the exercise, its dose, instructions, tips and
-    cautions; after Hurts, what to do instead."""
+    """Step i of N with a progress bar (no header for a one-step session), the exercise,
+    its dose, instructions, every tip of the content, the easier version and the cautions;
+    after Hurts, what to do instead; once the step is over, its status line."""
     texts = content.texts
     exercise = content.exercises[view.exercise_id]
-    header = texts.get(
-        "step_header",
-        index=str(view.index + 1),
-        total=str(view.total),
-        bar=progress_bar(view.index, view.total),
-    )
-    lines = [header, exercise.name, dose_text(texts, exercise.dose), ""]
+    lines: list[str] = []
+    if view.total > 1:
+        lines.append(
+            texts.get(
+                "step_header",
+                index=str(view.index + 1),
+                total=str(view.total),
+                bar=progress_bar(view.index, view.total),
+            )
+        )
+    lines += [exercise.name, dose_text(texts, exercise.dose), ""]
     lines += [texts.get("step_instruction", line=line) for line in exercise.instructions]
-    extras = [texts.get("step_tip", cue=cue) for cue in exercise.cues[:2]]
+    extras = [texts.get("step_tip", cue=cue) for cue in exercise.cues]
+    if exercise.easier is not None:
+        easier = content.exercises[exercise.easier].name
+        if exercise.easier_when:
+            extras.append(texts.get("step_easier_when", name=easier, when=exercise.easier_when))
+        else:
+            extras.append(texts.get("step_easier", name=easier))
     extras += [texts.get("step_caution", caution=c) for c in exercise.cautions]
     if extras:
         lines += ["", *extras]
-    if view.hurt:
+    if view.status is not None:
+        lines += ["", said(texts, view.status)]
+    elif view.hurt:
         prompt = texts.hurts_prompt if exercise.easier else texts.hurts_prompt_no_easier
         lines += ["", prompt]
     return "\n".join(lines)
