@@ -301,6 +301,9 @@ async def tap_step(
             return refused("step_already_done")
         if tap.index != rs.current_step or tap.version != rs.step_version:
             return refused(EXPIRED)
+        if message_id is not None and message_id < (rs.step_message_id or 0):
+            # the same step, sent again below (a typed question, a resume): that one is live
+            return refused(EXPIRED)
         exercise = env.content.exercises[rs.steps[tap.index]]
         before = step_view(rs)
         move = transition(step_state(env.content, before), tap.action)
