@@ -126,6 +126,8 @@ def real_script(message: StoredMessage) -> tuple[str, str] | None:
     if (matched := STEP_RE.match(message.text or "")) is not None:
         last = int(matched.group(1)) >= int(matched.group(2) or 0)
         return button(message, "✅ Done"), "finish" if last else "step"
+    if "✅ Done" in message.button_labels():  # a one-step session: no "Step 1 of 1"
+        return button(message, "✅ Done"), "finish"
     if message.button_labels() == [str(n) for n in range(11)]:
         return button(message, "2"), "checkin"
     return None

@@ -237,6 +237,9 @@ class Exercise(_Model):
     cautions: list[str] = Field(default_factory=list)
     equipment: list[Equipment] = Field(default_factory=list)
     easier: str | None = Field(default=None, pattern=SLUG)
+    # when to take the easier version ("if your hips or knees won't let you kneel this
+    # deep"), shown on the step's "Easier:" line
+    easier_when: str | None = Field(default=None, max_length=120)
     without_equipment: str | None = Field(default=None, pattern=SLUG)
     without_equipment_reason: str | None = None
 
@@ -278,6 +281,8 @@ class Exercise(_Model):
             )
         if self.without_equipment and not self.equipment:
             raise ValueError("without_equipment is only for an exercise that needs equipment")
+        if self.easier_when and not self.easier:
+            raise ValueError("easier_when says when to take the easier version: it needs easier")
         if self.instructions_from == self.seed:
             raise ValueError(
                 "instructions_from names the exercise's own seed; leave it out when the "
@@ -495,7 +500,6 @@ class Texts(_Model):
     step_instruction: str
     step_tip: str
     step_caution: str
-    step_record: str
     part_already_done: str
     part_line: str
     part_left: str
@@ -509,28 +513,44 @@ class Texts(_Model):
     timer_running: str
     timer_switch: str
     timer_ready: str
+    step_easier: str
+    step_easier_when: str
+    step_status_done: str
+    step_status_skipped: str
+    step_status_stopped: str
+    step_status_easier: str
+    step_status_hurt_skipped: str
+    step_status_hurt_stopped: str
+    session_typed: str
     dose_seconds: str
     dose_minutes: str
     dose_hold: str
-    dose_breath: str
-    dose_breaths: str
-    dose_rep: str
-    dose_reps: str
-    dose_each_side: str
-    dose_up_to: str
     dose_hold_minutes: str
-    dose_sets: str
+    dose_breaths: Plural
+    dose_breaths_couple: str
+    dose_reps: Plural
+    dose_times: Plural
+    dose_up_to: str
+    dose_each_side: str
+    dose_hold_times: str
+    dose_reps_breaths: str
+    dose_reps_within: str
+    dose_sets_of: str
+    dose_sets_each: str
+    dose_holding_each: str
     dose_rest: str
-    dose_join: str
-    outcome_done: str
     outcome_skipped: str
-    outcome_hurts: str
-    outcome_stopped: str
-    outcome_easier: str
     hurts_prompt: str
     hurts_prompt_no_easier: str
     session_complete: str
     session_stopped: str
+    session_stopped_at_once: str
+    session_stopped_hurt: str
+    session_stopped_hurt_at_once: str
+    tally_done: str
+    tally_none_done: str
+    tally_skipped: str
+    tally_hurt: str
     ask_pain_after: str
     checkin_logged: str
     already_logged: str

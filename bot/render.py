@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, time
-from functools import reduce
 
 from bot.content import Dose, Range, Texts
 from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
@@ -58,36 +58,82 @@ def local_day_text(instant: datetime, *, now: datetime, zone: str, texts: Texts)
 
 
 def dose_text(texts: Texts, dose: Dose) -> str:
-    """'Hold 15-30 s · 4-6 reps · each side'; 'Hold up to 3 min · 3-10 reps';
-    '10-15 reps · 2 sets · rest 60 s'"""
+    """The dose as a runner says it: 'Hold 15-30 s, 2 times each side'; 'Hold up to 3 min,
+    3-10 times'; '5-10 reps, a couple of breaths each'; '2 sets of 10-15 reps, rest 60 s'.
+    "Each side" goes on what is done on each side; the rest comes last."""
 
     def amount(value: Range, scale: float = 1) -> str:
         n = value.describe(scale)
         return texts.get("dose_up_to", n=n) if value.up_to else n
 
-    parts: list[str] = []
-    if dose.minutes is not None:
-        if dose.minutes.max < 2:  # "30-60 s" reads better than "0.5-1 min"
-            parts.append(texts.get("dose_seconds", n=amount(dose.minutes, 60)))
-        else:
-            parts.append(texts.get("dose_minutes", n=amount(dose.minutes)))
-    if dose.hold_seconds is not None:
-        hold = dose.hold_seconds
+    def each_side(what: str) -> str:
+        return texts.get("dose_each_side", what=what) if dose.sides == 2 else what
+
+    def counted(value: Range, key: str) -> str:
+        # a range takes the plural form of its upper value ("1-2 breaths")
+        return texts.get(key, count=math.ceil(value.max), n=amount(value))
+
+    def hold_text(hold: Range) -> str:
         if hold.max >= 120 and all(v % 60 == 0 for v in (hold.min or 0, hold.max)):
-            parts.append(texts.get("dose_hold_minutes", n=amount(hold, 1 / 60)))
-        else:
-            parts.append(texts.get("dose_hold", n=amount(hold)))
-    if dose.breaths is not None:
-        key = "dose_breath" if dose.breaths.max == 1 else "dose_breaths"
-        parts.append(texts.get(key, n=amount(dose.breaths)))
-    if dose.reps is not None:
-        key = "dose_rep" if dose.reps.max == 1 else "dose_reps"
-        parts.append(texts.get(key, n=amount(dose.reps)))
-    if dose.sides == 2:
-        parts.append(texts.dose_each_side)
+            return texts.get("dose_hold_minutes", n=amount(hold, 1 / 60))
+        return texts.get("dose_hold", n=amount(hold))
+
+    def breaths_text(breaths: Range) -> str:
+        if breaths.min == breaths.max == 2:  # seed 000's "a couple of breaths"
+            return texts.dose_breaths_couple
+        return counted(breaths, "dose_breaths")
+
+    reps = dose.reps
+    text: str
     if dose.sets is not None:
-        parts.append(texts.get("dose_sets", n=amount(dose.sets)))
-    if dose.rest_seconds is not None:
-        parts.append(texts.get("dose_rest", n=amount(dose.rest_seconds)))
-    text = reduce(lambda left, right: texts.get("dose_join", left=left, right=right), parts)
+        if reps is not None:
+            text = texts.get(
+                "dose_sets_of",
+                sets=amount(dose.sets),
+                what=each_side(counted(reps, "dose_reps")),
+            )
+            if dose.hold_seconds is not None:
+                text = texts.get("dose_holding_each", what=text, n=amount(dose.hold_seconds))
+        else:  # sets of holds or of breaths (Dose allows no sets of minutes)
+            if dose.hold_seconds is not None:
+                inner = hold_text(dose.hold_seconds)
+            else:
+                assert dose.breaths is not None
+                inner = breaths_text(dose.breaths)
+            text = texts.get("dose_sets_each", sets=amount(dose.sets), what=each_side(inner))
+        if dose.rest_seconds is not None:
+            text = texts.get("dose_rest", what=text, n=amount(dose.rest_seconds))
+    elif dose.minutes is not None:
+        if dose.minutes.max < 2:  # "30-60 s" reads better than "0.5-1 min"
+            time = texts.get("dose_seconds", n=amount(dose.minutes, 60))
+        else:
+            time = texts.get("dose_minutes", n=amount(dose.minutes))
+        if reps is not None:
+            text = texts.get(
+                "dose_reps_within",
+                reps=each_side(counted(reps, "dose_reps")),
+                time=time,
+            )
+        else:
+            text = each_side(time)
+    elif dose.hold_seconds is not None:
+        text = hold_text(dose.hold_seconds)
+        if reps is not None and not (reps.min == reps.max == 1):
+            times = counted(reps, "dose_times")
+            text = texts.get("dose_hold_times", hold=text, times=each_side(times))
+        else:
+            text = each_side(text)
+    elif dose.breaths is not None:
+        breaths = breaths_text(dose.breaths)
+        if reps is not None:
+            text = texts.get(
+                "dose_reps_breaths",
+                reps=each_side(counted(reps, "dose_reps")),
+                breaths=breaths,
+            )
+        else:
+            text = each_side(breaths)
+    else:
+        assert reps is not None  # a dose has at least one of them (Dose validates it)
+        text = each_side(counted(reps, "dose_reps"))
     return text[:1].upper() + text[1:]

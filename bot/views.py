@@ -107,38 +107,54 @@ BAR_CELLS = 20
 
 
 def step_text(content: Content, view: StepView) -> str:
-    """Step i of N with a progress bar (counting each side and technique), the exercise,
-    the part the runner is on and its dose, instructions, tips and cautions; the running
-    hold timer; after Hurts, what to do instead."""
+    """Step i of N with a progress bar counting each side and technique (no header for a
+    one-step session), the exercise, the part the runner is on and its dose, instructions,
+    every tip of the content, the easier version and the cautions; the running hold timer;
+    after Hurts, what to do instead; once the step is over, its status line."""
     texts = content.texts
     exercise = content.exercises[view.exercise_id]
     walked = exercise.walk()
     piece = walked[min(view.part, len(walked) - 1)]
-    at, of = view.index, view.total
-    if view.position is not None and view.positions is not None:
-        at, of = view.position, view.positions
-    header = texts.get(
-        "step_header",
-        index=str(view.index + 1),
-        total=str(view.total),
-        bar=progress_bar(at, of, width=BAR_CELLS),
-    )
+    lines: list[str] = []
+    if view.total > 1:
+        at, of = view.index, view.total
+        if view.position is not None and view.positions is not None:
+            at, of = view.position, view.positions
+        lines.append(
+            texts.get(
+                "step_header",
+                index=str(view.index + 1),
+                total=str(view.total),
+                bar=progress_bar(at, of, width=BAR_CELLS),
+            )
+        )
     dose = dose_text(texts, piece.dose)
     if len(walked) > 1:
         dose = texts.get(
             "part_line", part=part_label(content, view.exercise_id, view.part), dose=dose
         )
-    lines = [header, exercise.name, dose, ""]
+    lines += [exercise.name, dose, ""]
     lines += [texts.get("step_instruction", line=line) for line in piece.instructions]
-    extras = [texts.get("step_tip", cue=cue) for cue in exercise.cues[:2]]
+    # After Hurts the how-to tips give way to what to do instead (the prompt below).
+    asking = view.hurt and view.status is None
+    extras = [] if asking else [texts.get("step_tip", cue=cue) for cue in exercise.cues]
+    if exercise.easier is not None:
+        easier = content.exercises[exercise.easier].name
+        if exercise.easier_when:
+            extras.append(texts.get("step_easier_when", name=easier, when=exercise.easier_when))
+        else:
+            extras.append(texts.get("step_easier", name=easier))
     extras += [texts.get("step_caution", caution=c) for c in exercise.cautions]
     if extras:
         lines += ["", *extras]
-    if view.timer_until is not None and not view.hurt:
-        lines += ["", texts.get("timer_running", time=view.timer_until.strftime("%H:%M:%S"))]
-    if view.hurt:
-        prompt = texts.hurts_prompt if exercise.easier else texts.hurts_prompt_no_easier
-        lines += ["", prompt]
+    if view.status is not None:
+        lines += ["", said(texts, view.status)]
+    else:
+        if view.timer_until is not None and not view.hurt:
+            lines += ["", texts.get("timer_running", time=view.timer_until.strftime("%H:%M:%S"))]
+        if view.hurt:
+            prompt = texts.hurts_prompt if exercise.easier else texts.hurts_prompt_no_easier
+            lines += ["", prompt]
     return "\n".join(lines)
 
 

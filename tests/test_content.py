@@ -202,20 +202,36 @@ def test_overlong_instruction(content_copy: Path) -> None:
     [
         (
             {"hold_seconds": [15, 30], "reps": [4, 6], "sides": 2},
-            "Hold 15-30 s · 4-6 reps · each side",
+            "Hold 15-30 s, 4-6 times each side",
         ),
         ({"minutes": [1, 5]}, "1-5 min"),
         ({"reps": 10}, "10 reps"),
+        ({"reps": 10, "sides": 2}, "10 reps each side"),
         ({"minutes": [0.5, 1]}, "30-60 s"),
-        ({"breaths": 2, "reps": [5, 10]}, "2 breaths · 5-10 reps"),
-        ({"hold_seconds": {"up_to": 180}, "reps": [3, 10]}, "Hold up to 3 min · 3-10 reps"),
-        ({"minutes": {"up_to": 1}, "reps": [3, 5]}, "Up to 60 s · 3-5 reps"),
+        ({"minutes": [0.5, 1], "sides": 2}, "30-60 s each side"),
+        # a couple of breaths per rep, not two breaths and then the reps
+        ({"breaths": 2, "reps": [5, 10]}, "5-10 reps, a couple of breaths each"),
+        ({"breaths": [3, 5], "reps": 4}, "4 reps, 3-5 breaths each"),
+        ({"breaths": 5}, "5 breaths"),
+        ({"hold_seconds": {"up_to": 180}}, "Hold up to 3 min"),
+        ({"hold_seconds": {"up_to": 180}, "reps": [3, 10]}, "Hold up to 3 min, 3-10 times"),
+        ({"minutes": {"up_to": 1}, "reps": [3, 5]}, "3-5 reps, up to 60 s in all"),
         (
             {"hold_seconds": [15, 30], "reps": {"up_to": 6}, "sides": 2},
-            "Hold 15-30 s · up to 6 reps · each side",
+            "Hold 15-30 s, up to 6 times each side",
         ),
-        ({"reps": [10, 15], "sets": 2, "rest_seconds": 60}, "10-15 reps · 2 sets · rest 60 s"),
-        ({"hold_seconds": 30, "sets": 2, "rest_seconds": 60}, "Hold 30 s · 2 sets · rest 60 s"),
+        ({"hold_seconds": [30, 60], "sides": 2}, "Hold 30-60 s each side"),
+        ({"hold_seconds": 30, "reps": 1}, "Hold 30 s"),
+        ({"reps": [10, 15], "sets": 2, "rest_seconds": 60}, "2 sets of 10-15 reps, rest 60 s"),
+        (
+            {"reps": [10, 15], "sets": 2, "rest_seconds": 60, "sides": 2},
+            "2 sets of 10-15 reps each side, rest 60 s",
+        ),
+        (
+            {"hold_seconds": 5, "reps": [10, 15], "sets": 2, "rest_seconds": 60},
+            "2 sets of 10-15 reps, holding each 5 s, rest 60 s",
+        ),
+        ({"hold_seconds": 30, "sets": 2, "rest_seconds": 60}, "2 sets: hold 30 s, rest 60 s"),
     ],
 )
 def test_dose_text(content: Content, dose: dict[str, object], text: str) -> None:

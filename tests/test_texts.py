@@ -14,7 +14,7 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 # Calls whose first argument is a text key.
 KEYED_CALLS = frozenset({"Say", "say", "get", "refused", "Invalid"})
 # Texts read by attribute (texts.error) or built from a prefix (f"pain_{label}").
-PREFIXES = ("pain_", "status_", "verdict_", "outcome_", "bad_")
+PREFIXES = ("pain_", "status_", "verdict_", "outcome_", "bad_", "step_status_")
 
 
 def named_keys() -> dict[str, str]:

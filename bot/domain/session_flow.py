@@ -177,10 +177,21 @@ class Tally:
     hurt: int
 
 
-def tally(outcomes: list[StepOutcome]) -> Tally:
-    """Counts for the end-of-session summary (an easier swap counts when finished)."""
-    return Tally(
-        done=outcomes.count(StepOutcome.DONE),
-        skipped=outcomes.count(StepOutcome.SKIPPED),
-        hurt=outcomes.count(StepOutcome.HURTS),
+def tally(events: Sequence[tuple[int, StepOutcome]]) -> Tally:
+    """Counts for the end-of-session summary, each step once from its (step index,
+    outcome) events: done when it was done (its easier version too, even after Hurts),
+    else hurt when Hurts was tapped on it (then skipped or stopped), else skipped. A step
+    left by Stop without a Hurts is not counted."""
+    seen: dict[int, set[StepOutcome]] = {}
+    for index, outcome in events:
+        seen.setdefault(index, set()).add(outcome)
+    done = sum(1 for found in seen.values() if StepOutcome.DONE in found)
+    hurt = sum(
+        1 for found in seen.values() if StepOutcome.HURTS in found and StepOutcome.DONE not in found
     )
+    skipped = sum(
+        1
+        for found in seen.values()
+        if StepOutcome.SKIPPED in found and not found & {StepOutcome.DONE, StepOutcome.HURTS}
+    )
+    return Tally(done=done, skipped=skipped, hurt=hurt)

@@ -75,7 +75,9 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
             await _edit(query, tapped, None, keyboards.question(content, reply.redraw))
         if reply.edit_step is not None:
             view = reply.edit_step
-            await _edit(query, tapped, step_text(content, view), keyboards.step(content, view))
+            # a step that is over keeps its text and shows its status instead of buttons
+            markup = None if view.status is not None else keyboards.step(content, view)
+            await _edit(query, tapped, step_text(content, view), markup)
     if chat is None:  # a tap on an inline-mode message: there is no chat to write to
         return
     if query is None and reply.refused is not None:

@@ -25,6 +25,9 @@ async def text(env: Env, *, telegram_user_id: int, text: str) -> Reply:
         step, awaiting = user.onboarding_step, user.awaiting
         if is_in_progress(step):
             return await onboarding.answer_text(env, tx, user, text)
+        if step is Step.DONE and awaiting is None:
+            # Mid-session, a typed question gets the step again (its dose and buttons).
+            return await guided.typed_mid_session(env, tx, user) or UNKNOWN
         if step is not Step.DONE or awaiting is None:
             return UNKNOWN
         if isinstance(awaiting, SessionPain):

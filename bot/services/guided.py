@@ -5,7 +5,7 @@ at the end, the pain check-in. Also /routines."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,9 +20,9 @@ from bot.domain.onboarding import Step
 from bot.domain.plan import NoteKind, TodayPlan
 from bot.domain.questions import MorningPain, SessionPain
 from bot.domain.schedule import local_date_of
-from bot.domain.session_flow import StepState, Transition, tally, transition
+from bot.domain.session_flow import StepState, Tally, Transition, tally, transition
 from bot.domain.zones import tzinfo_for
-from bot.render import local_day_text
+from bot.render import dose_text, local_day_text
 from bot.services import checkins, plans, safety
 from bot.services.questions import answer_label, close, is_live, predates, record
 from bot.services.results import (
@@ -187,6 +187,23 @@ async def _begin(
     return Reply(strip=tuple(strip), notes=(intro,), step=step_view(env.content, session))
 
 
+async def typed_mid_session(env: Env, tx: AsyncSession, user: User) -> Reply | None:
+    """Text typed while today's session is open and no question is: what the step asks
+    (its dose) and the step again below with its buttons, the old one's coming off; None
+    when no session is open today."""
+    current = await sessions.open_for(tx, user_id=user.id)
+    today = local_date_of(env.clock.now(), zone_of(user))
+    if current is None or current.local_date != today:
+        return None
+    view = step_view(env.content, current, zone_of(user))
+    exercise = env.content.exercises[view.exercise_id]
+    # the whole step's dose ("... each side"): the step below says which part is next
+    dose = dose_text(env.texts, exercise.dose)
+    again = Say("session_typed", {"name": exercise.name, "dose": dose})
+    strip = (current.step_message_id,) if current.step_message_id is not None else ()
+    return Reply(strip=strip, notes=(note(again),), step=view)
+
+
 # --- the morning question asked before a session ---------------------------------------
 
 
@@ -314,6 +331,9 @@ async def live_step(
         return refused("part_already_done")
     if tap.index != rs.current_step or tap.version != rs.step_version:
         return refused(EXPIRED)
+    if message_id is not None and message_id < (rs.step_message_id or 0):
+        # the same step, sent again below (a typed question, a resume): that one is live
+        return refused(EXPIRED)
     return rs
 
 
@@ -336,7 +356,8 @@ async def tap_step(
             return rs
         assert user is not None
         exercise = env.content.exercises[rs.steps[tap.index]]
-        move = transition(step_state(env.content, step_view(env.content, rs)), tap.action)
+        before = step_view(env.content, rs, zone_of(user))
+        move = transition(step_state(env.content, before), tap.action)
         if move is None:
             return refused(EXPIRED)
         _apply(rs, move, exercise.easier, now)
@@ -356,25 +377,53 @@ async def tap_step(
         log.info("event=step session_id=%s step=%s outcome=%s", rs.id, tap.index, move.outcome)
         if move.hurt:
             return Reply(edit_step=step_view(env.content, rs, zone_of(user)))
-        if move.outcome is StepOutcome.EASIER:
-            easier = env.content.exercises[rs.steps[rs.current_step]].name
-            outcome = env.texts.get("outcome_easier", easier=easier)
-        else:
-            outcome = env.texts.get(f"outcome_{move.outcome.value}")
-        done = Say("step_record", {"name": exercise.name, "outcome": outcome})
+        # The tapped step keeps its instructions, with a status line instead of buttons.
+        status = _status(env, rs, move, before.hurt)
+        over = replace(before, hurt=False, timer_until=None, status=status)
         if not move.finished:
-            return Reply(record=done, step=step_view(env.content, rs, zone_of(user)))
+            return Reply(edit_step=over, step=step_view(env.content, rs, zone_of(user)))
         counts = tally(await sessions.outcomes(tx, session_id=rs.id))
         user.awaiting = SessionPain(rs.id)
         replaces = user.prompt_message_id
-        key = "session_stopped" if move.stopped else "session_complete"
-        summary = Say(
-            key,
-            {"done": str(counts.done), "skipped": str(counts.skipped), "hurt": str(counts.hurt)},
-        )
+        summary = _summary(env, counts, len(rs.steps), stopped=move.stopped, hurt=before.hurt)
         log.info("event=session_ended session_id=%s status=%s", rs.id, rs.status.value)
         ask = Ask(SessionPainKeys(rs.id), Say("ask_pain_after"), (), replaces)
-        return Reply(record=done, notes=(note(summary),), ask=ask)
+        return Reply(edit_step=over, notes=(note(summary),), ask=ask)
+
+
+def _status(env: Env, rs: RoutineSession, move: Transition, hurt: bool) -> Say:
+    """The status line of a step that is over: done, skipped, swapped, stopped; after
+    Hurts, that it hurt."""
+    if move.outcome is StepOutcome.EASIER:
+        easier = env.content.exercises[rs.steps[rs.current_step]].name
+        return Say("step_status_easier", {"easier": easier})
+    if hurt:
+        return Say(f"step_status_hurt_{move.outcome.value}")
+    return Say(f"step_status_{move.outcome.value}")
+
+
+def _summary(env: Env, counts: Tally, total: int, *, stopped: bool, hurt: bool) -> Say:
+    """The end of a session in words: how many of the steps were done, then only the
+    counts that are not zero; after Stop, whether stopping followed something that hurt."""
+    texts = env.texts
+    if counts.done:
+        said = [texts.get("tally_done", done=str(counts.done), total=str(total))]
+    elif counts.skipped or counts.hurt or not stopped:
+        said = [texts.tally_none_done]
+    else:
+        said = []
+    if counts.skipped:
+        said.append(texts.get("tally_skipped", n=str(counts.skipped)))
+    if counts.hurt:
+        said.append(texts.get("tally_hurt", n=str(counts.hurt)))
+    tallied = ", ".join(said)
+    if not stopped:
+        return Say("session_complete", {"tally": tallied})
+    if hurt:
+        key = "session_stopped_hurt" if tallied else "session_stopped_hurt_at_once"
+    else:
+        key = "session_stopped" if tallied else "session_stopped_at_once"
+    return Say(key, {"tally": tallied})
 
 
 def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: datetime) -> None:

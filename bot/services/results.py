@@ -112,6 +112,8 @@ class StepView:
     position: int | None = None
     positions: int | None = None
     timer_until: time | None = None  # a hold timer runs until then (the runner's time)
+    # A step that is over: its status line ("✅ Done"), shown instead of buttons
+    status: Say | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ class Reply:
     toast: Say | None = None  # a tap acted on, with a short toast
     record: Say | None = None  # the tapped question becomes this one-line record
     redraw: Keys | None = None  # the tapped message keeps its text with these buttons
-    edit_step: StepView | None = None  # the tapped step is shown again (after Hurts)
+    # the tapped step is shown again: after Hurts, or over (with its status, no buttons)
+    edit_step: StepView | None = None
     strip: tuple[int, ...] = ()  # messages whose buttons come off
     notes: tuple[Note, ...] = ()
     step: StepView | None = None  # a step to send; the handler remembers its message

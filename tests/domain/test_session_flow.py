@@ -259,18 +259,40 @@ def test_progress_bar_over_ten_steps_is_never_empty_nor_full_too_early(total: in
 # --- the end-of-session summary ----------------------------------------------------------
 
 
-def test_tally_counts_done_skipped_and_hurt() -> None:
-    outcomes = [
-        StepOutcome.DONE,
-        StepOutcome.HURTS,
-        StepOutcome.EASIER,  # the easier version is then done: counted once, as done
-        StepOutcome.DONE,
-        StepOutcome.SKIPPED,
-        StepOutcome.HURTS,
-        StepOutcome.SKIPPED,
-        StepOutcome.STOPPED,
+D, E, S, H, X = (
+    StepOutcome.DONE,
+    StepOutcome.EASIER,
+    StepOutcome.SKIPPED,
+    StepOutcome.HURTS,
+    StepOutcome.STOPPED,
+)
+
+
+def test_tally_counts_each_step_once() -> None:
+    events = [
+        (0, D),
+        (1, H),
+        (1, E),  # the easier version is then done: counted once, as done
+        (1, D),
+        (2, S),
+        (3, H),
+        (3, S),  # hurt, then skipped: counted once, as hurt
+        (4, S),
+        (5, X),  # stopped on it without a Hurts: not counted
     ]
-    assert tally(outcomes) == Tally(done=2, skipped=2, hurt=2)
+    assert tally(events) == Tally(done=2, skipped=2, hurt=1)
+
+
+def test_a_six_step_session_adds_up_to_six() -> None:
+    """The bug it fixes: four done, one skipped after Hurts read '4 done, 2 skipped, 1 hurt'."""
+    events = [(0, D), (1, D), (2, H), (2, S), (3, D), (4, S), (5, D)]
+    counts = tally(events)
+    assert counts == Tally(done=4, skipped=1, hurt=1)
+    assert counts.done + counts.skipped + counts.hurt == 6
+
+
+def test_hurts_then_stop_counts_as_hurt() -> None:
+    assert tally([(0, D), (1, H), (1, X)]) == Tally(done=1, skipped=0, hurt=1)
 
 
 def test_tally_of_nothing() -> None:
@@ -278,4 +300,4 @@ def test_tally_of_nothing() -> None:
 
 
 def test_tally_ignores_easier_and_stopped() -> None:
-    assert tally([StepOutcome.EASIER, StepOutcome.STOPPED]) == Tally(0, 0, 0)
+    assert tally([(0, E), (0, X)]) == Tally(0, 0, 0)

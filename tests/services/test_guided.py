@@ -223,8 +223,6 @@ async def test_a_whole_session_then_its_rating(env: Env) -> None:
     session_id, last = await finish_session(env, ALEX)
 
     assert last.ask is not None
-    assert last.notes[0].lines[0] == Say(
-        "session_complete", {"done": "4", "skipped": "0", "hurt": "0"}
-    )
+    assert last.notes[0].lines[0] == Say("session_complete", {"tally": "4 of 4 done"})
     assert await count(env.db, StepEvent, session_id=session_id) == 4
     assert (await session_row(env, session_id)).status is SessionStatus.COMPLETED

@@ -28,7 +28,8 @@ async def last_part(env: Env, telegram_user_id: int, view: StepView) -> StepView
     while True:
         reply = await guided.tap_step(env, telegram_user_id=telegram_user_id, tap=tap_on(view))
         assert reply.refused is None, reply
-        if reply.edit_step is None or reply.edit_step.index != view.index:
+        moved = reply.edit_step
+        if moved is None or moved.index != view.index or moved.status is not None:
             raise AssertionError(f"the step ended before its last part: {reply}")
         view = reply.edit_step
         if view.part + 1 >= len(env.content.exercises[view.exercise_id].walk()):
@@ -50,9 +51,10 @@ async def finish_session(env: Env, telegram_user_id: int) -> tuple[int, Reply]:
     while True:
         reply = await guided.tap_step(env, telegram_user_id=telegram_user_id, tap=tap_on(view))
         assert reply.refused is None, reply
-        if reply.edit_step is not None:  # the next part of the same step
-            view = reply.edit_step
+        if reply.step is not None:  # the next step (the one tapped shows its status)
+            view = reply.step
             continue
-        if reply.step is None:
-            return view.session_id, reply
-        view = reply.step
+        if reply.edit_step is not None and reply.edit_step.status is None:
+            view = reply.edit_step  # the next part of the same step
+            continue
+        return view.session_id, reply

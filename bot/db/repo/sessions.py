@@ -71,11 +71,14 @@ async def last_hurts(
     return {user_id: at for user_id, at in rows.all() if at is not None}
 
 
-async def outcomes(tx: AsyncSession, *, session_id: int) -> list[StepOutcome]:
-    result = await tx.scalars(
-        select(StepEvent.outcome).where(StepEvent.session_id == session_id).order_by(StepEvent.id)
+async def outcomes(tx: AsyncSession, *, session_id: int) -> list[tuple[int, StepOutcome]]:
+    """The session's step events in order, as (step index, outcome)."""
+    result = await tx.execute(
+        select(StepEvent.step_index, StepEvent.outcome)
+        .where(StepEvent.session_id == session_id)
+        .order_by(StepEvent.id)
     )
-    return list(result)
+    return [(index, outcome) for index, outcome in result]
 
 
 async def set_step_message(
