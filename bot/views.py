@@ -5,6 +5,7 @@ to Telegram, no database); the handlers and the sender send it."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from telegram.constants import CallbackQueryLimit, MessageLimit
 
@@ -14,8 +15,9 @@ from bot.domain.enums import CheckinKind
 from bot.domain.report import Headline, Measure, Period
 from bot.domain.session_flow import progress_bar
 from bot.render import dose_text
+from bot.services.guided import RoutineOption
 from bot.services.progress import Progress
-from bot.services.results import Ask, Note, Say, StepView
+from bot.services.results import Ask, LibraryPage, Note, Say, StepView
 
 # --- Telegram's limits on what a message, a caption and a tap's answer may say ----------
 
@@ -104,23 +106,67 @@ def step_text(content: Content, view: StepView) -> str:
     """Step i of N with a progress bar, the exercise, its dose, instructions, tips and
     cautions; after Hurts, what to do instead."""
     texts = content.texts
-    exercise = content.exercises[view.exercise_id]
     header = texts.get(
         "step_header",
         index=str(view.index + 1),
         total=str(view.total),
         bar=progress_bar(view.index, view.total),
     )
-    lines = [header, exercise.name, dose_text(texts, exercise.dose), ""]
+    exercise = content.exercises[view.exercise_id]
+    lines = [header, *exercise_body(content, exercise.id)]
+    if view.hurt:
+        prompt = texts.hurts_prompt if exercise.easier else texts.hurts_prompt_no_easier
+        lines += ["", prompt]
+    return "\n".join(lines)
+
+
+def exercise_body(content: Content, exercise_id: str) -> list[str]:
+    """An exercise as a step shows it: its name, dose, instructions, tips and cautions
+    (the exercise library shows the same lines)."""
+    texts = content.texts
+    exercise = content.exercises[exercise_id]
+    lines = [exercise.name, dose_text(texts, exercise.dose), ""]
     lines += [texts.get("step_instruction", line=line) for line in exercise.instructions]
     extras = [texts.get("step_tip", cue=cue) for cue in exercise.cues[:2]]
     extras += [texts.get("step_caution", caution=c) for c in exercise.cautions]
     if extras:
         lines += ["", *extras]
-    if view.hurt:
-        prompt = texts.hurts_prompt if exercise.easier else texts.hurts_prompt_no_easier
-        lines += ["", prompt]
-    return "\n".join(lines)
+    return lines
+
+
+def routines_text(texts: Texts, options: Sequence[RoutineOption]) -> str:
+    """/routines: each routine with today's minutes and what it is for, the daily one
+    marked."""
+    entries = []
+    for option in options:
+        label = said(texts, option.label)
+        if option.current:
+            label = texts.get("chosen", label=label)
+        entries.append(texts.get("routine_entry", label=label, summary=option.summary))
+    return "\n\n".join([texts.routines_list, *entries])
+
+
+def library_text(content: Content, page: LibraryPage) -> str:
+    """A page of the exercise library: the routines; one routine's exercises; or one
+    exercise as a step shows it, with where it comes from."""
+    texts = content.texts
+    if page.routine_id is None:
+        return texts.library_intro
+    routine = content.routines[page.routine_id]
+    if page.index is None:
+        return texts.get("library_routine", routine=routine.name, summary=routine.summary)
+    exercise = content.exercises[routine.steps[page.index]]
+    where = texts.get(
+        "library_header",
+        routine=routine.name,
+        index=str(page.index + 1),
+        total=str(len(routine.steps)),
+    )
+    sources = [content.sources[exercise.seed].title]
+    if exercise.instructions_from is not None:
+        sources.append(content.sources[exercise.instructions_from].title)
+    source = texts.get("library_source", source="; ".join(sources))
+    return "\n".join([where, *exercise_body(content, exercise.id), "", source])
 
 
 def progress_chart(content: Content, progress: Progress) -> ProgressData:

@@ -8,10 +8,12 @@ from telegram import Update
 
 from bot.callbacks import (
     AnswerTap,
+    DailyTap,
     DaysTap,
     DeleteTap,
     Flow,
     GoTap,
+    LibraryTap,
     MorningFirstTap,
     MorningTap,
     ReminderTap,
@@ -31,6 +33,7 @@ from bot.services import (
     onboarding,
     privacy,
     reminders,
+    routines,
     settings,
 )
 from bot.services.results import EXPIRED, Reply, refused
@@ -41,7 +44,15 @@ from bot.services.unit import Env
 log = logging.getLogger(__name__)
 
 # The service modules taps are handed to (a test swaps them to see each kind arrive).
-USE_CASE_MODULES = ("checkins", "guided", "onboarding", "privacy", "reminders", "settings")
+USE_CASE_MODULES = (
+    "checkins",
+    "guided",
+    "onboarding",
+    "privacy",
+    "reminders",
+    "routines",
+    "settings",
+)
 
 
 async def on_callback(update: Update, context: BotContext) -> None:
@@ -77,9 +88,13 @@ async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Repl
             )
         case StepTap():
             return await guided.tap_step(env, telegram_user_id=who, tap=tap, message_id=message_id)
-        case GoTap():
+        case GoTap(delivery_id):
             return await guided.start(
-                env, telegram_user_id=who, tapped_message_id=message_id, from_command=False
+                env,
+                telegram_user_id=who,
+                delivery_id=delivery_id,
+                tapped_message_id=message_id,
+                from_command=False,
             )
         case RoutineTap(routine_id):
             return await guided.start(
@@ -89,6 +104,12 @@ async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Repl
                 tapped_message_id=message_id,
                 from_command=False,
             )
+        case DailyTap():
+            return await routines.choose_daily(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
+        case LibraryTap():
+            return await routines.library(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case ReminderTap():
             return await reminders.tap(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case SessionPainTap():
