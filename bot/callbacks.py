@@ -19,6 +19,7 @@ from bot.domain.session_flow import Action
 VERSION = "1"
 MAX_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 _PART = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
+_SLUG = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a content id (bot.content.SLUG)
 _MAX_ID = 2**31 - 1  # row ids are 32-bit integers on every database
 
 
@@ -63,12 +64,36 @@ class StepTap:
 
 @dataclass(frozen=True)
 class GoTap:
-    """Start (or resume) today's session: the summary's and the reminder's Start."""
+    """Start (or resume) today's session: the summary's Start (`delivery_id` None: the
+    runner's daily routine; so do Starts drawn by earlier releases) and the reminder's,
+    which starts the routine that reminder named."""
+
+    delivery_id: int | None = None
 
 
 @dataclass(frozen=True)
 class RoutineTap:
+    """A routine tapped in /routines: run it once now (the daily routine stays)."""
+
     routine_id: str
+
+
+@dataclass(frozen=True)
+class DailyTap:
+    """Make `routine_id` the daily routine; `routine_id` None opens the choice."""
+
+    routine_id: str | None
+
+
+@dataclass(frozen=True)
+class LibraryTap:
+    """The exercise library: the list of routines (`routine_id` None), a routine's
+    exercises (`index` None) or one exercise; `fresh`: sent as a new message (from
+    /routines) instead of turning the tapped page."""
+
+    routine_id: str | None = None
+    index: int | None = None
+    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +147,8 @@ Tap = (
     | StepTap
     | GoTap
     | RoutineTap
+    | DailyTap
+    | LibraryTap
     | ReminderTap
     | SessionPainTap
     | MorningTap
@@ -133,6 +160,9 @@ Tap = (
 # Wire kinds that are not a Flow.
 STEP, GO, ROUTINE, REMINDER, SESSION_PAIN, MORNING = "ss", "go", "rt", "rm", "ck", "am"
 MORNING_FIRST, SKIP = "af", "s"
+# The library's list of routines: "-" turns the tapped page, "+" sends it anew (neither
+# can be a routine id).
+DAILY, LIBRARY, ALL, FRESH, TODAY = "dy", "lb", "-", "+", "today"
 DAYS, RESCREEN, DELETE = "days", "new", "delete"
 _YES_NO = ("y", "n")
 
@@ -146,10 +176,17 @@ def encode(tap: Tap) -> str:
             parts = (flow.value, DAYS, "s" if save else "t", weekday, mask)
         case StepTap(session_id, index, version, action):
             parts = (STEP, session_id, index, version, action.value)
-        case GoTap():
-            parts = (GO, "today")
+        case GoTap(delivery_id):
+            parts = (GO, TODAY if delivery_id is None else delivery_id)
         case RoutineTap(routine_id):
             parts = (ROUTINE, routine_id)
+        case DailyTap(routine_id):
+            parts = (DAILY, "-" if routine_id is None else routine_id)
+        case LibraryTap(routine_id, index, fresh):
+            if routine_id is None:
+                parts = (LIBRARY, FRESH if fresh else ALL)
+            else:
+                parts = (LIBRARY, routine_id) if index is None else (LIBRARY, routine_id, index)
         case ReminderTap(delivery_id, snooze):
             parts = (REMINDER, delivery_id, "z" if snooze else "s")
         case SessionPainTap(session_id, score):
@@ -211,8 +248,24 @@ def _decode_other(kind: str, args: list[str]) -> Tap | None:
                 return StepTap(session, step, step_version, Action(action))
         case ("go", ["today"]):
             return GoTap()
+        case ("go", [delivery_id]):
+            number = _number(delivery_id, _MAX_ID)
+            if number is not None:
+                return GoTap(number)
         case ("rt", [routine_id]) if routine_id:
             return RoutineTap(routine_id)
+        case ("dy", ["-"]):
+            return DailyTap(None)
+        case ("dy", [routine_id]) if _SLUG.fullmatch(routine_id):
+            return DailyTap(routine_id)
+        case ("lb", ["-" | "+" as which]):
+            return LibraryTap(fresh=which == "+")
+        case ("lb", [routine_id]) if _SLUG.fullmatch(routine_id):
+            return LibraryTap(routine_id)
+        case ("lb", [routine_id, index]) if _SLUG.fullmatch(routine_id):
+            number = _number(index, 999)
+            if number is not None:
+                return LibraryTap(routine_id, number)
         case ("rm", [delivery_id, ("z" | "s") as how]):
             number = _number(delivery_id, _MAX_ID)
             if number is not None:

@@ -307,6 +307,13 @@ class Routine(_Model):
                 raise ValueError(f"{seed!r} is not a seed file name like 000_0123456789abcdef.txt")
         return seeds
 
+    @property
+    def purpose(self) -> str:
+        """The summary's first sentence (when to do it, what for): the line that opens a
+        session; /routines shows the whole summary."""
+        first, stop, _ = self.summary.partition(". ")
+        return f"{first}." if stop else self.summary
+
 
 class Source(_Model):
     file: str = Field(pattern=SEED_FILE)
@@ -570,6 +577,27 @@ class Texts(_Model):
     routine_label: str
     routine_label_ladder: str
     routine_unknown: str
+    routine_entry: str
+    session_purpose: str
+    btn_change_daily: str
+    btn_library: str
+    daily_choose: str
+    daily_set: str
+    daily_back_to_ladder: str
+    daily_already: str
+    change_routine: str
+    reminder_done_already: str
+    btn_start_again: str
+    library_intro: str
+    library_routine: str
+    library_item: str
+    library_header: str
+    library_technique: str
+    library_source: str
+    btn_library_back: str
+    btn_library_next: str
+    btn_library_list: str
+    btn_library_routines: str
     reminder: str
     routine_with_level: str
     plan_capped: str

@@ -9,10 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
     AnswerTap,
+    DailyTap,
     DaysTap,
     DeleteTap,
     Flow,
     GoTap,
+    LibraryTap,
     MorningFirstTap,
     MorningTap,
     ReminderTap,
@@ -31,11 +33,15 @@ from bot.domain.session_flow import Action, offered
 from bot.services.guided import RoutineOption, step_state
 from bot.services.results import (
     Buttons,
+    DailyChoice,
     Keys,
+    LibraryPage,
     MenuKeys,
     MorningKeys,
+    NoteButtons,
     QuestionKeys,
     SessionPainKeys,
+    StartAgain,
     StepView,
 )
 from bot.services.settings import MENU_LABELS
@@ -89,7 +95,7 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
             return morning_first(texts, keys.delivery_id)
         return morning(keys.delivery_id)
     if isinstance(keys, MenuKeys):
-        values = ["time", "zone", "days", "equipment", "morning"]
+        values = ["time", "zone", "days", "routine", "equipment", "morning"]
         values += ["resume" if keys.paused else "pause", "close"]
         return _choice(
             Flow.SETTINGS, Question.MENU, [(texts.get(MENU_LABELS[v]), v) for v in values]
@@ -170,11 +176,30 @@ def step(content: Content, view: StepView) -> InlineKeyboardMarkup:
     )
 
 
-def attached(texts: Texts, buttons: Buttons) -> InlineKeyboardMarkup:
+def attached(content: Content, buttons: NoteButtons) -> InlineKeyboardMarkup:
     """Buttons that go with a message that is not a question."""
+    texts = content.texts
+    if isinstance(buttons, StartAgain):
+        name = content.routines[buttons.routine_id].name
+        label = texts.get("btn_start_again", routine=name)
+        return InlineKeyboardMarkup([[button(label, RoutineTap(buttons.routine_id))]])
+    if isinstance(buttons, DailyChoice):
+        return daily_choice(content, buttons.current)
     if buttons is Buttons.START_FIRST:
         return InlineKeyboardMarkup([[button(texts.start_first_session, GoTap())]])
     return InlineKeyboardMarkup([[button(texts.something_new, RescreenTap())]])
+
+
+def daily_choice(content: Content, current: str) -> InlineKeyboardMarkup:
+    """One routine a row, the daily one marked: a tap makes it the daily routine."""
+    texts = content.texts
+    rows = []
+    for routine in content.routines.values():
+        label = routine.name
+        if routine.id == current:
+            label = texts.get("chosen", label=label)
+        rows.append([button(label, DailyTap(routine.id))])
+    return InlineKeyboardMarkup(rows)
 
 
 def with_rescreen(texts: Texts, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
@@ -184,19 +209,56 @@ def with_rescreen(texts: Texts, markup: InlineKeyboardMarkup) -> InlineKeyboardM
 
 
 def routine_list(texts: Texts, options: Sequence[RoutineOption]) -> InlineKeyboardMarkup:
-    """One row per routine, the one /session runs marked."""
+    """One row per routine (a tap runs it once), the daily one marked; then the choice of
+    the daily routine and the exercise library."""
     rows = []
     for option in options:
         label = texts.get(option.label.key, count=option.label.count, **option.label.fields)
         if option.current:
             label = texts.get("chosen", label=label)
         rows.append([button(label, RoutineTap(option.routine_id))])
+    rows.append(
+        [
+            button(texts.btn_change_daily, DailyTap(None)),
+            button(texts.btn_library, LibraryTap(fresh=True)),
+        ]
+    )
     return InlineKeyboardMarkup(rows)
+
+
+def library(content: Content, page: LibraryPage) -> InlineKeyboardMarkup:
+    """The library's buttons: a routine a row; a routine's exercises a row each and the way
+    back; on an exercise, the one before and after it in its routine and the way back."""
+    texts = content.texts
+    if page.routine_id is None:
+        return InlineKeyboardMarkup(
+            [[button(r.name, LibraryTap(r.id))] for r in content.routines.values()]
+        )
+    routine = content.routines[page.routine_id]
+    if page.index is None:
+        rows = [
+            [
+                button(
+                    texts.get("library_item", n=str(i + 1), name=content.exercises[e].name),
+                    LibraryTap(routine.id, i),
+                )
+            ]
+            for i, e in enumerate(routine.steps)
+        ]
+        rows.append([button(texts.btn_library_routines, LibraryTap())])
+        return InlineKeyboardMarkup(rows)
+    turn = []
+    if page.index > 0:
+        turn.append(button(texts.btn_library_back, LibraryTap(routine.id, page.index - 1)))
+    if page.index + 1 < len(routine.steps):
+        turn.append(button(texts.btn_library_next, LibraryTap(routine.id, page.index + 1)))
+    up = [button(texts.get("btn_library_list", routine=routine.name), LibraryTap(routine.id))]
+    return InlineKeyboardMarkup([turn, up] if turn else [up])
 
 
 def reminder(texts: Texts, delivery_id: int, *, snooze: bool) -> InlineKeyboardMarkup:
     """Start / Snooze 30 min (once a day) / Skip today."""
-    row = [button(texts.btn_start, GoTap())]
+    row = [button(texts.btn_start, GoTap(delivery_id))]
     if snooze:
         row.append(button(texts.btn_snooze, ReminderTap(delivery_id, True)))
     row.append(button(texts.btn_skip_today, ReminderTap(delivery_id, False)))

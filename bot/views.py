@@ -5,6 +5,7 @@ to Telegram, no database); the handlers and the sender send it."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from telegram.constants import CallbackQueryLimit, MessageLimit
@@ -15,8 +16,9 @@ from bot.domain.enums import CheckinKind
 from bot.domain.report import Headline, Measure, Period
 from bot.domain.session_flow import Side, progress_bar
 from bot.render import dose_text
+from bot.services.guided import RoutineOption
 from bot.services.progress import Progress
-from bot.services.results import Ask, Note, Say, StepView
+from bot.services.results import Ask, LibraryPage, Note, Say, StepView
 
 # --- Telegram's limits on what a message, a caption and a tap's answer may say ----------
 
@@ -136,17 +138,7 @@ def step_text(content: Content, view: StepView) -> str:
     lines += [exercise.name, dose, ""]
     lines += [texts.get("step_instruction", line=line) for line in piece.instructions]
     # After Hurts the how-to tips give way to what to do instead (the prompt below).
-    asking = view.hurt and view.status is None
-    extras = [] if asking else [texts.get("step_tip", cue=cue) for cue in exercise.cues]
-    if exercise.easier is not None:
-        easier = content.exercises[exercise.easier].name
-        if exercise.easier_when:
-            extras.append(texts.get("step_easier_when", name=easier, when=exercise.easier_when))
-        else:
-            extras.append(texts.get("step_easier", name=easier))
-    extras += [texts.get("step_caution", caution=c) for c in exercise.cautions]
-    if extras:
-        lines += ["", *extras]
+    lines += _notes(content, view.exercise_id, tips=not (view.hurt and view.status is None))
     if view.status is not None:
         lines += ["", said(texts, view.status)]
     else:
@@ -156,6 +148,72 @@ def step_text(content: Content, view: StepView) -> str:
             prompt = texts.hurts_prompt if exercise.easier else texts.hurts_prompt_no_easier
             lines += ["", prompt]
     return "\n".join(lines)
+
+
+def _notes(content: Content, exercise_id: str, *, tips: bool = True) -> list[str]:
+    """What goes under an exercise's instructions: every tip of the content (unless not
+    `tips`), the easier version, the cautions; after a blank line, or nothing."""
+    texts = content.texts
+    exercise = content.exercises[exercise_id]
+    extras = [texts.get("step_tip", cue=cue) for cue in exercise.cues] if tips else []
+    if exercise.easier is not None:
+        easier = content.exercises[exercise.easier].name
+        if exercise.easier_when:
+            extras.append(texts.get("step_easier_when", name=easier, when=exercise.easier_when))
+        else:
+            extras.append(texts.get("step_easier", name=easier))
+    extras += [texts.get("step_caution", caution=c) for c in exercise.cautions]
+    return ["", *extras] if extras else []
+
+
+def exercise_body(content: Content, exercise_id: str) -> list[str]:
+    """An exercise as the library shows it, whole: its name and dose, instructions, each
+    technique with its dose and instructions, then the tips, easier version and cautions
+    a step shows (a step shows one part at a time)."""
+    texts = content.texts
+    exercise = content.exercises[exercise_id]
+    lines = [exercise.name, dose_text(texts, exercise.dose), ""]
+    lines += [texts.get("step_instruction", line=line) for line in exercise.instructions]
+    for technique in exercise.techniques:
+        dose = dose_text(texts, technique.dose)
+        lines += ["", texts.get("library_technique", name=technique.name, dose=dose)]
+        lines += [texts.get("step_instruction", line=line) for line in technique.instructions]
+    return lines + _notes(content, exercise_id)
+
+
+def routines_text(texts: Texts, options: Sequence[RoutineOption]) -> str:
+    """/routines: each routine with today's minutes and what it is for, the daily one
+    marked."""
+    entries = []
+    for option in options:
+        label = said(texts, option.label)
+        if option.current:
+            label = texts.get("chosen", label=label)
+        entries.append(texts.get("routine_entry", label=label, summary=option.summary))
+    return "\n\n".join([texts.routines_list, *entries])
+
+
+def library_text(content: Content, page: LibraryPage) -> str:
+    """A page of the exercise library: the routines; one routine's exercises; or one
+    exercise as a step shows it, with where it comes from."""
+    texts = content.texts
+    if page.routine_id is None:
+        return texts.library_intro
+    routine = content.routines[page.routine_id]
+    if page.index is None:
+        return texts.get("library_routine", routine=routine.name, summary=routine.summary)
+    exercise = content.exercises[routine.steps[page.index]]
+    where = texts.get(
+        "library_header",
+        routine=routine.name,
+        index=str(page.index + 1),
+        total=str(len(routine.steps)),
+    )
+    sources = [content.sources[exercise.seed].title]
+    if exercise.instructions_from is not None:
+        sources.append(content.sources[exercise.instructions_from].title)
+    source = texts.get("library_source", source="; ".join(sources))
+    return "\n".join([where, *exercise_body(content, exercise.id), "", source])
 
 
 def part_label(content: Content, exercise_id: str, part: int) -> str:

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from bot import keyboards
 from bot.callbacks import (
     AnswerTap,
+    DailyTap,
     DaysTap,
     DeleteTap,
     Flow,
     GoTap,
+    LibraryTap,
     MorningFirstTap,
     MorningTap,
     ReminderTap,
@@ -33,6 +35,7 @@ from bot.services.results import MenuKeys, MorningKeys, QuestionKeys, SessionPai
 
 BIG = 2**31 - 1
 SAFE = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_.:+/-", min_size=1, max_size=12)
+SLUG = st.from_regex(r"[a-z][a-z0-9_]{0,30}", fullmatch=True)
 TAPS = st.one_of(
     st.builds(
         AnswerTap,
@@ -62,6 +65,10 @@ TAPS = st.one_of(
     st.builds(MorningFirstTap, st.integers(0, BIG), st.none() | st.integers(0, 10)),
     st.just(RescreenTap()),
     st.builds(DeleteTap, st.booleans()),
+    st.builds(GoTap, st.integers(0, BIG)),
+    st.builds(DailyTap, st.none() | SLUG),
+    st.builds(LibraryTap, st.none(), st.none(), st.booleans()),
+    st.builds(LibraryTap, SLUG, st.none() | st.integers(0, 999)),
 )
 
 
@@ -90,6 +97,13 @@ def test_round_trip(tap: Tap) -> None:
         ("1|ah|new|y", RescreenTap()),
         ("1|ah|delete|n", DeleteTap(False)),
         ("1|rt|post_run_cooldown", RoutineTap("post_run_cooldown")),
+        ("1|go|42", GoTap(42)),
+        ("1|dy|-", DailyTap(None)),
+        ("1|dy|home_stretches", DailyTap("home_stretches")),
+        ("1|lb|-", LibraryTap()),
+        ("1|lb|+", LibraryTap(fresh=True)),
+        ("1|lb|yoga_for_runners", LibraryTap("yoga_for_runners")),
+        ("1|lb|yoga_for_runners|2", LibraryTap("yoga_for_runners", 2)),
     ],
 )
 def test_the_wire_format_is_kept(data: str, tap: Tap) -> None:
@@ -211,6 +225,8 @@ async def test_every_kind_of_tap_reaches_a_use_case(content: Content) -> None:
         StepTap(1, 0, 0, Action.DONE),
         GoTap(),
         RoutineTap("x"),
+        DailyTap("x"),
+        LibraryTap(),
         ReminderTap(1, True),
         SessionPainTap(1, 1),
         MorningTap(1, 1),

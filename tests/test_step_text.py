@@ -76,12 +76,23 @@ def test_every_step_of_every_routine_fits_a_phone_screen() -> None:
         exercise = CONTENT.exercises[exercise_id]
         shown = []
         for part in range(len(exercise.walk())):  # each side, each technique
-            at = {"index": index, "total": total, "part": part}
-            shown.append(view(exercise_id, **at))
-            if exercise.walk()[part].dose.timer_seconds is not None:  # a timed hold
-                shown.append(view(exercise_id, **at, timer=time(7, 30, 15)))
-            shown.append(view(exercise_id, **at, hurt=True))
-            shown += [view(exercise_id, **at, status=s) for s in STATUSES if s]
+            timed = exercise.walk()[part].dose.timer_seconds is not None
+            for hurt, timer, status in (
+                *((False, None, s) for s in STATUSES),
+                (False, time(7, 30, 15) if timed else None, None),  # a hold timer running
+                (True, None, None),
+            ):
+                shown.append(
+                    view(
+                        exercise_id,
+                        index=index,
+                        total=total,
+                        part=part,
+                        hurt=hurt,
+                        timer=timer,
+                        status=status,
+                    )
+                )
         longest = max(length(step_text(CONTENT, v)) for v in shown)
         if longest > MAX_STEP:
             too_long.append((routine_id, level, roller, exercise.id, longest))

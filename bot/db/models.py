@@ -290,6 +290,8 @@ class ReminderDelivery(Base):
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     snoozed: Mapped[bool] = mapped_column(default=False)
     # The routine the reminder named, so its Start starts that one (None: sent before 0004).
+    # On a morning question asked before a session: the routine that session is for
+    # (None: the daily one).
     routine_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 

@@ -24,6 +24,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("resume", settings.resume_command, filters=private))
     app.add_handler(CommandHandler("session", session.session_command, filters=private))
     app.add_handler(CommandHandler("routines", session.routines_command, filters=private))
+    app.add_handler(CommandHandler("exercises", session.exercises_command, filters=private))
     app.add_handler(CommandHandler("run", checkins.run_command, filters=private))
     app.add_handler(CommandHandler("checkin", checkins.checkin_command, filters=private))
     app.add_handler(CommandHandler("progress", checkins.progress_command, filters=private))

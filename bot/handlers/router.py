@@ -8,10 +8,12 @@ from telegram import Update
 
 from bot.callbacks import (
     AnswerTap,
+    DailyTap,
     DaysTap,
     DeleteTap,
     Flow,
     GoTap,
+    LibraryTap,
     MorningFirstTap,
     MorningTap,
     ReminderTap,
@@ -32,6 +34,7 @@ from bot.services import (
     onboarding,
     privacy,
     reminders,
+    routines,
     settings,
     timers,
 )
@@ -49,6 +52,7 @@ USE_CASE_MODULES = (
     "onboarding",
     "privacy",
     "reminders",
+    "routines",
     "settings",
     "timers",
 )
@@ -89,9 +93,13 @@ async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Repl
             return await timers.start(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case StepTap():
             return await guided.tap_step(env, telegram_user_id=who, tap=tap, message_id=message_id)
-        case GoTap():
+        case GoTap(delivery_id):
             return await guided.start(
-                env, telegram_user_id=who, tapped_message_id=message_id, from_command=False
+                env,
+                telegram_user_id=who,
+                delivery_id=delivery_id,
+                tapped_message_id=message_id,
+                from_command=False,
             )
         case RoutineTap(routine_id):
             return await guided.start(
@@ -101,6 +109,12 @@ async def use_case(env: Env, who: int, tap: Tap, message_id: int | None) -> Repl
                 tapped_message_id=message_id,
                 from_command=False,
             )
+        case DailyTap():
+            return await routines.choose_daily(
+                env, telegram_user_id=who, tap=tap, message_id=message_id
+            )
+        case LibraryTap():
+            return await routines.library(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case ReminderTap():
             return await reminders.tap(env, telegram_user_id=who, tap=tap, message_id=message_id)
         case SessionPainTap():

@@ -1,4 +1,4 @@
-"""/session and /routines."""
+"""/session, /routines and /exercises."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from telegram import Update
 from bot import keyboards
 from bot.context import BotContext
 from bot.handlers.show import send_text, show
-from bot.services import guided
+from bot.services import guided, routines
+from bot.views import routines_text
 
 
 async def session_command(update: Update, context: BotContext) -> None:
@@ -18,7 +19,8 @@ async def session_command(update: Update, context: BotContext) -> None:
 
 
 async def routines_command(update: Update, context: BotContext) -> None:
-    """/routines: every routine in content/, the current one marked; a tap starts it."""
+    """/routines: every routine with what it is for, the daily one marked; a tap runs one
+    once; below, the choice of the daily routine and the exercise library."""
     message, tg_user = update.effective_message, update.effective_user
     if message is None or tg_user is None:
         return
@@ -27,4 +29,11 @@ async def routines_command(update: Update, context: BotContext) -> None:
         await show(context, update, found)
         return
     markup = keyboards.routine_list(context.texts, found)
-    await send_text(context, message.chat_id, context.texts.routines_list, markup)
+    await send_text(context, message.chat_id, routines_text(context.texts, found), markup)
+
+
+async def exercises_command(update: Update, context: BotContext) -> None:
+    """/exercises: the exercise library, to read any exercise outside a session."""
+    if update.effective_user is not None:
+        reply = await routines.library(context.env, telegram_user_id=update.effective_user.id)
+        await show(context, update, reply)

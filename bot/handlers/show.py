@@ -19,7 +19,7 @@ from bot import keyboards
 from bot.context import BotContext
 from bot.services import guided, questions
 from bot.services.results import Ask, Reply, StepView
-from bot.views import ask_text, clip, note_text, parts, said, step_text, toast
+from bot.views import ask_text, clip, library_text, note_text, parts, said, step_text, toast
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +88,19 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
     for message_id in reply.strip:
         await remove_buttons(context, chat.id, message_id, bare)
     for note in reply.notes:
-        markup = keyboards.attached(texts, note.buttons) if note.buttons else None
+        markup = keyboards.attached(content, note.buttons) if note.buttons else None
         await send_text(context, chat.id, note_text(texts, note), markup)
     if reply.step is not None:
         await send_step(context, chat.id, reply.step)
     if reply.ask is not None and update.effective_user is not None:
         await send_ask(context, chat.id, update.effective_user.id, reply.ask, bare)
+    if reply.page is not None:
+        page = reply.page
+        text, markup = library_text(content, page), keyboards.library(content, page)
+        if query is not None and page.in_place:
+            await _edit(query, tapped, text, markup)
+        else:
+            await send_text(context, chat.id, text, markup)
 
 
 async def send_text(

@@ -405,9 +405,13 @@ async def morning_text(env: Env, tx: AsyncSession, user: User, text: str) -> Rep
     return Reply(strip=strip, notes=(message,), ask=rescreen_ask)
 
 
-async def morning_first(env: Env, tx: AsyncSession, user: User) -> Ask | None:
+async def morning_first(
+    env: Env, tx: AsyncSession, user: User, *, routine_id: str | None = None
+) -> Ask | None:
     """Before a session: today's morning question, when one was sent (or is due today) and
-    is still open, asked now with the rating buttons and a Skip; None when there is none."""
+    is still open, asked now with the rating buttons and a Skip; None when there is none.
+    The delivery keeps the routine the session is for (`routine_id`; None: the daily one),
+    so the session that starts once it is answered is the one asked for."""
     now = env.clock.now()
     today = local_date_of(now, zone_of(user))
     found = await deliveries.find(
@@ -420,6 +424,7 @@ async def morning_first(env: Env, tx: AsyncSession, user: User) -> Ask | None:
     if isinstance(await morning_to_rate(tx, user, found.id, now), str):
         return None
     log.info("event=morning_first")
+    found.routine_id = routine_id
     ask = morning_ask(user, MorningPain(found.id, then_start=True))
     # One live morning question, not two: the one sent this morning loses its buttons.
     return replace(ask, replaces=found.message_id or ask.replaces)

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import MorningFirstTap, StepTap
 from bot.content import Content
 from bot.db.models import RoutineSession, User
-from bot.db.repo import sessions, users
+from bot.db.repo import deliveries, sessions, users
 from bot.domain import session_flow
-from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
+from bot.domain.enums import CheckinKind, DeliveryKind, SessionStatus, StepOutcome
 from bot.domain.onboarding import Step
 from bot.domain.plan import NoteKind, TodayPlan
 from bot.domain.questions import MorningPain, SessionPain
@@ -32,6 +32,7 @@ from bot.services.results import (
     Reply,
     Say,
     SessionPainKeys,
+    StartAgain,
     StepView,
     note,
     refused,
@@ -88,13 +89,15 @@ async def start(
     *,
     telegram_user_id: int,
     routine_id: str | None = None,
+    delivery_id: int | None = None,
     tapped_message_id: int | None = None,
     from_command: bool = True,
 ) -> Reply:
-    """Start today's session (of `routine_id`, which then becomes the runner's routine),
-    or resume the one in progress. Today's morning question, when still open, is asked
-    first. A tap on Start or on a routine (`from_command` False) from a runner who cannot
-    start one has simply expired."""
+    """Start today's session, or resume the one in progress: of the runner's daily
+    routine, of `routine_id` (tried once from /routines: the daily routine stays), or of
+    what reminder `delivery_id` named. Today's morning question, when still open, is
+    asked first. A tap on Start or on a routine (`from_command` False) from a runner who
+    cannot start one has simply expired."""
     if routine_id is not None and routine_id not in env.content.routines:
         return refused("routine_unknown")
     async with runner_unit(env, telegram_user_id) as (tx, user):
@@ -108,9 +111,44 @@ async def start(
                 return refusal
         if user is None or user.onboarding_step is not Step.DONE:
             return refused(EXPIRED)
+        if delivery_id is not None:
+            return await _from_reminder(env, tx, user, delivery_id, tapped_message_id)
         return await _begin(
             env, tx, user, routine_id=routine_id, tapped_message_id=tapped_message_id
         )
+
+
+async def _from_reminder(
+    env: Env, tx: AsyncSession, user: User, delivery_id: int, tapped_message_id: int | None
+) -> Reply:
+    """A reminder's Start: what that reminder named. One from an earlier day resumes
+    today's open session rather than opening a second; when today's session (or today's
+    session of the named routine) is over already, it says so and offers another."""
+    delivery = await deliveries.get(tx, delivery_id=delivery_id)
+    if (
+        delivery is None
+        or delivery.user_id != user.id
+        or delivery.kind is not DeliveryKind.REMINDER
+    ):
+        return refused(EXPIRED)
+    named = delivery.routine_id if delivery.routine_id in env.content.routines else None
+    routine = plans.routine_of(env.content, user, named)
+    today = local_date_of(env.clock.now(), zone_of(user))
+    current = await sessions.open_for(tx, user_id=user.id)
+    earlier = delivery.local_date < today
+    if earlier and current is not None and current.local_date == today:
+        # Far above today's step: resumed below, whatever was tapped since.
+        return await _begin(env, tx, user, tapped_message_id=tapped_message_id, below=False)
+    if current is None or current.local_date < today or current.routine_id != routine.id:
+        done = await sessions.ended_on(
+            tx, user_id=user.id, local_date=today, routine_id=None if earlier else routine.id
+        )
+        if done is not None:
+            name = env.content.routines.get(done.routine_id, routine).name
+            said = Say("reminder_done_already", {"routine": name})
+            strip = (tapped_message_id,) if tapped_message_id is not None else ()
+            return Reply(strip=strip, notes=(note(said, buttons=StartAgain(routine.id)),))
+    return await _begin(env, tx, user, routine_id=routine.id, tapped_message_id=tapped_message_id)
 
 
 async def _begin(
@@ -121,14 +159,19 @@ async def _begin(
     routine_id: str | None = None,
     tapped_message_id: int | None = None,
     morning_asked: bool = False,
+    below: bool = True,
 ) -> Reply:
     """Resume the open session, or ask the morning question first (unless just
-    `morning_asked`), or start a new one."""
+    `morning_asked`), or start a new one: of `routine_id`, else of the daily routine.
+    `below`: a tap on a message older than the open step is a second tap on the Start
+    that opened it (not so for an earlier day's reminder)."""
     now = env.clock.now()
     today = local_date_of(now, zone_of(user))
     strip: list[int] = [tapped_message_id] if tapped_message_id is not None else []
     current = await sessions.open_for(tx, user_id=user.id)
-    if current is not None and (current.local_date < today or routine_id is not None):
+    if current is not None and (
+        current.local_date < today or (routine_id is not None and current.routine_id != routine_id)
+    ):
         # Yesterday's unfinished session (or a different routine chosen): closed, not lost.
         current.status = SessionStatus.ABANDONED
         current.ended_at = now
@@ -138,7 +181,11 @@ async def _begin(
         await tx.flush()
         current = None
     if current is not None:
-        if tapped_message_id is not None and (current.step_message_id or 0) > tapped_message_id:
+        if (
+            below
+            and tapped_message_id is not None
+            and (current.step_message_id or 0) > tapped_message_id
+        ):
             # A second tap on the same Start: the session is already open below.
             return Reply(strip=tuple(strip), notes=(note(Say("session_open_below")),))
         if current.step_message_id is not None:
@@ -152,18 +199,16 @@ async def _begin(
             notes=(note(resume),),
             step=step_view(env.content, current, zone_of(user)),
         )
-    if routine_id is not None:
-        user.routine_id = routine_id
     if not morning_asked:
         open_prompt = user.prompt_message_id
-        ask = await checkins.morning_first(env, tx, user)
+        ask = await checkins.morning_first(env, tx, user, routine_id=routine_id)
         if ask is not None:
             # It replaces the morning question sent earlier; the question that was open
             # until now closes too, so its buttons come off as well.
             if open_prompt is not None and open_prompt != ask.replaces:
                 strip.append(open_prompt)
             return Reply(strip=tuple(strip), ask=ask)
-    routine = plans.routine_of(env.content, user)
+    routine = plans.routine_of(env.content, user, routine_id)
     plan = await plans.plan_for(tx, env.content, user, now=now, routine=routine)
     session = RoutineSession(
         user_id=user.id,
@@ -182,7 +227,8 @@ async def _begin(
     )
     sessions.add(tx, session=session)
     await tx.flush()
-    intro = note(_intro(env.content, plan), *plan_notes(env, user, plan))
+    purpose = Say("session_purpose", {"purpose": routine.purpose})
+    intro = note(_intro(env.content, plan), purpose, *plan_notes(env, user, plan))
     log.info("event=session_started session_id=%s steps=%s", session.id, len(plan.steps))
     return Reply(strip=tuple(strip), notes=(intro,), step=step_view(env.content, session))
 
@@ -260,6 +306,9 @@ async def _rated_then_start(
     then start the session; after a rating that asks the safety questions again, those
     come first and the session waits."""
     said: tuple[Note, ...] = ()
+    asked = await deliveries.get(tx, delivery_id=delivery_id)
+    # The session this question came before: the routine it was asked for.
+    routine_id = asked.routine_id if asked is not None and asked.user_id == user.id else None
     if score is not None:
         delivery = await checkins.morning_to_rate(tx, user, delivery_id, env.clock.now())
         if isinstance(delivery, str):
@@ -271,7 +320,9 @@ async def _rated_then_start(
             if rescreen is not None:
                 return Reply(notes=(message,), ask=rescreen)
             said = (message,)
-    started = await _begin(env, tx, user, morning_asked=True)
+    if routine_id not in env.content.routines:
+        routine_id = None
+    started = await _begin(env, tx, user, routine_id=routine_id, morning_asked=True)
     return Reply(strip=started.strip, notes=(*said, *started.notes), step=started.step)
 
 
@@ -458,13 +509,14 @@ async def remember_step(env: Env, *, session_id: int, step_index: int, message_i
 @dataclass(frozen=True)
 class RoutineOption:
     routine_id: str
-    label: Say
-    current: bool  # the routine /session runs
+    label: Say  # its name and today's minutes (and level, on the ladder)
+    summary: str  # when to do it and what it is for
+    current: bool  # the daily routine: the one reminders and /session run
 
 
 async def routines(env: Env, *, telegram_user_id: int) -> tuple[RoutineOption, ...] | Reply:
-    """/routines: every routine with today's length for this runner, the current one
-    marked; or what to tell the runner instead."""
+    """/routines: every routine with its summary and today's length for this runner, the
+    daily one marked; or what to tell the runner instead."""
     now = env.clock.now()
     async with env.db.read() as tx:
         user = await users.get(tx, telegram_user_id=telegram_user_id)
@@ -479,5 +531,6 @@ async def routines(env: Env, *, telegram_user_id: int) -> tuple[RoutineOption, .
                 label = Say("routine_label", fields)
             else:
                 label = Say("routine_label_ladder", {**fields, "level": str(plan.level)})
-            options.append(RoutineOption(routine.id, label, routine.id == user.routine_id))
+            current = routine.id == plans.routine_of(env.content, user).id
+            options.append(RoutineOption(routine.id, label, routine.summary, current))
     return tuple(options)

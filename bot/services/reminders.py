@@ -19,7 +19,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ReminderTap
-from bot.content import Content
+from bot.content import Content, Routine
 from bot.db.models import ReminderDelivery, User
 from bot.db.repo import deliveries, users
 from bot.domain.enums import ALL_DAYS, DeliveryKind, DeliveryStatus, UserStatus
@@ -173,6 +173,10 @@ async def _claim_runner(
     if delivery is None:
         return None  # already delivered for that date
     result.claimed += 1
+    if kind is DeliveryKind.REMINDER:
+        # What this reminder names, and so what its Start starts, whatever the runner
+        # tries or chooses meanwhile (a re-armed snooze names today's choice again).
+        delivery.routine_id = plans.routine_of(env.content, user).id
     news = await progression.daily_jobs(env, tx, user, now=now)
     outgoing = _outgoing(
         env.content,
@@ -271,13 +275,20 @@ def reminder_lines(
     user: User,
     *,
     now: datetime,
+    routine: Routine | None = None,
     sharp_hurt_at: datetime | None = None,
     severe_recently: bool = False,
 ) -> tuple[Say, ...]:
     """'Time for your routine: Decompression ladder, level 2: 2 steps, about 4 min', and
-    the flare or level-cap note: from today's plan, so it names what the session will run."""
+    the flare or level-cap note: from today's plan of `routine` (else the daily one), so
+    it names what the session will run."""
     plan = plans.plan_of(
-        content, user, now=now, sharp_hurt_at=sharp_hurt_at, severe_recently=severe_recently
+        content,
+        user,
+        now=now,
+        routine=routine,
+        sharp_hurt_at=sharp_hurt_at,
+        severe_recently=severe_recently,
     )
     routine = content.routines[plan.routine_id]
     name = (
@@ -313,8 +324,15 @@ def _outgoing(
 ) -> Outgoing:
     lines: tuple[Say, ...] = ()
     if delivery.kind is DeliveryKind.REMINDER:
+        routine = plans.routine_of(content, user, delivery.routine_id)
+        delivery.routine_id = routine.id  # one claimed before revision 0004 names it now
         lines = reminder_lines(
-            content, user, now=now, sharp_hurt_at=sharp_hurt_at, severe_recently=severe_recently
+            content,
+            user,
+            now=now,
+            routine=routine,
+            sharp_hurt_at=sharp_hurt_at,
+            severe_recently=severe_recently,
         )
     return Outgoing(
         delivery_id=delivery.id,

@@ -34,15 +34,32 @@ class Buttons(StrEnum):
 
 
 @dataclass(frozen=True)
+class StartAgain:
+    """A Start for one routine, under "today's session is done already"."""
+
+    routine_id: str
+
+
+@dataclass(frozen=True)
+class DailyChoice:
+    """One button per routine, to make it the daily one (`current` marked)."""
+
+    current: str
+
+
+NoteButtons = Buttons | StartAgain | DailyChoice
+
+
+@dataclass(frozen=True)
 class Note:
     """One message: its lines joined by `sep`."""
 
     lines: tuple[Say, ...]
     sep: str = "\n"
-    buttons: Buttons | None = None
+    buttons: NoteButtons | None = None
 
 
-def note(*lines: Say, sep: str = "\n", buttons: Buttons | None = None) -> Note:
+def note(*lines: Say, sep: str = "\n", buttons: NoteButtons | None = None) -> Note:
     return Note(lines, sep, buttons)
 
 
@@ -117,6 +134,16 @@ class StepView:
 
 
 @dataclass(frozen=True)
+class LibraryPage:
+    """A page of the exercise library: the routines (`routine_id` None), one routine's
+    exercises (`index` None) or one exercise. `in_place`: it replaces the tapped page."""
+
+    routine_id: str | None = None
+    index: int | None = None
+    in_place: bool = False
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the handler does, in this order: answer the tap (`refused` ends it there),
     turn the tapped message into `record` (or redraw its buttons or its step), take the
@@ -133,6 +160,7 @@ class Reply:
     notes: tuple[Note, ...] = ()
     step: StepView | None = None  # a step to send; the handler remembers its message
     ask: Ask | None = None
+    page: LibraryPage | None = None  # the exercise library, after everything else
 
 
 def refused(key: str) -> Reply:

@@ -17,7 +17,7 @@ from bot.domain.questions import SETTING_FIELDS, Question
 from bot.domain.schedule import local_date_of, moved_morning
 from bot.domain.zones import ZoneChoice
 from bot.render import days_text, local_day_text, next_text, time_text, user_schedule_text
-from bot.services import progression, safety
+from bot.services import plans, progression, routines, safety
 from bot.services.onboarding import set_field
 from bot.services.questions import (
     ASK_TEXT,
@@ -63,6 +63,7 @@ MENU_LABELS = {
     "time": "change_time",
     "zone": "change_zone",
     "days": "change_days",
+    "routine": "change_routine",
     "equipment": "change_equipment",
     "morning": "change_morning",
     "pause": "pause",
@@ -106,6 +107,7 @@ def _menu_text(env: Env, user: User) -> Say:
         {
             "schedule": schedule_line(env.content, user, env.clock.now()),
             "morning": time_text(user.morning_time),
+            "routine": plans.routine_of(env.content, user).name,
             "roller": texts.answer_yes if user.has_foam_roller else texts.answer_no,
             "status": _status(env, user),
         },
@@ -204,6 +206,8 @@ def _menu_choice(env: Env, user: User, choice: str) -> Reply:
         return Reply(record=answered)
     if choice == "resume":
         return Reply(record=answered, notes=(note(_resume(env, user)),))
+    if choice == "routine":
+        return Reply(record=answered, notes=routines.daily_question(user.routine_id).notes)
     return Reply(record=answered, ask=_open(env, user, Question(choice)))
 
 

@@ -140,7 +140,8 @@ async def test_full_session_of_every_routine(
     assert sessions[-1].routine_id == routine_id
     assert sessions[-1].status is SessionStatus.COMPLETED
     assert await count(bot_runner.db, StepEvent, session_id=sessions[-1].id) == len(routine.steps)
-    assert (await user_row(bot_runner.db, onboarded.user_id)).routine_id == routine_id
+    # Tried once: the daily routine stays the ladder.
+    assert (await user_row(bot_runner.db, onboarded.user_id)).routine_id == "decompression"
     assert_nothing_tappable_but_last(onboarded)
 
 
@@ -466,9 +467,10 @@ async def test_session_before_setup(runner: ChatUser) -> None:
 async def test_routines_list_marks_the_current_one(onboarded: ChatUser) -> None:
     replies = await onboarded.say("/routines")
     labels = replies[-1].button_labels()
-    assert len(labels) == 6
+    assert len(labels) == 8  # six routines, then the daily choice and the library
     assert labels[0].startswith("✓ Decompression ladder · level 1")
     assert not any(label.startswith("✓") for label in labels[1:])
+    assert labels[6:] == ["Change daily routine", "📖 Exercises"]
 
 
 async def test_unknown_routine_id(onboarded: ChatUser) -> None:

@@ -24,12 +24,14 @@ async def test_settings_menu_shows_the_current_settings(onboarded: ChatUser) -> 
     replies = await onboarded.say("/settings")
     text = replies[-1].text or ""
     assert "every day at 07:30, Europe/Berlin; next: today 07:30" in text
+    assert "Daily routine: Decompression ladder" in text
     assert "Foam roller: Yes" in text
     assert "Status: active" in text
     assert replies[-1].button_labels() == [
         "Reminder time",
         "Time zone",
         "Days",
+        "Daily routine",
         "Foam roller",
         "Morning check-in",
         "Pause",

@@ -283,7 +283,7 @@ async def delete_then_old_buttons(
     await runner.tap("6")
     something_new = newest(runner, "Logged 6/10")
     await runner.say("/routines")
-    routines = newest(runner, "Pick a routine")
+    routines = newest(runner, "Your routines")
     await sweep_at(bot_runner, runner, clock, berlin(8, 7, 30))
     reminder = newest(runner, "Time for your routine")
     await sweep_at(bot_runner, runner, clock, berlin(8, 8, 0))

@@ -31,7 +31,7 @@ async def last_part(env: Env, telegram_user_id: int, view: StepView) -> StepView
         moved = reply.edit_step
         if moved is None or moved.index != view.index or moved.status is not None:
             raise AssertionError(f"the step ended before its last part: {reply}")
-        view = reply.edit_step
+        view = moved
         if view.part + 1 >= len(env.content.exercises[view.exercise_id].walk()):
             return view
 

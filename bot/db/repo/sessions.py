@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -149,3 +149,18 @@ async def claim_timer(
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1
+
+
+async def ended_on(
+    tx: AsyncSession, *, user_id: int, local_date: date, routine_id: str | None = None
+) -> RoutineSession | None:
+    """The runner's last session of that local date that ran to its end or was stopped
+    (of `routine_id` only, when given); None when there is none."""
+    query = select(RoutineSession).where(
+        RoutineSession.user_id == user_id,
+        RoutineSession.local_date == local_date,
+        RoutineSession.status.in_((SessionStatus.COMPLETED, SessionStatus.STOPPED)),
+    )
+    if routine_id is not None:
+        query = query.where(RoutineSession.routine_id == routine_id)
+    return await tx.scalar(query.order_by(RoutineSession.id.desc()).limit(1))
