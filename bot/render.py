@@ -57,6 +57,13 @@ def local_day_text(instant: datetime, *, now: datetime, zone: str, texts: Texts)
     return {"today": texts.today, "tomorrow": texts.tomorrow}.get(day, day)
 
 
+def extras_text(texts: Texts, count: int) -> str:
+    """' + 2 gentle extras' after a session's step count, or '' when it has none."""
+    if not count:
+        return ""
+    return " " + texts.get("session_extras_one" if count == 1 else "session_extras", n=str(count))
+
+
 def dose_text(texts: Texts, dose: Dose) -> str:
     """'Hold 15-30 s · 4-6 reps · each side'; 'Hold up to 3 min · 3-10 reps';
     '10-15 reps · 2 sets · rest 60 s'"""

@@ -106,7 +106,7 @@ def step_text(content: Content, view: StepView) -> str:
     texts = content.texts
     exercise = content.exercises[view.exercise_id]
     header = texts.get(
-        "step_header",
+        "step_header_extra" if view.extra else "step_header",
         index=str(view.index + 1),
         total=str(view.total),
         bar=progress_bar(view.index, view.total),

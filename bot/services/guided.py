@@ -20,7 +20,7 @@ from bot.domain.plan import NoteKind, TodayPlan
 from bot.domain.questions import MorningPain, SessionPain
 from bot.domain.schedule import local_date_of
 from bot.domain.session_flow import StepState, Transition, tally, transition
-from bot.render import local_day_text
+from bot.render import extras_text, local_day_text
 from bot.services import checkins, plans, safety
 from bot.services.questions import answer_label, close, is_live, predates, record
 from bot.services.results import (
@@ -48,6 +48,7 @@ def step_view(rs: RoutineSession) -> StepView:
         version=rs.step_version,
         exercise_id=rs.steps[rs.current_step],
         hurt=rs.step_hurt,
+        extra=rs.extras_from is not None and rs.current_step >= rs.extras_from,
     )
 
 
@@ -141,6 +142,7 @@ async def _begin(
         routine_id=plan.routine_id,
         level=plan.level,
         steps=list(plan.steps),
+        extras_from=plan.extras_from,
         current_step=0,
         step_version=0,
         step_hurt=False,
@@ -232,8 +234,9 @@ def _intro(content: Content, plan: TodayPlan) -> Say:
     routine = content.routines[plan.routine_id]
     fields = {
         "routine": routine.name,
-        "steps": str(len(plan.steps)),
+        "steps": str(len(plan.routine_steps)),
         "minutes": str(plan.minutes),
+        "extras": extras_text(content.texts, len(plan.extras)),
     }
     if plan.level is None:
         return Say("session_intro", fields)
@@ -331,7 +334,11 @@ def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: dateti
     rs.step_version = rs.step_version + 1
     rs.step_hurt = move.hurt
     if move.finished:
-        rs.status = SessionStatus.STOPPED if move.stopped else SessionStatus.COMPLETED
+        # Stop on an extra ends a session whose own steps are all behind it: it is
+        # complete (extras never change whether a session counts, PROGRESSION.md).
+        on_extra = rs.extras_from is not None and rs.current_step >= rs.extras_from
+        stopped = move.stopped and not on_extra
+        rs.status = SessionStatus.STOPPED if stopped else SessionStatus.COMPLETED
         rs.ended_at = now
 
 

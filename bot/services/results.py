@@ -105,6 +105,7 @@ class StepView:
     version: int
     exercise_id: str
     hurt: bool  # Hurts was tapped: only Easier, Skip and Stop are offered
+    extra: bool = False  # a gentle extra after the routine's own steps (PROGRESSION.md)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,13 @@ class Routine:
     id: str
     kind: str
     steps: tuple[str, ...]
+    extras: Extras | None = None
+
+
+@dataclass(frozen=True)
+class Extras:
+    min_minutes: int
+    pool: tuple[str, ...]
 
 
 LADDER = Routine("ladder", "ladder", ("roll", "b", "c", "d", "e", "twist", "g"))
