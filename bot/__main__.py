@@ -101,6 +101,11 @@ def cmd_content_check(args: argparse.Namespace) -> int:
         )
     by_level = ", ".join(f"{n}: {m}" for n, m in enumerate(content.ladder_minutes(), start=1))
     print(f"{content.ladder.id} minutes by level: {by_level}")
+    bare = content.ladder_minutes(has_roller=False)
+    by_level = ", ".join(f"{n}: {m}" for n, m in enumerate(bare, start=1))
+    print(
+        f"{content.ladder.id} minutes by level without a foam roller, extras included: {by_level}"
+    )
     return 0
 
 

@@ -29,7 +29,7 @@ from pydantic import (
 from telegram.constants import BotCommandLimit, CallbackQueryLimit
 
 from bot import resources
-from bot.domain.plan import Catalogue, dose_seconds, ladder_steps, minutes_of
+from bot.domain.plan import Catalogue, dose_seconds, ladder_steps, minutes_of, with_extras
 from bot.domain.session_flow import Part, Side, parts
 from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
@@ -291,6 +291,21 @@ class Exercise(_Model):
         return self
 
 
+class Extras(_Model):
+    """Gentle moves a session of the routine adds, in this order, while it is shorter than
+    `min_minutes` (PROGRESSION.md, "Extras"): labelled as extras, not steps of the routine."""
+
+    min_minutes: int = Field(ge=1, le=30)
+    pool: list[str] = Field(min_length=1)
+
+    @field_validator("pool")
+    @classmethod
+    def _once(cls, pool: list[str]) -> list[str]:
+        if len(set(pool)) != len(pool):
+            raise ValueError("an extra is listed twice")
+        return pool
+
+
 class Routine(_Model):
     id: str = Field(pattern=SLUG)
     name: str = Field(min_length=2, max_length=60)
@@ -298,6 +313,7 @@ class Routine(_Model):
     seeds: list[str] = Field(min_length=1)
     summary: str = Field(min_length=10, max_length=300)
     steps: list[str] = Field(min_length=1)
+    extras: Extras | None = None
 
     @field_validator("seeds")
     @classmethod
@@ -500,10 +516,12 @@ class Texts(_Model):
     n_steps: Plural
     session_intro: str
     session_intro_ladder: str
+    session_extras: Plural
     session_resume: str
     session_open_below: str
     session_dropped: str
     step_header: str
+    step_header_extra: str
     step_instruction: str
     step_tip: str
     step_caution: str
@@ -757,12 +775,21 @@ class Content:
         """The whole routine, every step as written (content-check lists these)."""
         return minutes_of(routine.steps, self.catalogue)
 
-    def ladder_minutes(self) -> list[int]:
-        """The ladder's length at each level 1..N, as the plan counts it."""
-        steps = self.ladder.steps
+    def ladder_minutes(self, *, has_roller: bool = True) -> list[int]:
+        """The ladder's length at each level 1..N, as the plan counts it (the extras of
+        a short level included)."""
+        ladder = self.ladder
+        substitutes = {} if has_roller else self.catalogue.no_roller
         return [
-            minutes_of(ladder_steps(steps, level, substitutes={}), self.catalogue)
-            for level in range(1, len(steps) + 1)
+            minutes_of(
+                with_extras(
+                    ladder_steps(ladder.steps, level, substitutes=substitutes),
+                    ladder.extras,
+                    self.catalogue,
+                )[0],
+                self.catalogue,
+            )
+            for level in range(1, len(ladder.steps) + 1)
         ]
 
     @property
@@ -787,6 +814,85 @@ def _catalogue(exercises: Mapping[str, Exercise]) -> Catalogue:
             if e.without_equipment and "foam_roller" in e.equipment
         },
     )
+
+
+# --- cross-checks ---------------------------------------------------------------
+
+
+def _check_easier(exercise: Exercise, easier: Exercise, rel: str) -> None:
+    """An easier version is not harder: no longer a dose, no equipment the exercise does
+    not already need."""
+    where = f"{rel}: exercise '{exercise.id}': field 'easier'"
+    if easier.dose.estimated_seconds() > exercise.dose.estimated_seconds():
+        raise ContentError(
+            f"{where}: '{easier.id}' takes longer ({easier.dose.estimated_seconds():.0f} s) "
+            f"than '{exercise.id}' ({exercise.dose.estimated_seconds():.0f} s); an easier "
+            "version is not a longer dose"
+        )
+    if not set(easier.equipment) <= set(exercise.equipment):
+        raise ContentError(f"{where}: '{easier.id}' needs equipment '{exercise.id}' does not")
+    if easier.dose.sets is not None and exercise.dose.sets is None:
+        raise ContentError(f"{where}: '{easier.id}' is strength work and '{exercise.id}' is not")
+
+
+def _check_stand_ins(ladder: Routine, exercises: Mapping[str, Exercise], rel: str) -> None:
+    """What stands in for a ladder step (its easier version, its no-equipment substitute)
+    counts as that step in the progression rules: so it is no ladder step itself and
+    stands in for one step only."""
+    stands_for: dict[str, str] = {}
+    for step in ladder.steps:
+        exercise = exercises[step]
+        for field in ("easier", "without_equipment"):
+            ref = getattr(exercise, field)
+            if ref is None:
+                continue
+            where = f"{rel}: routine '{ladder.id}': step '{step}': field '{field}' of the exercise"
+            if ref in ladder.steps:
+                raise ContentError(f"{where}: '{ref}' is a ladder step itself")
+            if stands_for.get(ref, step) != step:
+                raise ContentError(f"{where}: '{ref}' already stands in for '{stands_for[ref]}'")
+            stands_for[ref] = step
+
+
+def _check_extras(
+    routine: Routine, extras: Extras, exercises: Mapping[str, Exercise], rel: str
+) -> None:
+    """An extra is a gentle move anyone can do: a known exercise, no equipment, no strength
+    work, and neither a step of the routine nor what stands in for one (the rules would
+    count it as that step)."""
+    stand_ins = {
+        ref
+        for step in routine.steps
+        for ref in (exercises[step].easier, exercises[step].without_equipment)
+        if ref
+    }
+    for move in extras.pool:
+        where = f"{rel}: routine '{routine.id}': field 'extras.pool': '{move}'"
+        if move not in exercises:
+            raise ContentError(f"{where}: no exercise with that id")
+        exercise = exercises[move]
+        if move in routine.steps or move in stand_ins:
+            raise ContentError(f"{where}: is a step of the routine or stands in for one")
+        if exercise.equipment:
+            raise ContentError(f"{where}: needs equipment ({', '.join(exercise.equipment)})")
+        if exercise.dose.sets is not None:
+            raise ContentError(f"{where}: is strength work, not a gentle move")
+
+
+def _check_extras_fill(routine: Routine, catalogue: Catalogue, rel: str) -> None:
+    """The pool is long enough to bring the routine's shortest session (level 1 without
+    equipment, for the ladder) to its `min_minutes`."""
+    if routine.extras is None:
+        return
+    first = ladder_steps(routine.steps, 1, substitutes=catalogue.no_roller)
+    steps = first if routine.kind == "ladder" else list(routine.steps)
+    filled, _ = with_extras(steps, routine.extras, catalogue)
+    if minutes_of(filled, catalogue) < routine.extras.min_minutes:
+        raise ContentError(
+            f"{rel}: routine '{routine.id}': field 'extras.pool': its moves bring the "
+            f"shortest session to {minutes_of(filled, catalogue)} min, short of "
+            f"min_minutes {routine.extras.min_minutes}"
+        )
 
 
 # --- loading -------------------------------------------------------------------
@@ -959,6 +1065,8 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
                     f"{rel}: exercise '{exercise.id}': field '{field}': '{ref}' needs the "
                     "same equipment"
                 )
+            if field == "easier":
+                _check_easier(exercise, exercises[ref], rel)
 
     rel = "content/routines.yaml"
     routines_list = _parse_entries(
@@ -979,7 +1087,10 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
                 raise ContentError(
                     f"{rel}: routine '{routine.id}': field 'steps': no exercise with id '{step}'"
                 )
-        used = {exercises[step].seed for step in routine.steps}
+        if routine.extras is not None:
+            _check_extras(routine, routine.extras, exercises, rel)
+        pool = routine.extras.pool if routine.extras is not None else []
+        used = {exercises[step].seed for step in [*routine.steps, *pool]}
         if used != set(routine.seeds):
             missing, unused = sorted(used - set(routine.seeds)), sorted(set(routine.seeds) - used)
             raise ContentError(
@@ -993,6 +1104,11 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
         raise ContentError(
             f"{rel}: field 'kind': need exactly one ladder routine, found {len(ladders)}"
         )
+
+    _check_stand_ins(ladders[0], exercises, rel)
+    catalogue = _catalogue(exercises)
+    for routine in routines.values():
+        _check_extras_fill(routine, catalogue, rel)
 
     rel = "content/progression.yaml"
     progression = _parse_one(Progression, _read_yaml(root / "progression.yaml", root), rel)
@@ -1052,5 +1168,5 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
         choices=choices,
         commands=tuple(commands),
         exercise_files=exercise_files,
-        catalogue=_catalogue(exercises),
+        catalogue=catalogue,
     )

@@ -57,6 +57,13 @@ def local_day_text(instant: datetime, *, now: datetime, zone: str, texts: Texts)
     return {"today": texts.today, "tomorrow": texts.tomorrow}.get(day, day)
 
 
+def extras_text(texts: Texts, count: int) -> str:
+    """' + 2 gentle extras' after a session's step count, or '' when it has none."""
+    if not count:
+        return ""
+    return texts.get("session_extras", count=count)
+
+
 def dose_text(texts: Texts, dose: Dose) -> str:
     """The dose as a runner says it: 'Hold 15-30 s, 2 times each side'; 'Hold up to 3 min,
     3-10 times'; '5-10 reps, a couple of breaths each'; '2 sets of 10-15 reps, rest 60 s'.

@@ -124,7 +124,7 @@ def step_text(content: Content, view: StepView) -> str:
             at, of = view.position, view.positions
         lines.append(
             texts.get(
-                "step_header",
+                "step_header_extra" if view.extra else "step_header",
                 index=str(view.index + 1),
                 total=str(view.total),
                 bar=progress_bar(at, of, width=BAR_CELLS),

@@ -374,3 +374,115 @@ def test_an_exercise_walks_its_sides_and_techniques(content: Content) -> None:
     assert [p.side for p in boogie] == [Side.LEFT, Side.RIGHT]
     assert all(p.dose.sides == 1 and p.dose.timer_seconds == 30 for p in boogie)
     assert content.exercises["child_pose_traction"].dose.timer_seconds is None  # 3-5 s
+
+
+# --- extras and easier versions ---------------------------------------------------------
+
+
+def _ladder(data: dict[str, Any]) -> dict[str, Any]:
+    return next(r for r in data["routines"] if r["kind"] == "ladder")
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ("boogie_board_side_stretch", r"is a step of the routine or stands in for one"),
+        ("standing_side_bend", r"is a step of the routine or stands in for one"),
+        ("cat_cow", r"is a step of the routine or stands in for one"),
+        ("half_kneeling_couch_stretch", r"needs equipment \(wall\)"),
+        ("bird_dog", r"is strength work, not a gentle move"),
+        ("no_such_move", r"no exercise with that id"),
+    ],
+)
+def test_an_extra_is_a_gentle_move_that_is_no_ladder_step(
+    content_copy: Path, extra: str, problem: str
+) -> None:
+    def change(data):
+        _ladder(data)["extras"]["pool"].insert(0, extra)
+
+    _edit(content_copy / "routines.yaml", change)
+    with pytest.raises(
+        ContentError, match=rf"routine 'decompression': field 'extras.pool'.*{problem}"
+    ):
+        load_content(content_copy)
+
+
+def test_the_extras_pool_must_fill_the_shortest_session(content_copy: Path) -> None:
+    def change(data):
+        _ladder(data)["extras"]["min_minutes"] = 25
+
+    _edit(content_copy / "routines.yaml", change)
+    with pytest.raises(ContentError, match=r"shortest session to 5 min, short of min_minutes 25"):
+        load_content(content_copy)
+
+
+def test_an_extras_seed_is_one_of_the_routines_seeds(content_copy: Path) -> None:
+    def change(data):
+        _ladder(data)["seeds"] = ["000_7f2ffbbeac9e98f9.txt"]
+
+    _edit(content_copy / "routines.yaml", change)
+    with pytest.raises(ContentError, match=r"field 'seeds'.*missing: 001_"):
+        load_content(content_copy)
+
+
+def _exercise(root: Path, exercise_id: str) -> tuple[Path, int]:
+    for path in sorted((root / "exercises").glob("*.yaml")):
+        ids = [e["id"] for e in yaml.safe_load(path.read_text())["exercises"]]
+        if exercise_id in ids:
+            return path, ids.index(exercise_id)
+    raise AssertionError(exercise_id)
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "easier", "problem"),
+    [
+        # a longer dose: 595 s of seated toe touch for 36 s of child's pose
+        ("child_pose_traction", "seated_toe_touch", r"takes longer"),
+        ("cat_cow", "thorax_foam_roll", r"takes longer"),
+        ("seated_toe_touch", "squat", r"is strength work"),
+        ("child_pose_no_traction", "roll_down", r"takes longer"),
+        ("roll_down", "half_kneeling_couch_stretch", r"takes longer|needs equipment"),
+    ],
+)
+def test_an_easier_version_is_not_harder(
+    content_copy: Path, exercise_id: str, easier: str, problem: str
+) -> None:
+    path, index = _exercise(content_copy, exercise_id)
+
+    def change(data):
+        data["exercises"][index]["easier"] = easier
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=rf"'{exercise_id}': field 'easier'.*({problem})"):
+        load_content(content_copy)
+
+
+def test_an_easier_version_of_a_ladder_step_is_no_ladder_step(content_copy: Path) -> None:
+    path, index = _exercise(content_copy, "seated_toe_touch")
+
+    def change(data):
+        data["exercises"][index]["easier"] = "child_pose_traction"
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=r"'child_pose_traction' is a ladder step itself"):
+        load_content(content_copy)
+
+
+def test_one_exercise_stands_in_for_one_ladder_step(content_copy: Path) -> None:
+    path, index = _exercise(content_copy, "seated_toe_touch")
+
+    def change(data):
+        data["exercises"][index]["easier"] = "child_pose_no_traction"
+
+    _edit(path, change)
+    with pytest.raises(ContentError, match=r"already stands in for 'child_pose_traction'"):
+        load_content(content_copy)
+
+
+def test_content_check_prints_the_ladder_without_a_roller_with_its_extras(
+    content: Content,
+) -> None:
+    bare = content.ladder_minutes(has_roller=False)
+    assert content.ladder.extras is not None
+    assert min(bare) >= content.ladder.extras.min_minutes
+    assert bare == sorted(bare)

@@ -73,6 +73,11 @@ DOSES: dict[str, Seeded] = {
         {"hold_seconds": [3, 5], "reps": [3, 10]},
         ("Maintain this position in this position for 3 to 5 seconds. Try 3 to 10 repetitions.",),
     ),
+    # the same step 3 without its traction (its easier version), at step 3's dose
+    "child_pose_no_traction": Seeded(
+        {"hold_seconds": [3, 5], "reps": [3, 10]},
+        ("Maintain this position in this position for 3 to 5 seconds. Try 3 to 10 repetitions.",),
+    ),
     "seated_toe_touch": Seeded(
         {"hold_seconds": {"up_to": 180}, "reps": [3, 10]},
         (

@@ -29,6 +29,19 @@ class RoutineLike(Protocol):
     @property
     def steps(self) -> Sequence[str]: ...
 
+    @property
+    def extras(self) -> ExtrasLike | None: ...
+
+
+class ExtrasLike(Protocol):
+    """Gentle moves a short session of a routine adds (`bot.content.Extras` is one)."""
+
+    @property
+    def min_minutes(self) -> int: ...
+
+    @property
+    def pool(self) -> Sequence[str]: ...
+
 
 @dataclass(frozen=True)
 class Catalogue:
@@ -65,9 +78,20 @@ class PlanNote:
 class TodayPlan:
     routine_id: str
     level: int | None  # the level the session runs at; None for a routine off the ladder
-    steps: tuple[str, ...]
-    minutes: int
+    steps: tuple[str, ...]  # every step the session runs, extras last
+    minutes: int  # all of them, extras included
     notes: tuple[PlanNote, ...]
+    extras_from: int | None = None  # the index of the first extra in `steps`; None: none
+
+    @property
+    def extras(self) -> tuple[str, ...]:
+        """The gentle moves added to a short session: not steps of the routine."""
+        return () if self.extras_from is None else self.steps[self.extras_from :]
+
+    @property
+    def routine_steps(self) -> tuple[str, ...]:
+        """The steps of the routine itself (the ladder steps of a ladder session)."""
+        return self.steps if self.extras_from is None else self.steps[: self.extras_from]
 
 
 def ladder_steps(
@@ -119,6 +143,24 @@ def minutes_of(steps: Sequence[str], catalogue: Catalogue) -> int:
     return max(1, round(sum(catalogue.seconds[step] for step in steps) / 60))
 
 
+def with_extras(
+    steps: Sequence[str], extras: ExtrasLike | None, catalogue: Catalogue
+) -> tuple[tuple[str, ...], int | None]:
+    """`steps`, and after them the pool's moves in order (those not already in the
+    session) until the session lasts `min_minutes`; the index of the first extra, or None
+    when the session is long enough as it is (or there is no pool)."""
+    chosen = list(steps)
+    if extras is None:
+        return tuple(chosen), None
+    for move in extras.pool:
+        if minutes_of(chosen, catalogue) >= extras.min_minutes:
+            break
+        if move not in chosen:
+            chosen.append(move)
+    first = len(steps) if len(chosen) > len(steps) else None
+    return tuple(chosen), first
+
+
 def today_plan(
     routine: RoutineLike,
     *,
@@ -129,11 +171,15 @@ def today_plan(
 ) -> TodayPlan:
     """The session the runner gets today from `routine`: the ladder at their level (at the
     flare level in flare mode), or a chosen routine whole; foam-roller steps swapped when
-    they have none; the sharp-pain step left out for a few days after it hurt."""
+    they have none; the sharp-pain step left out for a few days after it hurt; and, when
+    that is shorter than the routine's `extras.min_minutes`, gentle extras after it (not
+    ladder steps: PROGRESSION.md, "Extras")."""
     substitutes = {} if runner.has_roller else dict(catalogue.no_roller)
     if routine.kind != LADDER:
-        steps = tuple(substitutes.get(step, step) for step in routine.steps)
-        return TodayPlan(routine.id, None, steps, minutes_of(steps, catalogue), ())
+        steps, first = with_extras(
+            [substitutes.get(step, step) for step in routine.steps], routine.extras, catalogue
+        )
+        return TodayPlan(routine.id, None, steps, minutes_of(steps, catalogue), (), first)
 
     stored = max(1, min(runner.level, len(routine.steps)))
     level = running_level(
@@ -152,11 +198,15 @@ def today_plan(
         sharp = routine.steps[sharp_index]
         dropped = frozenset({substitutes.get(sharp, sharp)})
         notes.append(PlanNote(NoteKind.DROPPED, sharp, runner.sharp_hurt_at + window))
-    steps = tuple(ladder_steps(routine.steps, level, substitutes=substitutes, dropped=dropped))
+    steps, first = with_extras(
+        ladder_steps(routine.steps, level, substitutes=substitutes, dropped=dropped),
+        routine.extras,
+        catalogue,
+    )
     if any(step in substitutes for step in routine.steps[:level]):
         notes.append(PlanNote(NoteKind.NO_ROLLER))
     if runner.in_flare:
         notes.append(PlanNote(NoteKind.FLARE))
     elif level < stored:
         notes.append(PlanNote(NoteKind.CAPPED))
-    return TodayPlan(routine.id, level, steps, minutes_of(steps, catalogue), tuple(notes))
+    return TodayPlan(routine.id, level, steps, minutes_of(steps, catalogue), tuple(notes), first)

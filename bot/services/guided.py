@@ -22,7 +22,7 @@ from bot.domain.questions import MorningPain, SessionPain
 from bot.domain.schedule import local_date_of
 from bot.domain.session_flow import StepState, Tally, Transition, tally, transition
 from bot.domain.zones import tzinfo_for
-from bot.render import dose_text, local_day_text
+from bot.render import dose_text, extras_text, local_day_text
 from bot.services import checkins, plans, safety
 from bot.services.questions import answer_label, close, is_live, predates, record
 from bot.services.results import (
@@ -63,6 +63,7 @@ def step_view(content: Content, rs: RoutineSession, zone: str = "UTC") -> StepVi
         position=position,
         positions=positions,
         timer_until=until,
+        extra=rs.extras_from is not None and rs.current_step >= rs.extras_from,
     )
 
 
@@ -215,6 +216,7 @@ async def _begin(
         routine_id=plan.routine_id,
         level=plan.level,
         steps=list(plan.steps),
+        extras_from=plan.extras_from,
         current_step=0,
         step_version=0,
         step_hurt=False,
@@ -330,8 +332,9 @@ def _intro(content: Content, plan: TodayPlan) -> Say:
     routine = content.routines[plan.routine_id]
     fields = {
         "routine": routine.name,
-        "steps": content.texts.get("n_steps", count=len(plan.steps)),
+        "steps": content.texts.get("n_steps", count=len(plan.routine_steps)),
         "minutes": str(plan.minutes),
+        "extras": extras_text(content.texts, len(plan.extras)),
     }
     if plan.level is None:
         return Say("session_intro", fields)
@@ -491,7 +494,11 @@ def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: dateti
     rs.step_hurt = move.hurt
     rs.timer_ends_at = None
     if move.finished:
-        rs.status = SessionStatus.STOPPED if move.stopped else SessionStatus.COMPLETED
+        # Stop on an extra ends a session whose own steps are all behind it: it is
+        # complete (extras never change whether a session counts, PROGRESSION.md).
+        on_extra = rs.extras_from is not None and rs.current_step >= rs.extras_from
+        stopped = move.stopped and not on_extra
+        rs.status = SessionStatus.STOPPED if stopped else SessionStatus.COMPLETED
         rs.ended_at = now
 
 

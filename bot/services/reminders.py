@@ -27,7 +27,7 @@ from bot.domain.onboarding import Step
 from bot.domain.plan import NoteKind
 from bot.domain.schedule import local_date_of, next_reminder_at
 from bot.domain.zones import tzinfo_for
-from bot.render import next_text, time_text
+from bot.render import extras_text, next_text, time_text
 from bot.services import plans, progression, safety
 from bot.services.questions import predates
 from bot.services.results import EXPIRED, Reply, Say, refused
@@ -301,7 +301,8 @@ def reminder_lines(
             "reminder",
             {
                 "routine": name,
-                "steps": content.texts.get("n_steps", count=len(plan.steps)),
+                "steps": content.texts.get("n_steps", count=len(plan.routine_steps)),
+                "extras": extras_text(content.texts, len(plan.extras)),
                 "minutes": str(plan.minutes),
             },
         )

@@ -131,6 +131,7 @@ class StepView:
     timer_until: time | None = None  # a hold timer runs until then (the runner's time)
     # A step that is over: its status line ("✅ Done"), shown instead of buttons
     status: Say | None = None
+    extra: bool = False  # a gentle extra after the routine's own steps (PROGRESSION.md)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bot.domain.plan import (
     ladder_steps,
     minutes_of,
     today_plan,
+    with_extras,
 )
 
 NOW = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
@@ -26,6 +27,13 @@ class Routine:
     id: str
     kind: str
     steps: tuple[str, ...]
+    extras: Extras | None = None
+
+
+@dataclass(frozen=True)
+class Extras:
+    min_minutes: int
+    pool: tuple[str, ...]
 
 
 LADDER = Routine("ladder", "ladder", ("roll", "b", "c", "d", "e", "twist", "g"))
@@ -65,7 +73,7 @@ def test_flare_runs_the_flare_level_and_says_so(content: Content) -> None:
 def test_without_a_roller_the_substitute_runs_and_its_minutes_count(content: Content) -> None:
     p = plan(content, level=1, has_roller=False)
     assert p.steps == ("cat_cow",)
-    assert p.minutes == 1  # 45 s, not the roller's 60
+    assert p.minutes == 1  # 45 s, not the roller's 60 (this ladder has no extras)
     assert [n.kind for n in p.notes] == [NoteKind.NO_ROLLER]
 
 
@@ -128,3 +136,102 @@ def test_the_real_content_plans_every_routine_at_every_level(content: Content) -
                 assert all(step in content.exercises for step in p.steps)
                 if not roller:
                     assert not set(p.steps) & set(content.catalogue.no_roller)
+
+
+# --- extras: a short session adds gentle moves, labelled, not ladder steps -----------------
+
+GENTLE = Extras(min_minutes=4, pool=("tilt", "rest", "c"))
+SHORT = Routine("ladder", "ladder", ("roll", "b", "c", "d"), GENTLE)
+EXTRA_CATALOGUE = Catalogue(
+    seconds={"roll": 120.0, "b": 60.0, "c": 60.0, "d": 60.0, "cat_cow": 60.0}
+    | {"tilt": 60.0, "rest": 90.0},
+    no_roller={"roll": "cat_cow"},
+)
+
+
+def extras_plan(content: Content, **runner: object) -> TodayPlan:
+    values: dict[str, object] = {"level": 1, "has_roller": True, "in_flare": False}
+    values.update(runner)
+    return today_plan(
+        SHORT,
+        runner=RunnerToday(**values),  # type: ignore[arg-type]
+        catalogue=EXTRA_CATALOGUE,
+        rules=content.progression,
+        now=NOW,
+    )
+
+
+def test_a_short_session_adds_extras_in_order_until_it_lasts_long_enough(
+    content: Content,
+) -> None:
+    p = extras_plan(content, level=1, has_roller=False)
+    assert p.steps == ("cat_cow", "tilt", "rest")
+    assert (p.extras_from, p.routine_steps, p.extras) == (1, ("cat_cow",), ("tilt", "rest"))
+    assert p.minutes == 4  # the extras count: 60 + 60 + 90 s
+    assert p.level == 1
+
+
+def test_an_extra_already_in_the_session_is_not_added_twice(content: Content) -> None:
+    # level 3 without a roller: 60 + 60 + 60 s; "c" is in the pool but already a step
+    p = extras_plan(content, level=3, has_roller=False)
+    assert p.steps == ("cat_cow", "b", "c", "tilt")
+    assert p.extras == ("tilt",)
+
+
+def test_a_session_long_enough_has_no_extras(content: Content) -> None:
+    p = extras_plan(content, level=2, has_roller=True)  # 120 + 60 s, 3 min
+    p_long = extras_plan(content, level=4, has_roller=True)  # 5 min
+    assert p.extras == ("tilt",)
+    assert (p_long.extras_from, p_long.extras) == (None, ())
+    assert p_long.routine_steps == p_long.steps
+
+
+def test_flare_gets_the_same_gentle_pool_after_its_flare_level(content: Content) -> None:
+    p = extras_plan(content, level=4, has_roller=False, in_flare=True)
+    assert p.level == content.progression.flare.max_level == 2
+    assert p.routine_steps == ("cat_cow", "b")
+    assert set(p.extras) <= set(GENTLE.pool)
+    assert p.minutes >= GENTLE.min_minutes
+
+
+def test_with_extras_without_a_pool_changes_nothing() -> None:
+    assert with_extras(["roll"], None, EXTRA_CATALOGUE) == (("roll",), None)
+
+
+def test_the_real_ladder_never_runs_shorter_than_its_extras_minutes(content: Content) -> None:
+    """Every level, with and without a roller, in and out of flare: at least about five
+    minutes, the extras only from the ladder's gentle pool, after every ladder step."""
+    ladder = content.ladder
+    assert ladder.extras is not None
+    assert ladder.extras.min_minutes == 5
+    pool = set(ladder.extras.pool)
+    for level in range(1, len(ladder.steps) + 1):
+        for roller in (True, False):
+            for flare in (False, True):
+                p = today_plan(
+                    ladder,
+                    runner=RunnerToday(level=level, has_roller=roller, in_flare=flare),
+                    catalogue=content.catalogue,
+                    rules=content.progression,
+                    now=NOW,
+                )
+                assert p.minutes >= ladder.extras.min_minutes, (level, roller, flare)
+                assert set(p.extras) <= pool
+                assert not set(p.routine_steps) & pool
+                for extra in p.extras:  # gentle: nothing to hold, lift or stand on
+                    exercise = content.exercises[extra]
+                    assert not exercise.equipment
+                    assert exercise.dose.sets is None
+
+
+def test_level_one_without_a_roller_is_cat_cow_and_two_gentle_extras(content: Content) -> None:
+    p = today_plan(
+        content.ladder,
+        runner=RunnerToday(level=1, has_roller=False, in_flare=False),
+        catalogue=content.catalogue,
+        rules=content.progression,
+        now=NOW,
+    )
+    assert p.steps == ("cat_cow", "pelvic_tilt", "child_pose")
+    assert p.extras_from == 1
+    assert p.minutes == 5
