@@ -188,11 +188,13 @@ def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
             if steps > 1:
                 expect(newest).to_contain_text(f"Step {step} of {steps}")
             # Done on each part of the step (each side, each technique): the same message
-            # shows the next part, until the next step (or the end) arrives below it.
-            sent = page.locator(".msg.bot").count()
+            # shows the next part, until the next step (or the check-in) arrives below it.
+            after = f"Step {step + 1} of {steps}" if step < steps else "How's your back"
+            done = page.locator(".msg.bot .kb button").filter(has_text=re.compile("^✅ Done$"))
             tap(page, "✅ Done")
-            while page.locator(".msg.bot").count() == sent:
+            while done.count() and after not in last_bot(page):
                 tap(page, "✅ Done")
+            expect(newest).to_contain_text(after)
         # The check-in after the session.
         expect(
             page.locator(".msg.bot .kb button").filter(has_text=re.compile("^2$"))
