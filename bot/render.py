@@ -61,7 +61,8 @@ def extras_text(texts: Texts, count: int) -> str:
     """' + 2 gentle extras' after a session's step count, or '' when it has none."""
     if not count:
         return ""
-    return texts.get("session_extras", count=count)
+    # texts are stripped when loaded: the space before "+" is put here
+    return " " + texts.get("session_extras", count=count)
 
 
 def dose_text(texts: Texts, dose: Dose) -> str:

@@ -86,12 +86,12 @@ async def test_level_one_without_a_roller_lasts_about_five_minutes_with_labelled
     reminder = next(
         m.text or "" for m in runner.bot_messages() if "Time for your" in (m.text or "")
     )
-    assert "+ 2 gentle extras, about 5 min" in reminder, reminder
+    assert "1 step + 2 gentle extras, about 5 min" in reminder, reminder
 
     await runner.tap("Start")
     intro = runner.bot_messages()[-2].text or ""
     assert f"level 1 of {len(ladder.steps)}" in intro, intro
-    assert "+ 2 gentle extras, about 5 min" in intro, intro
+    assert "1 step + 2 gentle extras, about 5 min" in intro, intro
 
     steps = await walk(runner)
     names = [name_on(content, text) for text in steps]
