@@ -11,6 +11,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -260,6 +261,12 @@ class Exercise(_Model):
 
     def walk(self) -> tuple[WalkPart, ...]:
         """The parts the step is walked in (one for a plain exercise done once)."""
+        return self._walked
+
+    @cached_property
+    def _walked(self) -> tuple[WalkPart, ...]:
+        # worked out once: content is frozen, and every tap on a step reads the parts of
+        # each step of its session (the progress bar counts them)
         walked: list[WalkPart] = []
         sides = [t.dose.sides for t in self.techniques]
         for part in parts(self.dose.sides, sides):
