@@ -1,5 +1,5 @@
-"""`python -m bot [run | migrate | content-check | doctor | playground | replay]` (also the
-`mobility-bot` script)."""
+"""`python -m bot [run | migrate | content-check | content-sheet | doctor | playground |
+replay]` (also the `mobility-bot` script)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,41 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     print(
         f"{content.ladder.id} minutes by level without a foam roller, extras included: {by_level}"
     )
+    unposed = [e for e in content.exercises if e not in content.poses]
+    if unposed:
+        print(f"exercises without a picture (no pose in content/poses/): {', '.join(unposed)}")
+    else:
+        print(f"pictures: every exercise has a pose ({len(content.poses)})")
+    return 0
+
+
+def cmd_content_sheet(args: argparse.Namespace) -> int:
+    """Every exercise's picture with its name, on one PNG, for a reviewer."""
+    from bot import pictures
+
+    if args.file is None:
+        return _fail("content-sheet needs a file to write: python -m bot content-sheet OUT.png")
+    try:
+        content = _load_content(load_settings(CommonSettings))
+    except (SettingsError, ContentError) as exc:
+        return _fail(f"content-sheet: {exc}")
+    entries = [
+        (f"{exercise.name}", pictures.render_pose(content.poses[exercise.id], width_px=400))
+        for exercise in content.exercises.values()
+        if exercise.id in content.poses
+    ]
+    if not entries:
+        return _fail("content-sheet: no exercise has a pose yet (content/poses/)")
+    out = Path(args.file)
+    try:
+        out.write_bytes(pictures.render_sheet(entries))
+    except OSError as exc:
+        return _fail(f"content-sheet: cannot write {out} ({exc.strerror})")
+    missing = len(content.exercises) - len(entries)
+    print(
+        f"wrote {out}: {len(entries)} exercises"
+        + (f", {missing} without a pose" if missing else "")
+    )
     return 0
 
 
@@ -194,6 +229,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "migrate": cmd_migrate,
     "content-check": cmd_content_check,
+    "content-sheet": cmd_content_sheet,
     "doctor": cmd_doctor,
     "playground": cmd_playground,
     "replay": cmd_replay,
@@ -210,11 +246,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="?",
         default="run",
         choices=sorted(COMMANDS),
-        help="run the bot (default), apply migrations, validate content/, check everything, "
+        help="run the bot (default), apply migrations, validate content/, draw every "
+        "exercise's picture on one sheet (content-sheet OUT.png), check everything, "
         "try the bot in a browser (playground), or replay a runner's history through the "
         "progression rules (replay FILE)",
     )
-    parser.add_argument("file", nargs="?", default=None, help="replay only: the history file")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        help="replay: the history file; content-sheet: the PNG to write",
+    )
     parser.add_argument(
         "--json", action="store_true", help="replay only: print the decisions as JSON"
     )
@@ -247,8 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.db is not None or args.port is not None or not args.browser
     ):
         parser.error("--port, --db and --no-browser are for the playground command only")
-    if args.command != "replay" and (args.file is not None or args.json or args.content):
-        parser.error("FILE, --json and --content are for the replay command only")
+    if args.command != "replay" and (args.json or args.content):
+        parser.error("--json and --content are for the replay command only")
+    if args.command not in ("replay", "content-sheet") and args.file is not None:
+        parser.error("FILE is for the replay and content-sheet commands only")
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -34,6 +35,7 @@ from bot.domain.plan import Catalogue, dose_seconds, ladder_steps, minutes_of, w
 from bot.domain.session_flow import Part, Side, parts
 from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
+from bot.poses import Pose, PoseError, check, resolve
 
 # The language of content/texts.yaml when it names none (its `locale:`).
 DEFAULT_LOCALE = "en"
@@ -773,6 +775,9 @@ class Content:
     commands: tuple[Command, ...]
     exercise_files: Mapping[str, str]  # exercise id -> file it came from (for messages)
     catalogue: Catalogue  # durations and foam-roller substitutes, for today_plan
+    # exercise id -> the pose its picture is drawn from (`like:` resolved); an exercise
+    # without one has no picture (content-check lists it)
+    poses: Mapping[str, Pose] = dataclass_field(default_factory=dict)
 
     @property
     def ladder(self) -> Routine:
@@ -903,6 +908,37 @@ def _check_extras_fill(routine: Routine, catalogue: Catalogue, rel: str) -> None
 
 
 # --- loading -------------------------------------------------------------------
+
+
+def _load_poses(root: Path, exercises: Mapping[str, Exercise]) -> dict[str, Pose]:
+    """content/poses/*.yaml: every pose checked (bot.poses), for a known exercise, once."""
+    poses: dict[str, Pose] = {}
+    files: dict[str, str] = {}
+    for path in sorted((root / "poses").glob("*.yaml")):
+        rel = _rel(path, root)
+        items = _entries(_read_yaml(path, root), rel, "poses")
+        for index, item in enumerate(items, start=1):
+            name = item.get("exercise") if isinstance(item, dict) else None
+            label = f"exercise '{name}'" if name else f"pose #{index}"
+            if not isinstance(item, dict):
+                raise ContentError(f"{rel}: {label}: expected a mapping of fields")
+            try:
+                pose = Pose.model_validate(item)
+            except ValidationError as exc:
+                raise ContentError(f"{rel}: {label}: {_explain(exc)}") from None
+            if pose.exercise not in exercises:
+                raise ContentError(f"{rel}: {label}: no exercise with this id")
+            if pose.exercise in poses:
+                raise ContentError(f"{rel}: {label}: already has a pose in {files[pose.exercise]}")
+            try:
+                check(pose)
+            except PoseError as exc:
+                raise ContentError(f"{rel}: {exc}") from None
+            poses[pose.exercise], files[pose.exercise] = pose, rel
+    try:
+        return resolve(poses)
+    except PoseError as exc:
+        raise ContentError(f"content/poses/: {exc}") from None
 
 
 def _read_yaml(path: Path, root: Path) -> Any:
@@ -1165,6 +1201,7 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
 
     rel = "content/choices.yaml"
     choices = _parse_one(Choices, _read_yaml(root / "choices.yaml", root), rel)
+    poses = _load_poses(root, exercises)
 
     return Content(
         sources=sources,
@@ -1176,4 +1213,5 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
         commands=tuple(commands),
         exercise_files=exercise_files,
         catalogue=catalogue,
+        poses=poses,
     )
