@@ -108,9 +108,10 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     )
     unposed = [e for e in content.exercises if e not in content.poses]
     if unposed:
+        # Every step comes with a picture: an exercise without one is unfinished content.
         print(f"exercises without a picture (no pose in content/poses/): {', '.join(unposed)}")
-    else:
-        print(f"pictures: every exercise has a pose ({len(content.poses)})")
+        return 1
+    print(f"pictures: every exercise has a pose ({len(content.poses)})")
     return 0
 
 
@@ -125,7 +126,7 @@ def cmd_content_sheet(args: argparse.Namespace) -> int:
     except (SettingsError, ContentError) as exc:
         return _fail(f"content-sheet: {exc}")
     entries = [
-        (f"{exercise.name}", pictures.render_pose(content.poses[exercise.id], width_px=400))
+        (f"{exercise.name}", pictures.render_pose(content.poses[exercise.id]))
         for exercise in content.exercises.values()
         if exercise.id in content.poses
     ]

@@ -477,6 +477,8 @@ class Texts(_Model):
     days_set: str
     equipment_set_yes: str
     equipment_set_no: str
+    pictures_set_on: str
+    pictures_set_off: str
     pause_prompt: str
     paused_until: str
     paused_indefinitely: str
@@ -514,6 +516,7 @@ class Texts(_Model):
     change_zone: str
     change_days: str
     change_equipment: str
+    change_pictures: str
     change_morning: str
     pause: str
     resume: str

@@ -95,7 +95,7 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
             return morning_first(texts, keys.delivery_id)
         return morning(keys.delivery_id)
     if isinstance(keys, MenuKeys):
-        values = ["time", "zone", "days", "routine", "equipment", "morning"]
+        values = ["time", "zone", "days", "routine", "equipment", "morning", "pictures"]
         values += ["resume" if keys.paused else "pause", "close"]
         return _choice(
             Flow.SETTINGS, Question.MENU, [(texts.get(MENU_LABELS[v]), v) for v in values]

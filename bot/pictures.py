@@ -43,10 +43,12 @@ _ROLLER_EDGE = "#8A5A00"
 _TEXT = "#222222"
 _ARROW = "#A0A0A0"  # from one key frame to the next
 
-# Thickness in units (a standing figure is about 95 units tall)
+# Thickness in units (a standing figure is about 95 units tall), and the thickest a limb
+# is drawn in pixels: a figure drawn large (one key frame) is drawn slimmer, head and
+# all, so it stays a figure rather than a blob.
 _LIMB = 4.6
 _TRUNK = 7.6
-_NECK = 4.6
+_MAX_LIMB_PX = 20.0
 
 _render_lock = threading.Lock()
 
@@ -63,15 +65,17 @@ def render_pose(pose: Pose, *, width_px: int = WIDTH_PX) -> bytes:
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
-        # Equal scales: the units that fill the width fill the height too (extra height,
-        # from the clamp, is shared above and below)
-        spare = (height_px / width_px) * total_w - total_h
-        ax.set_xlim(-MARGIN, total_w - MARGIN)
-        ax.set_ylim(-MARGIN - spare / 2, height + MARGIN + spare / 2)
-        scale = width_px / total_w * 72 / DPI  # points per unit
+        # Equal scales, and everything in view: a shape the height limits cut is drawn
+        # smaller, centred, with the spare room shared on both sides.
+        per_px = max(total_w / width_px, total_h / height_px)  # units per pixel
+        spare_w, spare_h = width_px * per_px - total_w, height_px * per_px - total_h
+        ax.set_xlim(-MARGIN - spare_w / 2, total_w - MARGIN + spare_w / 2)
+        ax.set_ylim(-MARGIN - spare_h / 2, height + MARGIN + spare_h / 2)
+        scale = 72 / DPI / per_px  # points per unit
+        slim = min(1.0, _MAX_LIMB_PX * per_px / _LIMB)
         for index, frame in enumerate(pose.frames):
             left = index * (width + GAP)
-            _draw_frame(ax, pose, index, frame, left, scale)
+            _draw_frame(ax, pose, index, frame, left, scale, slim)
             if index < n - 1:
                 _between(ax, left + width, height, scale)
         return _png(fig)
@@ -122,7 +126,9 @@ def render_sheet(entries: Sequence[tuple[str, bytes]], *, columns: int = 4) -> b
 # --- drawing ------------------------------------------------------------------------
 
 
-def _draw_frame(ax: Axes, pose: Pose, index: int, frame: Frame, left: float, scale: float) -> None:
+def _draw_frame(
+    ax: Axes, pose: Pose, index: int, frame: Frame, left: float, scale: float, slim: float
+) -> None:
     width, height = pose.box
     props = [p for p in pose.props if p.frame in (None, index)]
     for prop in props:
@@ -134,7 +140,7 @@ def _draw_frame(ax: Axes, pose: Pose, index: int, frame: Frame, left: float, sca
     for prop in props:
         if prop.kind == "foam_roller":
             _prop(ax, prop, left, width, height, scale)
-    _figure(ax, frame, left, scale)
+    _figure(ax, frame, left, scale, slim)
     for arrow in pose.arrows:
         if arrow.frame != index:
             continue
@@ -155,7 +161,7 @@ def _draw_frame(ax: Axes, pose: Pose, index: int, frame: Frame, left: float, sca
         )
 
 
-def _figure(ax: Axes, frame: Frame, left: float, scale: float) -> None:
+def _figure(ax: Axes, frame: Frame, left: float, scale: float, slim: float) -> None:
     def at(point: tuple[float, float]) -> tuple[float, float]:
         return left + point[0], point[1]
 
@@ -165,7 +171,7 @@ def _figure(ax: Axes, frame: Frame, left: float, scale: float) -> None:
             xs,
             ys,
             color=colour,
-            lw=_LIMB * scale,
+            lw=_LIMB * scale * slim,
             solid_capstyle="round",
             solid_joinstyle="round",
             zorder=z,
@@ -193,14 +199,14 @@ def _figure(ax: Axes, frame: Frame, left: float, scale: float) -> None:
             path,
             facecolor="none",
             edgecolor=_NEAR,
-            lw=_TRUNK * scale,
+            lw=_TRUNK * scale * slim,
             capstyle="round",
             joinstyle="round",
             zorder=5,
         )
     )
     limb([frame.shoulder, frame.neck, frame.head], _NEAR, 5)
-    ax.add_patch(Circle(at(frame.head), HEAD_RADIUS, color=_NEAR, zorder=6))
+    ax.add_patch(Circle(at(frame.head), HEAD_RADIUS * (0.4 + 0.6 * slim), color=_NEAR, zorder=6))
     near = frame.near
     limb([frame.hip, near.knee, near.ankle, near.toe], _NEAR, 6)
     limb([frame.shoulder, near.elbow, near.hand], _NEAR, 7)

@@ -27,12 +27,7 @@ async def tick(bot: ExtBot[int], env: Env, *, now: datetime) -> int:
     for item in ended:
         if item.step_message_id is not None:
             try:
-                await bot.edit_message_text(
-                    clip(step_text(content, item.step), MessageLimit.MAX_TEXT_LENGTH),
-                    chat_id=item.chat_id,
-                    message_id=item.step_message_id,
-                    reply_markup=keyboards.step(content, item.step),
-                )
+                await _redraw(bot, env, item)
             except BadRequest as exc:  # deleted, too old, or not modified: the step is fine
                 log.debug("event=timer_edit_skipped reason=%s", exc.message[:60])
             except Forbidden:
@@ -42,3 +37,37 @@ async def tick(bot: ExtBot[int], env: Env, *, now: datetime) -> int:
         except TelegramError as exc:  # the runner taps Done anyway; never retried twice
             log.warning("event=timer_message_failed reason=%s", exc.message[:60])
     return len(ended)
+
+
+async def _redraw(bot: ExtBot[int], env: Env, item: timers.TimeUp) -> None:
+    """Show the step again in its message: a text, or the caption of its picture (the
+    runner may have turned pictures on or off since it was sent, so the other is tried
+    when Telegram says the message has no text, or no caption, to edit)."""
+    content = env.content
+    text, markup = step_text(content, item.step), keyboards.step(content, item.step)
+    assert item.step_message_id is not None
+    as_caption = item.picture
+    for _ in range(2):
+        try:
+            if as_caption:
+                await bot.edit_message_caption(
+                    chat_id=item.chat_id,
+                    message_id=item.step_message_id,
+                    caption=clip(text, MessageLimit.CAPTION_LENGTH),
+                    reply_markup=markup,
+                )
+            else:
+                await bot.edit_message_text(
+                    clip(text, MessageLimit.MAX_TEXT_LENGTH),
+                    chat_id=item.chat_id,
+                    message_id=item.step_message_id,
+                    reply_markup=markup,
+                )
+            return
+        except BadRequest as exc:
+            wrong_kind = "no text in the message" in exc.message or (
+                "no caption in the message" in exc.message
+            )
+            if not wrong_kind:
+                raise
+            as_caption = not as_caption

@@ -31,6 +31,8 @@ CONTENT_MODULES = {
     "bot.logs",
     "bot.export",
     "bot.charts",
+    "bot.poses",
+    "bot.pictures",
     "bot.resources",
 }
 

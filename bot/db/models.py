@@ -148,6 +148,8 @@ class User(Base):
     reminder_time: Mapped[time | None]
     reminder_days: Mapped[int] = mapped_column(SmallInteger, default=ALL_DAYS)
     has_foam_roller: Mapped[bool | None]
+    # Each step comes with its exercise's picture (off: text only, to save data)
+    pictures: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     level: Mapped[int] = mapped_column(SmallInteger, default=1)
     routine_id: Mapped[str] = mapped_column(String(64), default="decompression")
     baseline_pain: Mapped[int | None] = mapped_column(SmallInteger)
@@ -318,3 +320,15 @@ class LevelChange(Base):
     numbers: Mapped[dict[str, Any]] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(String(500))
     at: Mapped[datetime]
+
+
+class PictureUpload(Base):
+    """An exercise picture Telegram already has: sent by its `file_id` from then on, by
+    every process. Keyed by the picture's identity (`bot.poses.Pose.key`, its data and the
+    drawing style), so a changed pose is a new picture, uploaded again."""
+
+    __tablename__ = "picture_uploads"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    uploaded_at: Mapped[datetime]

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot import keyboards
 from bot.context import BotContext
-from bot.services import guided, questions
+from bot.services import guided, pictures, questions
 from bot.services.results import Ask, Reply, StepView
 from bot.views import ask_text, clip, library_text, note_text, parts, said, step_text, toast
 
@@ -32,6 +32,9 @@ class Shown:
     def __init__(self, query: CallbackQuery | None) -> None:
         message = query.message if query is not None else None
         self.message_id = message.message_id if message is not None else None
+        # a step sent with its picture is edited as a caption
+        self.captioned = isinstance(message, Message) and bool(message.photo)
+        self.limit = MessageLimit.CAPTION_LENGTH if self.captioned else MessageLimit.MAX_TEXT_LENGTH
         if isinstance(message, Message):
             self.text: str | None = (message.text or message.caption or "").strip()
             self.markup = _keyboard(message.reply_markup)
@@ -42,12 +45,12 @@ class Shown:
         """Would the edit leave the message as it is? (`text` None: a keyboard only edit.)"""
         if self.text is None:
             return False
-        same_text = text is None or clip(text, MessageLimit.MAX_TEXT_LENGTH).strip() == self.text
+        same_text = text is None or clip(text, self.limit).strip() == self.text
         return same_text and self.markup == _keyboard(markup)
 
     def now(self, text: str | None, markup: InlineKeyboardMarkup | None) -> None:
         if self.text is not None and text is not None:
-            self.text = clip(text, MessageLimit.MAX_TEXT_LENGTH).strip()
+            self.text = clip(text, self.limit).strip()
         self.markup = _keyboard(markup)
 
 
@@ -97,6 +100,9 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
     if reply.page is not None:
         page = reply.page
         text, markup = library_text(content, page), keyboards.library(content, page)
+        if page.picture and page.routine_id is not None and page.index is not None:
+            exercise = content.exercises[content.routines[page.routine_id].steps[page.index]]
+            await send_picture(context, chat.id, exercise.id, exercise.name)
         if query is not None and page.in_place:
             await _edit(query, tapped, text, markup)
         else:
@@ -115,17 +121,63 @@ async def send_text(
 
 
 async def send_step(context: BotContext, chat_id: int, view: StepView) -> None:
-    """A step as its own message, remembered as the live one."""
+    """A step as its own message, remembered as the live one: for a runner with pictures
+    on, the exercise's picture with the step as its caption (edited as a caption from then
+    on); as text when pictures are off, the exercise has none or the picture fails."""
     content = context.content
-    message = await send_text(
-        context, chat_id, step_text(content, view), keyboards.step(content, view)
-    )
+    text, markup = step_text(content, view), keyboards.step(content, view)
+    message = None
+    if view.picture:
+        message = await send_picture(context, chat_id, view.exercise_id, text, markup)
+    if message is None:
+        message = await send_text(context, chat_id, text, markup)
     await guided.remember_step(
         context.env,
         session_id=view.session_id,
         step_index=view.index,
         message_id=message.message_id,
     )
+
+
+async def send_picture(
+    context: BotContext,
+    chat_id: int,
+    exercise_id: str,
+    caption: str | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """The exercise's picture with `caption` and `markup`: by the file_id Telegram gave it
+    if it was sent before, else uploaded (and its file_id kept). None when it could not be
+    sent: the caller sends the words without it, a session never waits on a picture."""
+    pose = context.content.poses.get(exercise_id)
+    if pose is None:
+        return None
+    env = context.env
+    if caption is not None:
+        caption = clip(caption, MessageLimit.CAPTION_LENGTH)
+    try:
+        known = await pictures.file_id(env, pose)
+        if known is not None:
+            try:
+                return await context.bot.send_photo(
+                    chat_id, known, caption=caption, reply_markup=markup
+                )
+            except BadRequest as exc:
+                log.info("event=picture_resend reason=%s", exc.message[:60])
+                await pictures.refused(env, pose, known)
+        png = await pictures.png(pose)
+        message = await context.bot.send_photo(
+            chat_id,
+            InputFile(png, filename=f"{exercise_id}.png"),
+            caption=caption,
+            reply_markup=markup,
+        )
+        if message.photo:
+            await pictures.uploaded(env, pose, message.photo[-1].file_id)
+        return message
+    except (BadRequest, NetworkError, RetryAfter) as exc:
+        log.warning("event=picture_failed reason=%s", type(exc).__name__)
+        return None
 
 
 async def send_ask(
@@ -181,9 +233,9 @@ async def _edit(
     try:
         if text is None:
             await query.edit_message_reply_markup(markup)
+        elif tapped.captioned:
+            await query.edit_message_caption(clip(text, tapped.limit), reply_markup=markup)
         else:
-            await query.edit_message_text(
-                clip(text, MessageLimit.MAX_TEXT_LENGTH), reply_markup=markup
-            )
+            await query.edit_message_text(clip(text, tapped.limit), reply_markup=markup)
     except BadRequest as exc:
         log.debug("event=edit_skipped reason=%s", exc.message[:60])

@@ -43,9 +43,12 @@ from bot.services.unit import Env, runner_unit
 log = logging.getLogger(__name__)
 
 
-def step_view(content: Content, rs: RoutineSession, zone: str = "UTC") -> StepView:
+def step_view(
+    content: Content, rs: RoutineSession, zone: str = "UTC", *, picture: bool = False
+) -> StepView:
     """The session's current step and part, as a message shows it (`zone`: the runner's,
-    for when a running hold timer ends)."""
+    for when a running hold timer ends; `picture`: a new step message, for a runner who has
+    pictures on, comes with its exercise's picture)."""
     counts = [len(content.exercises[e].walk()) for e in rs.steps]
     part = min(rs.step_part, counts[rs.current_step] - 1)
     position, positions = session_flow.position(counts, rs.current_step, part)
@@ -64,6 +67,7 @@ def step_view(content: Content, rs: RoutineSession, zone: str = "UTC") -> StepVi
         positions=positions,
         timer_until=until,
         extra=rs.extras_from is not None and rs.current_step >= rs.extras_from,
+        picture=picture and rs.steps[rs.current_step] in content.poses,
     )
 
 
@@ -198,7 +202,7 @@ async def _begin(
         return Reply(
             strip=tuple(strip),
             notes=(note(resume),),
-            step=step_view(env.content, current, zone_of(user)),
+            step=step_view(env.content, current, zone_of(user), picture=user.pictures),
         )
     if not morning_asked:
         open_prompt = user.prompt_message_id
@@ -232,7 +236,8 @@ async def _begin(
     purpose = Say("session_purpose", {"purpose": routine.purpose})
     intro = note(_intro(env.content, plan), purpose, *plan_notes(env, user, plan))
     log.info("event=session_started session_id=%s steps=%s", session.id, len(plan.steps))
-    return Reply(strip=tuple(strip), notes=(intro,), step=step_view(env.content, session))
+    view = step_view(env.content, session, zone_of(user), picture=user.pictures)
+    return Reply(strip=tuple(strip), notes=(intro,), step=view)
 
 
 async def typed_mid_session(env: Env, tx: AsyncSession, user: User) -> Reply | None:
@@ -435,7 +440,8 @@ async def tap_step(
         status = _status(env, rs, move, before.hurt)
         over = replace(before, hurt=False, timer_until=None, status=status)
         if not move.finished:
-            return Reply(edit_step=over, step=step_view(env.content, rs, zone_of(user)))
+            following = step_view(env.content, rs, zone_of(user), picture=user.pictures)
+            return Reply(edit_step=over, step=following)
         counts = tally(await sessions.outcomes(tx, session_id=rs.id))
         user.awaiting = SessionPain(rs.id)
         replaces = user.prompt_message_id

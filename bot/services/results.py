@@ -132,6 +132,7 @@ class StepView:
     # A step that is over: its status line ("✅ Done"), shown instead of buttons
     status: Say | None = None
     extra: bool = False  # a gentle extra after the routine's own steps (PROGRESSION.md)
+    picture: bool = False  # sent with the exercise's picture above it (a new step message)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class LibraryPage:
     routine_id: str | None = None
     index: int | None = None
     in_place: bool = False
+    picture: bool = False  # an exercise's page comes below its picture (a new message)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ daily one: sessions off the ladder neither count toward a level nor reset it
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.callbacks import DailyTap, LibraryTap
 from bot.db.repo import users
@@ -91,4 +92,9 @@ async def library(
         return paused
     elif user is None or user.onboarding_step is not Step.DONE:
         return refused(EXPIRED)
+    if page.routine_id is not None and page.index is not None and user is not None:
+        exercise_id = content.routines[page.routine_id].steps[page.index]
+        if user.pictures and exercise_id in content.poses:
+            # a picture cannot be edited into a text message: the page comes anew below it
+            page = replace(page, in_place=False, picture=True)
     return Reply(page=page)

@@ -66,6 +66,7 @@ MENU_LABELS = {
     "routine": "change_routine",
     "equipment": "change_equipment",
     "morning": "change_morning",
+    "pictures": "change_pictures",
     "pause": "pause",
     "resume": "resume",
     "close": "close",
@@ -109,6 +110,7 @@ def _menu_text(env: Env, user: User) -> Say:
             "morning": time_text(user.morning_time),
             "routine": plans.routine_of(env.content, user).name,
             "roller": texts.answer_yes if user.has_foam_roller else texts.answer_no,
+            "pictures": texts.answer_yes if user.pictures else texts.answer_no,
             "status": _status(env, user),
         },
     )
@@ -208,6 +210,12 @@ def _menu_choice(env: Env, user: User, choice: str) -> Reply:
         return Reply(record=answered, notes=(note(_resume(env, user)),))
     if choice == "routine":
         return Reply(record=answered, notes=routines.daily_question(user.routine_id).notes)
+    if choice == "pictures":
+        # one tap, no question: on becomes off and off on, confirmed in one sentence
+        user.pictures = not user.pictures
+        log.info("event=setting_changed field=pictures")
+        said = Say("pictures_set_on" if user.pictures else "pictures_set_off")
+        return Reply(record=answered, notes=(note(said),))
     return Reply(record=answered, ask=_open(env, user, Question(choice)))
 
 

@@ -68,6 +68,7 @@ class TimeUp:
     said: Say
     step: StepView
     step_message_id: int | None
+    picture: bool = False  # the step was most likely sent with its picture (a caption)
 
 
 async def end_due(env: Env, *, now: datetime) -> list[TimeUp]:
@@ -108,5 +109,6 @@ async def end_due(env: Env, *, now: datetime) -> list[TimeUp]:
             continue
         key = "timer_switch" if end is TimerEnd.SWITCH else "timer_ready"
         view = step_view(env.content, fresh, zone_of(user))
-        ended.append(TimeUp(user.chat_id, Say(key), view, fresh.step_message_id))
+        picture = user.pictures and view.exercise_id in env.content.poses
+        ended.append(TimeUp(user.chat_id, Say(key), view, fresh.step_message_id, picture))
     return ended

@@ -208,7 +208,12 @@ async def test_a_tried_routine_survives_the_morning_question(
     assert (await user_row(bot_runner.db, onboarded.user_id)).routine_id == "decompression"
 
 
-async def test_the_library_shows_an_exercise(onboarded: ChatUser, content: Content) -> None:
+async def test_the_library_shows_an_exercise(
+    onboarded: ChatUser, content: Content, bot_runner: BotRunner
+) -> None:
+    # without pictures the library is one message, turned like a page (with them, each
+    # exercise comes anew under its picture: tests/handlers/test_pictures.py)
+    await set_user(bot_runner.db, onboarded.user_id, pictures=False)
     replies = await onboarded.say("/exercises")
     page = replies[-1]
     assert (page.text or "").startswith("Exercise library")

@@ -26,6 +26,7 @@ async def test_settings_menu_shows_the_current_settings(onboarded: ChatUser) -> 
     assert "every day at 07:30, Europe/Berlin; next: today 07:30" in text
     assert "Daily routine: Decompression ladder" in text
     assert "Foam roller: Yes" in text
+    assert "Exercise pictures: Yes" in text
     assert "Status: active" in text
     assert replies[-1].button_labels() == [
         "Reminder time",
@@ -34,6 +35,7 @@ async def test_settings_menu_shows_the_current_settings(onboarded: ChatUser) -> 
         "Daily routine",
         "Foam roller",
         "Morning check-in",
+        "Pictures",
         "Pause",
         "Close",
     ]

@@ -32,6 +32,7 @@ PROFILE_FIELDS = (
     "time_zone",
     "reminder_time",
     "has_foam_roller",
+    "pictures",
     "level",
     "routine_id",
     "baseline_pain",

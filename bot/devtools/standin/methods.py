@@ -236,7 +236,10 @@ class BotApiMethods(Store):
             known = self._files.get(value)
             if known is not None:
                 return known
-            # A URL or a file_id from elsewhere: nothing to keep but the reference.
+            if not value.startswith(("http://", "https://")):
+                # A file_id this server never gave out (or one from another bot)
+                raise bad("wrong file identifier/HTTP URL specified")
+            # A URL: the stand-in cannot fetch it, so it keeps the reference only.
             return self._store_file(kind, b"", value.rsplit("/", 1)[-1] or None, None)
         raise bad(f"there is no {kind} in the request")
 
