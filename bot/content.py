@@ -559,6 +559,7 @@ class Texts(_Model):
     step_status_hurt_skipped: str
     step_status_hurt_stopped: str
     session_typed: str
+    session_typed_part: str
     dose_seconds: str
     dose_minutes: str
     dose_hold: str

@@ -250,9 +250,16 @@ async def typed_mid_session(env: Env, tx: AsyncSession, user: User) -> Reply | N
         return None
     view = step_view(env.content, current, zone_of(user))
     exercise = env.content.exercises[view.exercise_id]
-    # the whole step's dose ("... each side"): the step below says which part is next
-    dose = dose_text(env.texts, exercise.dose)
-    again = Say("session_typed", {"name": exercise.name, "dose": dose})
+    piece = exercise.walk()[view.part]
+    if piece.technique is not None:
+        # a step walked in techniques (foam rolling): the one on screen, with its own dose
+        dose = dose_text(env.texts, piece.dose)
+        fields = {"name": exercise.name, "part": piece.technique, "dose": dose}
+        again = Say("session_typed_part", fields)
+    else:
+        # the whole step's dose ("... each side"): the step below says which side is next
+        dose = dose_text(env.texts, exercise.dose)
+        again = Say("session_typed", {"name": exercise.name, "dose": dose})
     strip = (current.step_message_id,) if current.step_message_id is not None else ()
     return Reply(strip=strip, notes=(note(again),), step=view)
 

@@ -192,8 +192,8 @@ async def test_the_timer_switches_sides_and_announces_the_end_once(
     clock.advance(timedelta(seconds=1))
     assert await bot_runner.tick() == 1
     await onboarded.settled()
-    assert times_up(onboarded) == ["⏱ Time. Switch sides"]
-    assert onboarded.last().text == "⏱ Time. Switch sides"  # a message: the phone rings
+    assert times_up(onboarded) == ["⏱ Time. Switch sides."]
+    assert onboarded.last().text == "⏱ Time. Switch sides."  # a message: the phone rings
     shown = next(m for m in onboarded.bot_messages() if m.message_id == step.message_id)
     assert (shown.text or "").split("\n")[2].startswith("Right side · ")
     assert "⏱ Running until" not in (shown.text or "")
@@ -203,14 +203,14 @@ async def test_the_timer_switches_sides_and_announces_the_end_once(
     clock.advance(timedelta(seconds=5))
     assert await bot_runner.tick() == 0
     await onboarded.settled()
-    assert times_up(onboarded) == ["⏱ Time. Switch sides"]  # once
+    assert times_up(onboarded) == ["⏱ Time. Switch sides."]  # once
 
     # the right side's own timer ends with "tap Done": there is no other side
     await onboarded.tap_message(shown, label)
     clock.advance(timedelta(seconds=seconds))
     assert await bot_runner.tick() == 1
     await onboarded.settled()
-    assert times_up(onboarded)[-1] == "⏱ Time. Tap Done when you're ready"
+    assert times_up(onboarded)[-1] == "⏱ Time. Tap Done when you're ready."
     await onboarded.tap_message(shown, "✅ Done")
     assert onboarded.last().message_id != step.message_id
 
@@ -227,7 +227,7 @@ async def test_with_several_holds_a_side_the_timer_leaves_the_side_to_the_runner
     assert await bot_runner.tick() == 1
     await onboarded.settled()
 
-    assert times_up(onboarded) == ["⏱ Time. Tap Done when you're ready"]
+    assert times_up(onboarded) == ["⏱ Time. Tap Done when you're ready."]
     shown = next(m for m in onboarded.bot_messages() if m.message_id == step.message_id)
     assert (shown.text or "").split("\n")[2].startswith("Left side · ")
     assert label in shown.button_labels()  # the next hold: ⏱ again
@@ -249,7 +249,7 @@ async def test_a_second_tap_on_the_timer_starts_it_again(
     clock.advance(timedelta(seconds=seconds - 5))
     assert await bot_runner.tick() == 1
     await onboarded.settled()
-    assert times_up(onboarded) == ["⏱ Time. Switch sides"]
+    assert times_up(onboarded) == ["⏱ Time. Switch sides."]
 
 
 async def test_done_during_a_timer_cancels_it(
@@ -303,7 +303,7 @@ async def test_a_restart_mid_timer_announces_it_once(
     assert await bot_runner.tick() == 0
     await onboarded.settled()
 
-    assert times_up(onboarded) == ["⏱ Time. Switch sides"]
+    assert times_up(onboarded) == ["⏱ Time. Switch sides."]
     rs = await live_session(bot_runner, onboarded)
     assert (rs.step_part, rs.timer_ends_at) == (1, None)
 

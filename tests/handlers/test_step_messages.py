@@ -159,7 +159,7 @@ async def test_a_question_typed_mid_session_gets_the_step_again(
 
     assert "I didn't catch that" not in " ".join(m.text or "" for m in replies)
     assert replies[0].text == (
-        "You're on Boogie board side stretch: Hold 15-30 s, 2 times each side. "
+        "You're on Boogie board side stretch. Hold 15-30 s, 2 times each side. "
         "Here it is again; tap a button when you're ready."
     )
     again = replies[-1]
@@ -178,3 +178,17 @@ async def test_a_question_typed_mid_session_gets_the_step_again(
 async def test_typed_text_with_no_session_open_is_still_a_hint(onboarded: ChatUser) -> None:
     replies = await onboarded.say("how long do I hold this?")
     assert "I didn't catch that" in (replies[-1].text or "")
+
+
+async def test_a_question_on_a_foam_rolling_technique_gets_that_techniques_dose(
+    onboarded: ChatUser,
+) -> None:
+    await onboarded.say("/session")  # level 1 with a roller: foam rolling in four parts
+
+    replies = await onboarded.say("how long do I do this?")
+
+    assert replies[0].text == (
+        "You're on Upper-back foam rolling, Side to side. 1-5 min. "
+        "Here it is again; tap a button when you're ready."
+    )
+    assert "Side to side (1 of 4)" in (replies[-1].text or "")
