@@ -127,7 +127,8 @@ _Y_BOTTOM, _Y_TOP = -0.4, 10.4
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TICK_STEPS = (1, 2, 3, 7, 14, 21, 28, 56, 91, 182, 364)
 
-_render_lock = threading.Lock()
+# matplotlib is not thread-safe: every drawing (charts, exercise pictures) takes this lock
+RENDER_LOCK = threading.Lock()
 
 
 def render_progress(
@@ -137,7 +138,7 @@ def render_progress(
     for name, value in (("width_px", width_px), ("height_px", height_px)):
         if not MIN_SIZE_PX <= value <= MAX_SIZE_PX:
             raise ValueError(f"{name} {value} is outside {MIN_SIZE_PX}-{MAX_SIZE_PX}")
-    with _render_lock:
+    with RENDER_LOCK:
         return _png(_figure(data, width_px, height_px))
 
 
@@ -146,7 +147,7 @@ def text_sizes_px(
 ) -> dict[str, float]:
     """Every text drawn, with its font size in pixels of the PNG (for checking it reads on a
     phone)."""
-    with _render_lock:
+    with RENDER_LOCK:
         fig = _figure(data, width_px, height_px)
         fig.canvas.draw()
         return {

@@ -940,9 +940,9 @@ def _load_poses(root: Path, exercises: Mapping[str, Exercise]) -> dict[str, Pose
                 raise ContentError(f"{rel}: {exc}") from None
             poses[pose.exercise], files[pose.exercise] = pose, rel
     try:
-        return resolve(poses)
+        return resolve(poses, files)
     except PoseError as exc:
-        raise ContentError(f"content/poses/: {exc}") from None
+        raise ContentError(str(exc)) from None
 
 
 def _read_yaml(path: Path, root: Path) -> Any:

@@ -9,9 +9,10 @@ wide, a few dozen kB. `render_sheet` puts every exercise on one contact sheet fo
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
-import threading
+import pathlib
 from collections.abc import Sequence
 
 from matplotlib.axes import Axes
@@ -21,6 +22,7 @@ from matplotlib.image import imread
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, PathPatch, Rectangle
 from matplotlib.path import Path
 
+from bot.charts import RENDER_LOCK
 from bot.poses import HEAD_RADIUS, Frame, Pose, Prop
 
 WIDTH_PX = 800
@@ -50,17 +52,31 @@ _LIMB = 4.6
 _TRUNK = 7.6
 _MAX_LIMB_PX = 20.0
 
-_render_lock = threading.Lock()
+# The drawing itself, as a fingerprint: a change to this file is a change to every
+# picture, so each is uploaded to Telegram again (`picture_key`).
+STYLE = hashlib.sha256(pathlib.Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def picture_key(pose: Pose) -> str:
+    """The picture's identity: the pose's data and the drawing style. An upload is kept
+    under it; a changed pose or a changed drawing is a new picture."""
+    return hashlib.sha256(f"{STYLE}:{pose.key()}".encode()).hexdigest()[:32]
+
+
+def _extent(pose: Pose) -> tuple[float, float]:
+    """(width, height) in units of the frames side by side, margins included."""
+    width, height = pose.box
+    n = len(pose.frames)
+    return n * width + (n - 1) * GAP + 2 * MARGIN, height + 2 * MARGIN
 
 
 def render_pose(pose: Pose, *, width_px: int = WIDTH_PX) -> bytes:
     """The pose as a PNG `width_px` wide (a drawn pose: `like:` resolved by the caller)."""
     width, height = pose.box
     n = len(pose.frames)
-    total_w = n * width + (n - 1) * GAP + 2 * MARGIN
-    total_h = height + 2 * MARGIN
+    total_w, total_h = _extent(pose)
     height_px = height_for(pose, width_px)
-    with _render_lock:
+    with RENDER_LOCK:
         fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))
@@ -83,10 +99,7 @@ def render_pose(pose: Pose, *, width_px: int = WIDTH_PX) -> bytes:
 
 def height_for(pose: Pose, width_px: int = WIDTH_PX) -> int:
     """The picture's height in pixels: the frames' shape, within limits Telegram shows well."""
-    width, height = pose.box
-    n = len(pose.frames)
-    total_w = n * width + (n - 1) * GAP + 2 * MARGIN
-    total_h = height + 2 * MARGIN
+    total_w, total_h = _extent(pose)
     return max(MIN_HEIGHT_PX, min(MAX_HEIGHT_PX, round(width_px * total_h / total_w)))
 
 
@@ -95,7 +108,7 @@ def render_sheet(entries: Sequence[tuple[str, bytes]], *, columns: int = 4) -> b
     cell_w, cell_h, label_h = 400, 250, 40
     rows = max(1, math.ceil(len(entries) / columns))
     width_px, height_px = columns * cell_w, rows * (cell_h + label_h)
-    with _render_lock:
+    with RENDER_LOCK:
         fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
         FigureCanvasAgg(fig)
         for i, (name, png) in enumerate(entries):

@@ -22,9 +22,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-# Bump when the drawing itself changes: every picture is then uploaded again.
-STYLE_VERSION = 1
-
 HEAD_RADIUS = 6.5
 # Bone lengths of the figure the poses are drawn with (a runner about 95 units tall).
 # Not enforced: a pose may draw a smaller or larger figure; what is enforced is that its
@@ -193,15 +190,17 @@ class Pose(_Model):
     def _frames_or_like(self) -> Pose:
         if self.like is None and not self.frames:
             raise ValueError("needs one to three frames (or `like:` another exercise's pose)")
-        if self.like is not None and (self.frames or self.props or self.arrows):
-            raise ValueError("`like:` borrows a whole pose; it takes no frames, props or arrows")
+        if self.like is not None and (self.model_fields_set - {"exercise", "like"}):
+            raise ValueError(
+                "`like:` borrows a whole pose; it takes no box, frames, props or arrows"
+            )
         return self
 
     def key(self) -> str:
-        """The picture's identity: its data and the drawing style (what a cached upload
-        is looked up by; a changed pose is a new picture)."""
+        """The pose's identity: its data, whichever exercise it draws (the drawing style
+        is added by `bot.pictures.picture_key`)."""
         data = self.model_dump(mode="json", exclude={"exercise", "like"})
-        blob = json.dumps([STYLE_VERSION, data], sort_keys=True, separators=(",", ":"))
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -266,9 +265,10 @@ def check(pose: Pose) -> None:
                 )
 
 
-def resolve(poses: Mapping[str, Pose]) -> dict[str, Pose]:
+def resolve(poses: Mapping[str, Pose], files: Mapping[str, str]) -> dict[str, Pose]:
     """Each exercise's drawn pose: a `like:` pose replaced by the one it names (one step:
-    a borrowed pose does not borrow in turn). Raises PoseError for a missing original."""
+    a borrowed pose does not borrow in turn). Raises PoseError, naming the pose's file
+    (`files`: exercise id -> file), for a missing original."""
     drawn: dict[str, Pose] = {}
     for exercise, pose in poses.items():
         if pose.like is None:
@@ -277,7 +277,8 @@ def resolve(poses: Mapping[str, Pose]) -> dict[str, Pose]:
         original = poses.get(pose.like)
         if original is None or original.like is not None:
             raise PoseError(
-                f"exercise '{exercise}': field 'like': '{pose.like}' has no pose of its own"
+                f"{files[exercise]}: exercise '{exercise}': field 'like': '{pose.like}' has "
+                "no pose of its own"
             )
         drawn[exercise] = original
     return drawn

@@ -46,7 +46,7 @@ async def _redraw(bot: ExtBot[int], env: Env, item: timers.TimeUp) -> None:
     content = env.content
     text, markup = step_text(content, item.step), keyboards.step(content, item.step)
     assert item.step_message_id is not None
-    as_caption = item.picture
+    as_caption = item.step.picture
     for _ in range(2):
         try:
             if as_caption:

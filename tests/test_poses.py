@@ -15,7 +15,7 @@ import yaml
 
 from bot.__main__ import main
 from bot.content import Content, ContentError, load_content
-from bot.pictures import WIDTH_PX, height_for, render_pose
+from bot.pictures import WIDTH_PX, height_for, picture_key, render_pose
 from bot.poses import Pose
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,8 +38,13 @@ def test_every_picture_renders_at_phone_width_and_stays_small(
     pose = content.poses[exercise_id]
     png = render_pose(pose)
     assert png_size(png) == (WIDTH_PX, height_for(pose))
-    assert 200 <= height_for(pose) <= 640
     assert len(png) < 60_000  # a few dozen kB on a runner's data plan
+
+
+def test_a_picture_key_follows_the_pose_and_the_drawing(content: Content) -> None:
+    pose = content.poses["cat_cow"]
+    assert picture_key(pose) == picture_key(pose.model_copy())
+    assert picture_key(pose) != pose.key()  # the drawing style is part of it
 
 
 def test_a_pose_key_follows_its_data(content: Content) -> None:
@@ -135,8 +140,18 @@ def test_a_pose_for_no_exercise_or_borrowing_nothing_is_refused(tmp_path: Path) 
         poses.remove(pose_of(poses, "child_pose"))
         poses.append({"exercise": "child_pose", "like": "nothing_here"})
 
-    assert "exercise 'child_pose': field 'like': 'nothing_here' has no pose" in refused(
-        broken_copy(tmp_path / "b", borrow)
+    assert (
+        "content/poses/001_yoga.yaml: exercise 'child_pose': field 'like': 'nothing_here' has no"
+    ) in refused(broken_copy(tmp_path / "b", borrow))
+
+
+def test_a_borrowed_pose_takes_nothing_of_its_own(tmp_path: Path) -> None:
+    def box(poses: list[dict[str, Any]]) -> None:
+        poses.remove(pose_of(poses, "child_pose"))
+        poses.append({"exercise": "child_pose", "like": "cat_cow", "box": [50, 50]})
+
+    assert "exercise 'child_pose': field '(entry)': `like:` borrows a whole pose" in refused(
+        broken_copy(tmp_path, box)
     )
 
 

@@ -101,6 +101,9 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
         page = reply.page
         text, markup = library_text(content, page), keyboards.library(content, page)
         if page.picture and page.routine_id is not None and page.index is not None:
+            # the page comes anew under the picture: the one tapped is done with
+            if query is not None and tapped.message_id is not None:
+                await remove_buttons(context, chat.id, tapped.message_id, bare)
             exercise = content.exercises[content.routines[page.routine_id].steps[page.index]]
             await send_picture(context, chat.id, exercise.id, exercise.name)
         if query is not None and page.in_place:
@@ -152,19 +155,21 @@ async def send_picture(
     pose = context.content.poses.get(exercise_id)
     if pose is None:
         return None
-    env = context.env
+    env, bot_id = context.env, context.bot.id
     if caption is not None:
         caption = clip(caption, MessageLimit.CAPTION_LENGTH)
+    known = await pictures.file_id(env, pose, bot_id)
     try:
-        known = await pictures.file_id(env, pose)
         if known is not None:
             try:
                 return await context.bot.send_photo(
                     chat_id, known, caption=caption, reply_markup=markup
                 )
             except BadRequest as exc:
+                if not _gone(exc):
+                    raise
                 log.info("event=picture_resend reason=%s", exc.message[:60])
-                await pictures.refused(env, pose, known)
+                await pictures.refused(env, pose, bot_id, known)
         png = await pictures.png(pose)
         message = await context.bot.send_photo(
             chat_id,
@@ -172,12 +177,18 @@ async def send_picture(
             caption=caption,
             reply_markup=markup,
         )
-        if message.photo:
-            await pictures.uploaded(env, pose, message.photo[-1].file_id)
-        return message
     except (BadRequest, NetworkError, RetryAfter) as exc:
         log.warning("event=picture_failed reason=%s", type(exc).__name__)
         return None
+    if message.photo:
+        await pictures.uploaded(env, pose, bot_id, message.photo[-1].file_id)
+    return message
+
+
+def _gone(exc: BadRequest) -> bool:
+    """Telegram does not know the file_id (not: the chat, the caption, the buttons)."""
+    text = exc.message.lower()
+    return "file identifier" in text or "file_id" in text or "wrong remote file" in text
 
 
 async def send_ask(

@@ -248,7 +248,7 @@ async def typed_mid_session(env: Env, tx: AsyncSession, user: User) -> Reply | N
     today = local_date_of(env.clock.now(), zone_of(user))
     if current is None or current.local_date != today:
         return None
-    view = step_view(env.content, current, zone_of(user))
+    view = step_view(env.content, current, zone_of(user), picture=user.pictures)
     exercise = env.content.exercises[view.exercise_id]
     piece = exercise.walk()[view.part]
     if piece.technique is not None:

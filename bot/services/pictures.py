@@ -2,10 +2,11 @@
 
 Telegram keeps every photo it receives and answers with a `file_id` to send it again
 without uploading. The first time a picture goes out the bot stores that file_id under
-the picture's key (`Pose.key`: its data and the drawing style); every later send, in this
-process or another, after a restart too, goes by file_id. A changed pose has a new key
-and is uploaded again. A file_id Telegram refuses is forgotten and the picture uploaded
-again.
+the picture's key (`bot.pictures.picture_key`: the pose's data and the drawing style) and
+the bot's id (a file_id works only for the bot that received it); every later send, in
+this process or another, after a restart too, goes by file_id. A changed pose or drawing
+has a new key and is uploaded again. A file_id Telegram refuses is forgotten and the
+picture uploaded again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import asyncio
 import logging
 from functools import lru_cache
 from weakref import WeakKeyDictionary
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import pictures as drawing
 from bot.db.engine import Database
@@ -28,8 +31,13 @@ _known: WeakKeyDictionary[Database, dict[str, str]] = WeakKeyDictionary()
 
 
 @lru_cache(maxsize=256)
-def key_of(pose: Pose) -> str:
-    return pose.key()
+def _key(pose: Pose) -> str:
+    return drawing.picture_key(pose)
+
+
+def key_of(pose: Pose, bot_id: int) -> str:
+    """Where the upload of this picture by this bot is kept."""
+    return f"{bot_id}:{_key(pose)}"
 
 
 @lru_cache(maxsize=64)
@@ -42,33 +50,44 @@ async def png(pose: Pose) -> bytes:
     return await asyncio.to_thread(_png, pose)
 
 
-async def file_id(env: Env, pose: Pose) -> str | None:
-    """Telegram's file_id of the picture, if it was uploaded before (by any process)."""
+async def file_id(env: Env, pose: Pose, bot_id: int) -> str | None:
+    """Telegram's file_id of the picture, if this bot uploaded it before (in any process)."""
     known = _known.setdefault(env.db, {})
-    key = key_of(pose)
+    key = key_of(pose, bot_id)
     if key in known:
         return known[key]
-    async with env.db.read() as tx:
-        found = await pictures.file_id(tx, key=key)
+    try:
+        async with env.db.read() as tx:
+            found = await pictures.file_id(tx, key=key)
+    except SQLAlchemyError as exc:  # the cache is a saving, not a step: upload instead
+        log.warning("event=picture_cache_failed reason=%s", type(exc).__name__)
+        return None
     if found is not None:
         known[key] = found
     return found
 
 
-async def uploaded(env: Env, pose: Pose, file_id: str) -> None:
+async def uploaded(env: Env, pose: Pose, bot_id: int, file_id: str) -> None:
     """Telegram took the picture and named it `file_id`: send it by that from now on."""
-    key = key_of(pose)
-    async with env.db.write() as tx:
-        await pictures.remember(tx, key=key, file_id=file_id, now=env.clock.now())
-        stored = await pictures.file_id(tx, key=key)
+    key = key_of(pose, bot_id)
+    try:
+        async with env.db.write() as tx:
+            await pictures.remember(tx, key=key, file_id=file_id, now=env.clock.now())
+            stored = await pictures.file_id(tx, key=key)
+    except SQLAlchemyError as exc:  # not kept: the next send uploads it again
+        log.warning("event=picture_cache_failed reason=%s", type(exc).__name__)
+        return
     _known.setdefault(env.db, {})[key] = stored or file_id
-    log.info("event=picture_uploaded key=%s", key[:12])
+    log.info("event=picture_uploaded key=%s", key[:24])
 
 
-async def refused(env: Env, pose: Pose, file_id: str) -> None:
+async def refused(env: Env, pose: Pose, bot_id: int, file_id: str) -> None:
     """Telegram no longer takes `file_id`: forget it, so the picture is uploaded again."""
-    key = key_of(pose)
-    async with env.db.write() as tx:
-        await pictures.forget(tx, key=key, file_id=file_id)
+    key = key_of(pose, bot_id)
+    try:
+        async with env.db.write() as tx:
+            await pictures.forget(tx, key=key, file_id=file_id)
+    except SQLAlchemyError as exc:
+        log.warning("event=picture_cache_failed reason=%s", type(exc).__name__)
     _known.get(env.db, {}).pop(key, None)
-    log.warning("event=picture_file_id_refused key=%s", key[:12])
+    log.warning("event=picture_file_id_refused key=%s", key[:24])

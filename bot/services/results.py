@@ -132,7 +132,7 @@ class StepView:
     # A step that is over: its status line ("✅ Done"), shown instead of buttons
     status: Say | None = None
     extra: bool = False  # a gentle extra after the routine's own steps (PROGRESSION.md)
-    picture: bool = False  # sent with the exercise's picture above it (a new step message)
+    picture: bool = False  # sent as the exercise's picture, the step its caption
 
 
 @dataclass(frozen=True)

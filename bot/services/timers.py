@@ -68,7 +68,6 @@ class TimeUp:
     said: Say
     step: StepView
     step_message_id: int | None
-    picture: bool = False  # the step was most likely sent with its picture (a caption)
 
 
 async def end_due(env: Env, *, now: datetime) -> list[TimeUp]:
@@ -108,7 +107,7 @@ async def end_due(env: Env, *, now: datetime) -> list[TimeUp]:
         if end is TimerEnd.DROPPED:
             continue
         key = "timer_switch" if end is TimerEnd.SWITCH else "timer_ready"
-        view = step_view(env.content, fresh, zone_of(user))
-        picture = user.pictures and view.exercise_id in env.content.poses
-        ended.append(TimeUp(user.chat_id, Say(key), view, fresh.step_message_id, picture))
+        # the step message is most likely its picture with a caption (step_view.picture)
+        view = step_view(env.content, fresh, zone_of(user), picture=user.pictures)
+        ended.append(TimeUp(user.chat_id, Say(key), view, fresh.step_message_id))
     return ended

@@ -31,6 +31,11 @@ def uploaded(params: dict[str, Any]) -> bool:
     return not isinstance(params.get("photo"), str)
 
 
+def bot_id(bot_runner: BotRunner) -> int:
+    assert bot_runner.app is not None
+    return bot_runner.app.bot.id
+
+
 async def stored_uploads(bot_runner: BotRunner) -> dict[str, str]:
     async with bot_runner.db.read() as tx:
         rows = (await tx.execute(select(PictureUpload.key, PictureUpload.file_id))).all()
@@ -78,7 +83,7 @@ async def test_a_picture_is_uploaded_once_then_sent_by_file_id_also_after_a_rest
     await onboarded.say("/session")
     first = photo_sends(onboarded.standin, onboarded.chat_id)
     stored = await stored_uploads(bot_runner)
-    key = key_of(content.poses[FOAM_ROLL])
+    key = key_of(content.poses[FOAM_ROLL], bot_id(bot_runner))
     assert uploaded(first[0])
     assert key in stored
 
@@ -99,7 +104,7 @@ async def test_a_picture_is_uploaded_once_then_sent_by_file_id_also_after_a_rest
 async def test_a_file_id_telegram_refuses_is_forgotten_and_the_picture_uploaded_again(
     onboarded: ChatUser, bot_runner: BotRunner, content: Content
 ) -> None:
-    key = key_of(content.poses[FOAM_ROLL])
+    key = key_of(content.poses[FOAM_ROLL], bot_id(bot_runner))
     async with bot_runner.db.write() as tx:
         tx.add(PictureUpload(key=key, file_id="gone-file-id", uploaded_at=bot_runner.clock.now()))
 
@@ -196,3 +201,45 @@ async def test_the_library_shows_an_exercise_under_its_picture(
     assert picture.text == first.name
     assert (page.text or "").split("\n")[1] == first.name
     assert page.button_labels() == ["Next ›", "☰ Home stretches"]
+
+    await onboarded.tap("Next ›")
+    assert onboarded.bot_messages()[-2].text == content.exercises[routine.steps[1]].name
+    old = next(m for m in onboarded.bot_messages() if m.message_id == page.message_id)
+    assert old.buttons() == []  # one live page: the one under the newest picture
+
+
+async def test_a_question_typed_mid_session_sends_the_step_again_with_its_picture(
+    onboarded: ChatUser,
+) -> None:
+    await onboarded.say("/session")
+    old = onboarded.last()
+
+    replies = await onboarded.say("how long do I do this?")
+
+    again = replies[-1]
+    assert again.photo is not None
+    assert again.photo == old.photo
+    assert "✅ Done" in again.button_labels()
+    sends = photo_sends(onboarded.standin, onboarded.chat_id)
+    assert len(sends) == 2
+    assert isinstance(sends[1]["photo"], str)  # by file_id
+
+
+async def test_a_refusal_that_is_not_about_the_file_keeps_the_file_id(
+    onboarded: ChatUser, new_user: Any, bot_runner: BotRunner, content: Content
+) -> None:
+    await onboarded.say("/session")
+    stored = await stored_uploads(bot_runner)
+    other = await onboard(new_user("Bea"))
+    other.standin.inject_error(
+        other.chat_id,
+        400,
+        methods=["sendPhoto"],
+        description="Bad Request: not enough rights to send photos to the chat",
+    )
+
+    await other.say("/session")
+
+    assert other.last().photo is None  # the step came as text
+    assert "✅ Done" in other.last().button_labels()
+    assert await stored_uploads(bot_runner) == stored  # the picture is still known

@@ -188,7 +188,7 @@ async def test_a_question_on_a_foam_rolling_technique_gets_that_techniques_dose(
     replies = await onboarded.say("how long do I do this?")
 
     assert replies[0].text == (
-        "You're on Upper-back foam rolling, Side to side. 1-5 min. "
+        "You're on Upper-back foam rolling (Side to side). 1-5 min. "
         "Here it is again; tap a button when you're ready."
     )
     assert "Side to side (1 of 4)" in (replies[-1].text or "")
