@@ -132,13 +132,13 @@ async def claim(
                 taken.add((user.id, local_date))
                 new = _row(user, kind, local_date, due, now, DeliveryStatus.PENDING)
                 new["routine_id"] = routine_id
-                chosen.append((user, _Chosen(len(rows), local_date, routine_id, snoozed=False)))
+                chosen.append((user, _Chosen(None, local_date, routine_id, snoozed=False)))
                 rows.append(new)
             # else: already delivered (or missed, or skipped) for that date
         ids = await deliveries.add_many(tx, rows=rows)
         claimed: list[Outgoing] = []
         for user, item in chosen:
-            delivery_id = item.delivery_id if item.snoozed else ids[item.delivery_id]
+            delivery_id = item.delivery_id or ids[user.id, item.local_date]
             result.claimed += 1
             news = await progression.daily_jobs(env, tx, user, now=now)
             outgoing = _outgoing(
@@ -169,7 +169,7 @@ class _Walk:
 
 @dataclass(frozen=True)
 class _Chosen:
-    delivery_id: int  # a new one's: its place among the rows inserted
+    delivery_id: int | None  # None: a new one, its id comes back from the INSERT
     local_date: date
     routine_id: str | None
     snoozed: bool

@@ -64,16 +64,19 @@ async def existing(
     }
 
 
-async def add_many(tx: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """New deliveries (column values), in one multi-row INSERT: their ids, in the order
-    given."""
+async def add_many(
+    tx: AsyncSession, *, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[int, date], int]:
+    """New deliveries (column values, all of one kind), in one multi-row INSERT: their ids
+    by (user id, local date). (Asking for the ids in the order given would make SQLAlchemy
+    send one INSERT per row on SQLite, whose RETURNING promises no order.)"""
     if not rows:
-        return []
+        return {}
     table = cast(Table, ReminderDelivery.__table__)
     result = await tx.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows)
+        insert(table).returning(table.c.user_id, table.c.local_date, table.c.id), list(rows)
     )
-    return list(result.scalars())
+    return {(user_id, local_date): delivery_id for user_id, local_date, delivery_id in result}
 
 
 async def add(tx: AsyncSession, *, delivery: ReminderDelivery) -> ReminderDelivery:
