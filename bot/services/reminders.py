@@ -90,8 +90,12 @@ async def claim(
     result: SweepResult,
 ) -> tuple[list[Outgoing], int]:
     """One batch of due reminders (or morning questions), in one write unit: what to send,
-    and how many runners were looked at (0: nothing was due)."""
-    claimed: list[Outgoing] = []
+    and how many runners were looked at (0: nothing was due).
+
+    The batch is one SELECT of the due runners (locked), one SELECT of the deliveries
+    already recorded for their dates and one multi-row INSERT of the new ones; the runners'
+    next times go out in the flush, grouped by the ORM. Per runner only the rules' daily
+    jobs may read more, once a day."""
     async with env.db.write() as tx:
         runners = await deliveries.due_runners(tx, kind=kind, now=now, limit=batch_size)
         reminder = kind is DeliveryKind.REMINDER
@@ -99,39 +103,88 @@ async def claim(
         severe = (
             await plans.severe_recently(tx, env.content, runners, now=now) if reminder else set()
         )
-        for user in runners:
-            item = await _claim_runner(
-                env,
-                tx,
+        walks = [_walk(user, kind=kind, now=now, grace=grace, result=result) for user in runners]
+        keys = [(w.user.id, d) for w in walks for d, _ in w.missed]
+        keys += [(w.user.id, w.pending[0]) for w in walks if w.pending is not None]
+        found = await deliveries.existing(tx, kind=kind, keys=keys)
+        taken = set(found)  # a row exists or is about to be inserted: at most one per date
+        rows: list[dict[str, object]] = []
+        chosen: list[tuple[User, _Chosen]] = []
+        for walk in walks:
+            user = walk.user
+            for local_date, due in walk.missed:
+                if (user.id, local_date) not in taken:
+                    taken.add((user.id, local_date))
+                    rows.append(_row(user, kind, local_date, due, now, DeliveryStatus.MISSED))
+            if walk.pending is None:
+                continue
+            local_date, due = walk.pending
+            # What this reminder names, and so what its Start starts, whatever the runner
+            # tries or chooses meanwhile (a re-armed snooze names today's choice again).
+            routine_id = plans.routine_of(env.content, user).id if reminder else None
+            row = found.get((user.id, local_date))
+            if row is not None and row.status is DeliveryStatus.SNOOZED:
+                row.status, row.snoozed, row.claimed_at = DeliveryStatus.PENDING, True, now
+                row.due_at, row.attempts = due, 0
+                row.routine_id = routine_id if reminder else row.routine_id
+                chosen.append((user, _Chosen(row.id, local_date, row.routine_id, snoozed=True)))
+            elif (user.id, local_date) not in taken:
+                taken.add((user.id, local_date))
+                new = _row(user, kind, local_date, due, now, DeliveryStatus.PENDING)
+                new["routine_id"] = routine_id
+                chosen.append((user, _Chosen(None, local_date, routine_id, snoozed=False)))
+                rows.append(new)
+            # else: already delivered (or missed, or skipped) for that date
+        ids = await deliveries.add_many(tx, rows=rows)
+        claimed: list[Outgoing] = []
+        for user, item in chosen:
+            delivery_id = item.delivery_id or ids[user.id, item.local_date]
+            result.claimed += 1
+            news = await progression.daily_jobs(env, tx, user, now=now)
+            outgoing = _outgoing(
+                env.content,
                 user,
+                delivery_id=delivery_id,
                 kind=kind,
+                local_date=item.local_date,
+                routine_id=item.routine_id,
+                snoozed=item.snoozed,
                 now=now,
-                grace=grace,
-                result=result,
                 sharp_hurt_at=hurts.get(user.id),
                 severe_recently=user.id in severe,
             )
-            if item is not None:
-                claimed.append(item)
+            claimed.append(replace(outgoing, news=news.sentences, rescreen=news.rescreen))
     return claimed, len(runners)
 
 
-async def _claim_runner(
-    env: Env,
-    tx: AsyncSession,
-    user: User,
-    *,
-    kind: DeliveryKind,
-    now: datetime,
-    grace: timedelta,
-    result: SweepResult,
-    sharp_hurt_at: datetime | None,
-    severe_recently: bool,
-) -> Outgoing | None:
+@dataclass(frozen=True)
+class _Walk:
+    """One due runner, walked through: the occurrences missed (local date, due) and the
+    one to send now, if any."""
+
+    user: User
+    missed: list[tuple[date, datetime]]
+    pending: tuple[date, datetime] | None
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    delivery_id: int | None  # None: a new one, its id comes back from the INSERT
+    local_date: date
+    routine_id: str | None
+    snoozed: bool
+
+
+def _walk(
+    user: User, *, kind: DeliveryKind, now: datetime, grace: timedelta, result: SweepResult
+) -> _Walk:
+    """Decide, without the database, what one due runner gets: the runner's state (status,
+    snooze, next time) is advanced here; the deliveries are recorded by the caller."""
     attr = "next_reminder_at" if kind is DeliveryKind.REMINDER else "next_morning_at"
     due: datetime | None = getattr(user, attr)
     assert due is not None
     zone = zone_of(user)
+    missed: list[tuple[date, datetime]] = []
 
     # Nobody in a safety stop, blocked, or paused gets one; a pause that has ended ends here.
     if (
@@ -147,7 +200,7 @@ async def _claim_runner(
             attr,
             None if user.status is not UserStatus.PAUSED else _after_pause(user, kind, now),
         )
-        return None
+        return _Walk(user, missed, None)
 
     snooze_date = user.snooze_date if kind is DeliveryKind.REMINDER else None
     steps = 0
@@ -156,7 +209,7 @@ async def _claim_runner(
         if now - due <= grace:
             break
         # Too late to be useful: recorded as missed, quietly, and on to the next one.
-        await _record(tx, user, kind, local_date, due, now, DeliveryStatus.MISSED)
+        missed.append((local_date, due))
         result.missed += 1
         snooze_date = None
         user.snooze_date = None
@@ -164,29 +217,35 @@ async def _claim_runner(
         steps += 1
         if following is None or following > now:
             setattr(user, attr, following)
-            return None
+            return _Walk(user, missed, None)
         due = following
 
     user.snooze_date = None if kind is DeliveryKind.REMINDER else user.snooze_date
     setattr(user, attr, _following(user, kind, max(due, now)))
-    delivery = await _record(tx, user, kind, local_date, due, now, DeliveryStatus.PENDING)
-    if delivery is None:
-        return None  # already delivered for that date
-    result.claimed += 1
-    if kind is DeliveryKind.REMINDER:
-        # What this reminder names, and so what its Start starts, whatever the runner
-        # tries or chooses meanwhile (a re-armed snooze names today's choice again).
-        delivery.routine_id = plans.routine_of(env.content, user).id
-    news = await progression.daily_jobs(env, tx, user, now=now)
-    outgoing = _outgoing(
-        env.content,
-        user,
-        delivery,
-        now=now,
-        sharp_hurt_at=sharp_hurt_at,
-        severe_recently=severe_recently,
-    )
-    return replace(outgoing, news=news.sentences, rescreen=news.rescreen)
+    return _Walk(user, missed, (local_date, due))
+
+
+def _row(
+    user: User,
+    kind: DeliveryKind,
+    local_date: date,
+    due: datetime,
+    now: datetime,
+    status: DeliveryStatus,
+) -> dict[str, object]:
+    """A new delivery's column values."""
+    return {
+        "user_id": user.id,
+        "kind": kind,
+        "local_date": local_date,
+        "status": status,
+        "due_at": due,
+        "claimed_at": now if status is DeliveryStatus.PENDING else None,
+        "attempts": 0,
+        "snoozed": False,
+        "routine_id": None,
+        "created_at": now,
+    }
 
 
 async def take_morning(tx: AsyncSession, user: User, *, now: datetime) -> ReminderDelivery | None:
@@ -317,32 +376,34 @@ def reminder_lines(
 def _outgoing(
     content: Content,
     user: User,
-    delivery: ReminderDelivery,
     *,
+    delivery_id: int,
+    kind: DeliveryKind,
+    local_date: date,
+    routine_id: str | None,
+    snoozed: bool,
     now: datetime,
     sharp_hurt_at: datetime | None,
     severe_recently: bool = False,
 ) -> Outgoing:
     lines: tuple[Say, ...] = ()
-    if delivery.kind is DeliveryKind.REMINDER:
-        routine = plans.routine_of(content, user, delivery.routine_id)
-        delivery.routine_id = routine.id  # one claimed before revision 0004 names it now
+    if kind is DeliveryKind.REMINDER:
         lines = reminder_lines(
             content,
             user,
             now=now,
-            routine=routine,
+            routine=plans.routine_of(content, user, routine_id),
             sharp_hurt_at=sharp_hurt_at,
             severe_recently=severe_recently,
         )
     return Outgoing(
-        delivery_id=delivery.id,
+        delivery_id=delivery_id,
         telegram_user_id=user.telegram_user_id,
         chat_id=user.chat_id,
-        kind=delivery.kind,
-        local_date=delivery.local_date,
+        kind=kind,
+        local_date=local_date,
         lines=lines,
-        snooze=not delivery.snoozed,
+        snooze=not snoozed,
     )
 
 
@@ -371,8 +432,23 @@ async def reclaim_stale(
                 result.failed += 1
                 continue
             delivery.claimed_at = now
+            if delivery.kind is DeliveryKind.REMINDER:
+                # One claimed before revision 0004 names its routine now.
+                delivery.routine_id = plans.routine_of(env.content, user, delivery.routine_id).id
             result.claimed += 1
-            claimed.append(_outgoing(env.content, user, delivery, now=now, sharp_hurt_at=None))
+            claimed.append(
+                _outgoing(
+                    env.content,
+                    user,
+                    delivery_id=delivery.id,
+                    kind=delivery.kind,
+                    local_date=delivery.local_date,
+                    routine_id=delivery.routine_id,
+                    snoozed=delivery.snoozed,
+                    now=now,
+                    sharp_hurt_at=None,
+                )
+            )
     return claimed
 
 

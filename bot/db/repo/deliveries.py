@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ReminderDelivery, User
@@ -40,6 +40,43 @@ async def find(
             ReminderDelivery.local_date == local_date,
         )
     )
+
+
+async def existing(
+    tx: AsyncSession, *, kind: DeliveryKind, keys: Sequence[tuple[int, date]]
+) -> dict[tuple[int, date], ReminderDelivery]:
+    """The deliveries of `kind` already recorded for these (user id, local date) pairs, in
+    one query for a whole batch."""
+    if not keys:
+        return {}
+    found = await tx.scalars(
+        select(ReminderDelivery).where(
+            ReminderDelivery.kind == kind,
+            ReminderDelivery.user_id.in_({user_id for user_id, _ in keys}),
+            ReminderDelivery.local_date.in_({local_date for _, local_date in keys}),
+        )
+    )
+    wanted = set(keys)
+    return {
+        (row.user_id, row.local_date): row
+        for row in found
+        if (row.user_id, row.local_date) in wanted
+    }
+
+
+async def add_many(
+    tx: AsyncSession, *, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[int, date], int]:
+    """New deliveries (column values, all of one kind), in one multi-row INSERT: their ids
+    by (user id, local date). (Asking for the ids in the order given would make SQLAlchemy
+    send one INSERT per row on SQLite, whose RETURNING promises no order.)"""
+    if not rows:
+        return {}
+    table = cast(Table, ReminderDelivery.__table__)
+    result = await tx.execute(
+        insert(table).returning(table.c.user_id, table.c.local_date, table.c.id), list(rows)
+    )
+    return {(user_id, local_date): delivery_id for user_id, local_date, delivery_id in result}
 
 
 async def add(tx: AsyncSession, *, delivery: ReminderDelivery) -> ReminderDelivery:
