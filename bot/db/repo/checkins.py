@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, bindparam, select, type_coerce
+from sqlalchemy import Date, Integer, String, and_, bindparam, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent
@@ -198,6 +198,8 @@ _CHECKINS = (
     .where(PainCheckin.user_id == _USER, PainCheckin.local_date >= _SINCE)
     .order_by(PainCheckin.recorded_at, PainCheckin.id)
 )
+# Each session with its skipped and "hurts" steps, if any, in one statement: a session
+# comes once, or once per such step (rare).
 _SESSIONS = (
     select(
         RoutineSession.id,
@@ -209,18 +211,18 @@ _SESSIONS = (
         RoutineSession.routine_id,
         _raw(RoutineSession.status),
         _raw(RoutineSession.steps),
+        StepEvent.exercise_id,
+        _raw(StepEvent.outcome),
+    )
+    .outerjoin(
+        StepEvent,
+        and_(
+            StepEvent.session_id == RoutineSession.id,
+            StepEvent.outcome.in_((StepOutcome.HURTS, StepOutcome.SKIPPED)),
+        ),
     )
     .where(RoutineSession.user_id == _USER, RoutineSession.local_date >= _SINCE)
     .order_by(RoutineSession.started_at, RoutineSession.id)
-)
-_ANSWERS = (
-    select(StepEvent.session_id, StepEvent.exercise_id, _raw(StepEvent.outcome))
-    .join(RoutineSession, StepEvent.session_id == RoutineSession.id)
-    .where(
-        RoutineSession.user_id == _USER,
-        RoutineSession.local_date >= _SINCE,
-        StepEvent.outcome.in_((StepOutcome.HURTS, StepOutcome.SKIPPED)),
-    )
 )
 _DECISIONS = (
     select(
@@ -244,29 +246,34 @@ async def history(tx: AsyncSession, *, user_id: int, since: date) -> HistoryRows
     conn = await tx.connection()
     params = {"user_id": user_id, "since": since}
     checkins = (await conn.execute(_CHECKINS, params)).all()
-    sessions = (await conn.execute(_SESSIONS, params)).all()
-    answers = (await conn.execute(_ANSWERS, params)).all()
+    rows = (await conn.execute(_SESSIONS, params)).all()
     decisions = (await conn.execute(_DECISIONS, params)).all()
+    sessions: list[SessionRow] = []
+    answers: list[tuple[int, str, StepOutcome]] = []
+    for sid, day, at, level, planned, flare, routine, status, steps, exercise, outcome in rows:
+        if not sessions or sessions[-1].id != sid:
+            sessions.append(
+                SessionRow(
+                    sid,
+                    _date(day),
+                    _utc(at),
+                    level,
+                    planned,
+                    bool(flare),
+                    routine,
+                    _STATUSES[status],
+                    _json(steps),
+                )
+            )
+        if exercise is not None:
+            answers.append((sid, exercise, _OUTCOMES[outcome]))
     return HistoryRows(
         checkins=[
             CheckinRow(_date(day), score, _KINDS[kind], _utc(at), session_id)
             for day, score, kind, at, session_id in checkins
         ],
-        sessions=[
-            SessionRow(
-                sid,
-                _date(day),
-                _utc(at),
-                level,
-                planned,
-                bool(flare),
-                routine,
-                _STATUSES[status],
-                _json(steps),
-            )
-            for sid, day, at, level, planned, flare, routine, status, steps in sessions
-        ],
-        answers=[(sid, exercise, _OUTCOMES[outcome]) for sid, exercise, outcome in answers],
+        sessions=sessions,
+        answers=answers,
         decisions=[
             DecisionRow(_date(day), _utc(at), decision, rule, old, new, _json(numbers))
             for day, at, decision, rule, old, new, numbers in decisions
