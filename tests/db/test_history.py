@@ -75,7 +75,7 @@ async def test_history_reads_what_the_models_read(migrated_db: Database) -> None
         (hurt, STEPS[0], StepOutcome.HURTS),
     ]
     assert all(isinstance(outcome, StepOutcome) for _, _, outcome in rows.answers)
-    assert [(c.local_date, c.score, c.kind, c.at, c.session_id) for c in rows.checkins] == [
+    assert [(c.day, c.score, c.kind, c.at, c.session_id) for c in rows.checkins] == [
         (r.local_date, r.score, r.context, r.recorded_at, r.session_id) for r in ratings
     ]
     assert rows.checkins[0].at == NOW

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent
 from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
+from bot.domain.progression import Rating
 
 
 def add(
@@ -119,15 +120,6 @@ def add_level_change(
 
 
 @dataclass(frozen=True)
-class CheckinRow:
-    local_date: date
-    score: int
-    kind: CheckinKind
-    at: datetime
-    session_id: int | None
-
-
-@dataclass(frozen=True)
 class SessionRow:
     id: int
     local_date: date
@@ -155,7 +147,7 @@ class DecisionRow:
 class HistoryRows:
     """What the progression rules read about one runner, as plain rows."""
 
-    checkins: Sequence[CheckinRow]
+    checkins: Sequence[Rating]  # as the rules read them: a few hundred, built once
     sessions: Sequence[SessionRow]
     answers: Sequence[tuple[int, str, StepOutcome]]  # (session id, exercise id, outcome)
     decisions: Sequence[DecisionRow]
@@ -269,7 +261,7 @@ async def history(tx: AsyncSession, *, user_id: int, since: date) -> HistoryRows
             answers.append((sid, exercise, _OUTCOMES[outcome]))
     return HistoryRows(
         checkins=[
-            CheckinRow(_date(day), score, _KINDS[kind], _utc(at), session_id)
+            Rating(_date(day), score, _KINDS[kind], _utc(at), session_id)
             for day, score, kind, at, session_id in checkins
         ],
         sessions=sessions,
