@@ -15,7 +15,8 @@ the bot runs (on SQLite, writers queue on an asyncio lock before BEGIN IMMEDIATE
   ``log_rating`` and ``load_history``; then ``load_history`` alone.
 * at once: every runner checks in at the same instant; then, the baseline, as many bare
   INSERTs of a pain_checkins row (each its own write unit) at the same instant into the
-  same database; ``--rounds`` times, A B A B. Target: check-in p99 < 10 ms.
+  same database; ``--rounds`` times, A B A B. Target: the check-in p99 at most
+  twice the bare INSERTs' p99 (median ratio over the rounds).
 * steady: one check-in every 1/``--rate`` s (25/s) for ``--steady-seconds``, whatever
   the earlier ones are doing (an open loop): the sustained rate and the p99. Then again
   after gc.freeze(), a proposal not in bot/: full collections would skip the objects of
@@ -66,6 +67,7 @@ from bot.services import checkins, progression
 from bot.services.unit import Env, runner_unit
 
 TARGET_P99_MS = 10.0
+TARGET_AT_ONCE_RATIO = 2.0  # check-ins at once: p99 at most twice that of bare INSERTs
 FIRST_RUNNER, FIRST_BYSTANDER = 500_000_000, 600_000_000
 
 Action = Callable[[int], Awaitable[None]]
@@ -301,10 +303,13 @@ async def amain(args: argparse.Namespace) -> int:
                 f"check-in p99, {n} at once",
                 f"{bot.p(99):.1f} ms",
                 f"{n} bare INSERTs: {bare.p(99):.1f} ms",
-                below,
-                bot.p(99) < TARGET_P99_MS,
             ),
-            Row("  p99 bot/bare, median of rounds", str(p99_ratio)),
+            Row(
+                "  p99 bot/bare, median of rounds",
+                str(p99_ratio),
+                target=f"<= {TARGET_AT_ONCE_RATIO:g}",
+                ok=p99_ratio.median <= TARGET_AT_ONCE_RATIO,
+            ),
             Row(
                 f"  rate {n} at once, bot/bare",
                 f"{bot.rate:.0f}/s",

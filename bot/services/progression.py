@@ -72,9 +72,7 @@ def build_history(content: Content, user: User, rows: HistoryRows, today: date) 
         onboarding_pain=user.baseline_pain if user.baseline_pain is not None else 0,
         max_level=len(ladder.steps),
         start=local_date_of(user.created_at, zone),
-        ratings=tuple(
-            rules.Rating(c.local_date, c.score, c.kind, c.at, c.session_id) for c in rows.checkins
-        ),
+        ratings=tuple(rows.checkins),
         sessions=tuple(session(s) for s in rows.sessions),
         decisions=tuple(
             rules.Recorded(

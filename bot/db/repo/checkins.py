@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, Integer, String, and_, bindparam, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent
 from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
+from bot.domain.progression import Rating
 
 
 def add(
@@ -118,15 +120,6 @@ def add_level_change(
 
 
 @dataclass(frozen=True)
-class CheckinRow:
-    local_date: date
-    score: int
-    kind: CheckinKind
-    at: datetime
-    session_id: int | None
-
-
-@dataclass(frozen=True)
 class SessionRow:
     id: int
     local_date: date
@@ -154,66 +147,127 @@ class DecisionRow:
 class HistoryRows:
     """What the progression rules read about one runner, as plain rows."""
 
-    checkins: Sequence[CheckinRow]
+    checkins: Sequence[Rating]  # as the rules read them: a few hundred, built once
     sessions: Sequence[SessionRow]
     answers: Sequence[tuple[int, str, StepOutcome]]  # (session id, exercise id, outcome)
     decisions: Sequence[DecisionRow]
 
 
+def _raw(column: Any) -> Any:
+    """The column as the driver gives it, converted below: the history is read on every
+    check-in, and the column types' own per-row processing was most of its cost."""
+    return type_coerce(column, String)
+
+
+def _date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _utc(value: datetime | str) -> datetime:
+    """What `UTCDateTime` gives: aware UTC (SQLite hands back naive UTC text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+# The enums by stored value: a dict lookup, where calling the enum costs several times more.
+_KINDS = {kind.value: kind for kind in CheckinKind}
+_STATUSES = {status.value: status for status in SessionStatus}
+_OUTCOMES = {outcome.value: outcome for outcome in StepOutcome}
+_SINCE, _USER = bindparam("since", type_=Date()), bindparam("user_id", type_=Integer())
+_CHECKINS = (
+    select(
+        _raw(PainCheckin.local_date),
+        PainCheckin.score,
+        _raw(PainCheckin.context),
+        _raw(PainCheckin.recorded_at),
+        PainCheckin.session_id,
+    )
+    .where(PainCheckin.user_id == _USER, PainCheckin.local_date >= _SINCE)
+    .order_by(PainCheckin.recorded_at, PainCheckin.id)
+)
+# Each session with its skipped and "hurts" steps, if any, in one statement: a session
+# comes once, or once per such step (rare).
+_SESSIONS = (
+    select(
+        RoutineSession.id,
+        _raw(RoutineSession.local_date),
+        _raw(RoutineSession.started_at),
+        RoutineSession.level,
+        RoutineSession.planned_level,
+        RoutineSession.in_flare,
+        RoutineSession.routine_id,
+        _raw(RoutineSession.status),
+        _raw(RoutineSession.steps),
+        StepEvent.exercise_id,
+        _raw(StepEvent.outcome),
+    )
+    .outerjoin(
+        StepEvent,
+        and_(
+            StepEvent.session_id == RoutineSession.id,
+            StepEvent.outcome.in_((StepOutcome.HURTS, StepOutcome.SKIPPED)),
+        ),
+    )
+    .where(RoutineSession.user_id == _USER, RoutineSession.local_date >= _SINCE)
+    .order_by(RoutineSession.started_at, RoutineSession.id)
+)
+_DECISIONS = (
+    select(
+        _raw(LevelChange.local_date),
+        _raw(LevelChange.at),
+        LevelChange.decision,
+        LevelChange.rule_id,
+        LevelChange.from_level,
+        LevelChange.to_level,
+        _raw(LevelChange.numbers),
+    )
+    .where(LevelChange.user_id == _USER, LevelChange.local_date >= _SINCE)
+    .order_by(LevelChange.at, LevelChange.id)
+)
+
+
 async def history(tx: AsyncSession, *, user_id: int, since: date) -> HistoryRows:
     """Check-ins, sessions, their skipped and "hurts" steps and the recorded decisions from
-    `since` on. Columns, not ORM objects: this runs on every check-in, over months of rows."""
-    checkins = await tx.execute(
-        select(
-            PainCheckin.local_date,
-            PainCheckin.score,
-            PainCheckin.context,
-            PainCheckin.recorded_at,
-            PainCheckin.session_id,
-        )
-        .where(PainCheckin.user_id == user_id, PainCheckin.local_date >= since)
-        .order_by(PainCheckin.recorded_at, PainCheckin.id)
-    )
-    sessions = await tx.execute(
-        select(
-            RoutineSession.id,
-            RoutineSession.local_date,
-            RoutineSession.started_at,
-            RoutineSession.level,
-            RoutineSession.planned_level,
-            RoutineSession.in_flare,
-            RoutineSession.routine_id,
-            RoutineSession.status,
-            RoutineSession.steps,
-        )
-        .where(RoutineSession.user_id == user_id, RoutineSession.local_date >= since)
-        .order_by(RoutineSession.started_at, RoutineSession.id)
-    )
-    answers = await tx.execute(
-        select(StepEvent.session_id, StepEvent.exercise_id, StepEvent.outcome)
-        .join(RoutineSession, StepEvent.session_id == RoutineSession.id)
-        .where(
-            RoutineSession.user_id == user_id,
-            RoutineSession.local_date >= since,
-            StepEvent.outcome.in_((StepOutcome.HURTS, StepOutcome.SKIPPED)),
-        )
-    )
-    decisions = await tx.execute(
-        select(
-            LevelChange.local_date,
-            LevelChange.at,
-            LevelChange.decision,
-            LevelChange.rule_id,
-            LevelChange.from_level,
-            LevelChange.to_level,
-            LevelChange.numbers,
-        )
-        .where(LevelChange.user_id == user_id, LevelChange.local_date >= since)
-        .order_by(LevelChange.at, LevelChange.id)
-    )
+    `since` on. This runs on every check-in, over months of rows: plain columns on the
+    unit's connection (no ORM objects), statements built once, values converted here."""
+    conn = await tx.connection()
+    params = {"user_id": user_id, "since": since}
+    checkins = (await conn.execute(_CHECKINS, params)).all()
+    rows = (await conn.execute(_SESSIONS, params)).all()
+    decisions = (await conn.execute(_DECISIONS, params)).all()
+    sessions: list[SessionRow] = []
+    answers: list[tuple[int, str, StepOutcome]] = []
+    for sid, day, at, level, planned, flare, routine, status, steps, exercise, outcome in rows:
+        if not sessions or sessions[-1].id != sid:
+            sessions.append(
+                SessionRow(
+                    sid,
+                    _date(day),
+                    _utc(at),
+                    level,
+                    planned,
+                    bool(flare),
+                    routine,
+                    _STATUSES[status],
+                    _json(steps),
+                )
+            )
+        if exercise is not None:
+            answers.append((sid, exercise, _OUTCOMES[outcome]))
     return HistoryRows(
-        checkins=[CheckinRow(*row) for row in checkins.all()],
-        sessions=[SessionRow(*row) for row in sessions.all()],
-        answers=[(sid, exercise, outcome) for sid, exercise, outcome in answers.all()],
-        decisions=[DecisionRow(*row) for row in decisions.all()],
+        checkins=[
+            Rating(_date(day), score, _KINDS[kind], _utc(at), session_id)
+            for day, score, kind, at, session_id in checkins
+        ],
+        sessions=sessions,
+        answers=answers,
+        decisions=[
+            DecisionRow(_date(day), _utc(at), decision, rule, old, new, _json(numbers))
+            for day, at, decision, rule, old, new, numbers in decisions
+        ],
     )
