@@ -10,10 +10,12 @@ this process, which also plays the runners):
   sweep off; runners seeded by bench/seed.py (set up, ladder level ``--level``: sessions
   of that many steps);
 * bare: ``python -m bench.bots bare``, the ceiling on this stack: the same PTB set-up as
-  bot/app.py and the Bot API calls of a step transition, with no database and no logic.
+  bot/app.py and the same Bot API calls, update by update, through a session of the same
+  shape (each step's picture by file_id, its parts as caption edits, the pain question),
+  with no database and no logic.
 
-Every runner sends /session, taps Done on every step and answers the pain check-in (bare:
-as many Done taps), each tap only once the previous one was answered and the next message
+Every runner sends /session, taps Done on every part of every step and answers the pain
+check-in, each tap only once the previous one was answered and the next message
 arrived. The clocks are read in the stand-in: a tap queued -> its answerCallbackQuery
 received ("tap→answer"), and -> the next message with buttons received ("tap→next").
 
@@ -60,6 +62,7 @@ from bench.harness import (
     run,
 )
 from bench.seed import Runners, seed
+from bot.content import load_content
 from bot.devtools.standin import BotApiStandIn, StoredMessage
 
 RATIO_TARGET, P95_TARGET_MS = 0.8, 50.0
@@ -102,6 +105,12 @@ class StandIn(BotApiStandIn):
             self.board(message.chat_id).put_nowait((time.perf_counter(), message))
 
 
+def parts_of(level: int) -> tuple[int, ...]:
+    """The parts (sides, techniques) of each step of a ladder session at ``level``."""
+    content = load_content()
+    return tuple(len(content.exercises[e].walk()) for e in content.ladder.steps[:level])
+
+
 # --- the runners --------------------------------------------------------------------------
 
 
@@ -133,16 +142,6 @@ def real_script(message: StoredMessage) -> tuple[str, str] | None:
     return None
 
 
-def bare_script(taps: int) -> Script:
-    left = [taps]
-
-    def choose(message: StoredMessage) -> tuple[str, str] | None:
-        left[0] -= 1
-        return (button(message, "✅ Done"), "step") if left[0] >= 0 else None
-
-    return choose
-
-
 async def run_user(
     standin: StandIn,
     user_id: int,
@@ -150,7 +149,7 @@ async def run_user(
     think: float,
     rng: random.Random,
     patience: float,
-    trace: dict[str, list[str]] | None = None,
+    trace: dict[str, list[list[str]]] | None = None,
 ) -> UserRun:
     """/session, then tap until the script stops. With ``trace`` (a runner alone), wait
     after each update until the bot is quiet and note its Bot API calls, by kind."""
@@ -165,7 +164,8 @@ async def run_user(
         if trace is not None:
             await standin.wait_idle(quiet=0.3)
             names = [name for name, _ in standin.calls[mark:] if name != "getUpdates"]
-            trace.setdefault(kind, names)
+            if names not in (seen := trace.setdefault(kind, [])):
+                seen.append(names)
 
     result, board = UserRun(), standin.board(user_id)
     if think:
@@ -248,13 +248,13 @@ class Bot:
     proc: Child
     taps: int  # per session: every step, then the pain check-in
     patience: float
-    calls: dict[str, list[str]] = field(default_factory=dict)  # per kind of update, alone
+    calls: dict[str, list[list[str]]] = field(default_factory=dict)  # per kind, alone
 
     def script(self) -> Script:
-        return real_script if self.kind == "real" else bare_script(self.taps)
+        return real_script
 
     async def crowd(
-        self, ids: Sequence[int], think: float, trace: dict[str, list[str]] | None = None
+        self, ids: Sequence[int], think: float, trace: dict[str, list[list[str]]] | None = None
     ) -> list[UserRun]:
         rng = random.Random(8)  # noqa: S311 (think times)
         runs = (
@@ -305,6 +305,7 @@ async def start(
     await asyncio.to_thread(workdir.mkdir)
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "LOG_LEVEL": "WARNING", "POLLING_TIMEOUT": "1"}
     env["SWEEP_INTERVAL_SECONDS"] = "0"
+    env["BENCH_PARTS"] = ",".join(map(str, parts_of(args.level)))  # the bare bot's session
     if args.concurrency:
         env["BENCH_CONCURRENCY"] = args.concurrency  # the bare bot gets the same
     if kind == "real":
@@ -320,7 +321,7 @@ async def start(
         async with child(*module, env=env, log=workdir / "bot.log", cwd=workdir) as proc:
             polling = standin.wait_for_call("getUpdates", timeout=60)
             await proc.guard(polling, f"the start of the {kind} bot")
-            yield Bot(kind, standin, proc, args.level + 1, args.timeout)
+            yield Bot(kind, standin, proc, sum(parts_of(args.level)) + 1, args.timeout)
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -329,7 +330,7 @@ async def start(
 def latency_lines(phases: dict[str, Phase]) -> list[str]:
     lines = ["  latency, ms"]
     for kind, phase in phases.items():
-        groups = [(LABELS[k], (k,)) for k in LABELS] if kind == "real" else []
+        groups = [(LABELS[k], (k,)) for k in LABELS]
         for label, kinds in [*groups, ("all taps", ())]:
             lines.append(
                 f"    {kind} {label + ': tap→answer':<30}{latencies(phase.answers(*kinds))}"
@@ -366,14 +367,14 @@ def where_the_time_went(path: Path, top: int = 10) -> list[str]:
 
 async def amain(args: argparse.Namespace) -> int:
     began = time.perf_counter()
-    taps = args.level + 1  # every step, then the pain check-in
+    taps = sum(parts_of(args.level)) + 1  # every part of every step, then the pain check-in
     print(
         f"bench/updates.py: taps end to end, the real bot against a bare PTB bot\n{machine_info()}"
     )
     real = f"bench.bots variant ({args.variant})" if args.variant else "bot"
     print(
-        f"a session: /session, {args.level} x Done, a pain check-in tap = {taps + 1} updates "
-        f"(the bare bot gets {taps} Done taps); real = python -m {real} (SQLite), bare = "
+        f"a session: /session, {taps - 1} x Done ({args.level} steps), a pain check-in tap = "
+        f"{taps + 1} updates, the same for both bots; real = python -m {real} (SQLite), bare = "
         f"python -m bench.bots bare; each its own process and stand-in",
         flush=True,
     )
@@ -407,8 +408,9 @@ async def amain(args: argparse.Namespace) -> int:
 
     print("\nBot API calls per update (one warm-up runner alone, until the bot is quiet):")
     for kind, bot in bots.items():
-        for key, names in bot.calls.items():
-            print(f"  {kind} {LABELS.get(key, key):<18} {len(names)}: {', '.join(names)}")
+        for key, sequences in bot.calls.items():
+            for names in sequences:
+                print(f"  {kind} {LABELS.get(key, key):<18} {len(names)}: {', '.join(names)}")
     print(f"\n2) throughput: {args.users} runners at once, no pause, {args.rounds} rounds, A B A B")
     print(HEADER)
     for r, (a, b) in enumerate(pairs, 1):
@@ -459,7 +461,7 @@ async def amain(args: argparse.Namespace) -> int:
                 "machine: these latencies are mostly queueing"
             )
         p95 = percentile(human["real"].answers("step"), 95) * 1000
-        bare_p95 = percentile(human["bare"].answers(), 95) * 1000
+        bare_p95 = percentile(human["bare"].answers("step"), 95) * 1000
         rows.append(
             Row(
                 f"p95 tap→answer, {args.users} at human pace",
