@@ -2,6 +2,7 @@
 
     python3 -m bench.updates                                  # 200 runners, about 4 minutes
     python3 -m bench.updates --users 20 --think-ms 500 --rounds 2   # a smoke run
+    python3 -m bench.updates --capacity 100,200,400,700,1000 --open-sessions 10000  # all
 
 Two bots, each its own process long polling its own Bot API stand-in (bot/devtools/standin/, in
 this process, which also plays the runners):
@@ -10,10 +11,12 @@ this process, which also plays the runners):
   sweep off; runners seeded by bench/seed.py (set up, ladder level ``--level``: sessions
   of that many steps);
 * bare: ``python -m bench.bots bare``, the ceiling on this stack: the same PTB set-up as
-  bot/app.py and the Bot API calls of a step transition, with no database and no logic.
+  bot/app.py and the same Bot API calls, update by update, through a session of the same
+  shape (each step's picture by file_id, its parts as caption edits, the pain question),
+  with no database and no logic.
 
-Every runner sends /session, taps Done on every step and answers the pain check-in (bare:
-as many Done taps), each tap only once the previous one was answered and the next message
+Every runner sends /session, taps Done on every part of every step and answers the pain
+check-in, each tap only once the previous one was answered and the next message
 arrived. The clocks are read in the stand-in: a tap queued -> its answerCallbackQuery
 received ("tap→answer"), and -> the next message with buttons received ("tap→next").
 
@@ -24,6 +27,11 @@ received ("tap→answer"), and -> the next message with buttons received ("tap�
 3. human pace: ``--users`` other runners wait ``--think-ms`` (0.5x-1.5x) before each tap,
    starts spread over twice that: at most users/think updates/s (200 / 5 s = 40/s). Its
    p95 tap→answer of a step, against the bare bot's, is the latency target.
+4. capacity (``--capacity 100,200,400,...``): the real bot alone at the same pace with
+   more runners each time, until its p95 passes 100 ms: how many runners one process serves.
+5. open sessions (``--open-sessions 10000``): that many runners each open a session and
+   leave it open; each bot's resident memory after the first half and after all, per
+   runner: a runner mid-session must hold nothing in the process (the database holds it).
 """
 
 from __future__ import annotations
@@ -60,10 +68,14 @@ from bench.harness import (
     run,
 )
 from bench.seed import Runners, seed
+from bot.content import load_content
 from bot.devtools.standin import BotApiStandIn, StoredMessage
 
 RATIO_TARGET, P95_TARGET_MS = 0.8, 50.0
 WARMUP_IDS, ROUND_IDS, PACED_IDS = 500_001, 1_000_001, 2_000_001  # round r: + r * 100_000
+CAPACITY_IDS, OPEN_IDS = 3_000_001, 5_000_001  # capacity size k: + k * 100_000
+CAPACITY_P95_MS = 100.0
+GROWTH_TARGET = 512  # bytes per runner with an open session: nothing that grows with them
 STEP_RE = re.compile(r"Step (\d+)(?: of (\d+))?")
 LABELS = {"step": "Done, next step", "finish": "Done, last step", "checkin": "pain check-in"}
 
@@ -102,6 +114,20 @@ class StandIn(BotApiStandIn):
             self.board(message.chat_id).put_nowait((time.perf_counter(), message))
 
 
+def parts_of(level: int) -> tuple[int, ...]:
+    """The parts (sides, techniques) of each step of a ladder session at ``level``."""
+    content = load_content()
+    return tuple(len(content.exercises[e].walk()) for e in content.ladder.steps[:level])
+
+
+def resident_bytes(pid: int) -> int:
+    """A process's resident memory now (VmRSS)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 # --- the runners --------------------------------------------------------------------------
 
 
@@ -133,16 +159,6 @@ def real_script(message: StoredMessage) -> tuple[str, str] | None:
     return None
 
 
-def bare_script(taps: int) -> Script:
-    left = [taps]
-
-    def choose(message: StoredMessage) -> tuple[str, str] | None:
-        left[0] -= 1
-        return (button(message, "✅ Done"), "step") if left[0] >= 0 else None
-
-    return choose
-
-
 async def run_user(
     standin: StandIn,
     user_id: int,
@@ -150,7 +166,7 @@ async def run_user(
     think: float,
     rng: random.Random,
     patience: float,
-    trace: dict[str, list[str]] | None = None,
+    trace: dict[str, list[list[str]]] | None = None,
 ) -> UserRun:
     """/session, then tap until the script stops. With ``trace`` (a runner alone), wait
     after each update until the bot is quiet and note its Bot API calls, by kind."""
@@ -165,7 +181,8 @@ async def run_user(
         if trace is not None:
             await standin.wait_idle(quiet=0.3)
             names = [name for name, _ in standin.calls[mark:] if name != "getUpdates"]
-            trace.setdefault(kind, names)
+            if names not in (seen := trace.setdefault(kind, [])):
+                seen.append(names)
 
     result, board = UserRun(), standin.board(user_id)
     if think:
@@ -248,13 +265,13 @@ class Bot:
     proc: Child
     taps: int  # per session: every step, then the pain check-in
     patience: float
-    calls: dict[str, list[str]] = field(default_factory=dict)  # per kind of update, alone
+    calls: dict[str, list[list[str]]] = field(default_factory=dict)  # per kind, alone
 
     def script(self) -> Script:
-        return real_script if self.kind == "real" else bare_script(self.taps)
+        return real_script
 
     async def crowd(
-        self, ids: Sequence[int], think: float, trace: dict[str, list[str]] | None = None
+        self, ids: Sequence[int], think: float, trace: dict[str, list[list[str]]] | None = None
     ) -> list[UserRun]:
         rng = random.Random(8)  # noqa: S311 (think times)
         runs = (
@@ -266,6 +283,31 @@ class Bot:
         await self.crowd(ids[:1], 0.0, trace=self.calls)  # alone: its Bot API calls
         await self.crowd(ids[1:], 0.0)
         await self.standin.wait_idle(quiet=0.3, timeout=self.patience)
+
+    async def open_sessions(self, ids: Sequence[int], at_once: int = 50) -> tuple[int, int]:
+        """Each runner sends /session and stops at step 1 (``at_once`` runners at a time):
+        the bot's resident memory after the first half of them, and after all (the first
+        half fills what is bounded: SQLite's page cache of each pooled connection, 2 MiB)."""
+        gate = asyncio.Semaphore(at_once)
+
+        async def one(user_id: int) -> None:
+            async with gate:
+                await run_user(
+                    self.standin,
+                    user_id,
+                    lambda _m: None,
+                    0.0,
+                    random.Random(8),  # noqa: S311 (no think time here)
+                    self.patience,
+                )
+
+        half = len(ids) // 2
+        await self.proc.guard(asyncio.gather(*map(one, ids[:half])), "open sessions")
+        await self.standin.wait_idle(quiet=0.3, timeout=self.patience)
+        first = resident_bytes(self.proc.proc.pid)
+        await self.proc.guard(asyncio.gather(*map(one, ids[half:])), "open sessions")
+        await self.standin.wait_idle(quiet=0.3, timeout=self.patience)
+        return first, resident_bytes(self.proc.proc.pid)
 
     async def phase(self, ids: Sequence[int], think: float, spy: Path | None = None) -> Phase:
         here = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
@@ -305,6 +347,7 @@ async def start(
     await asyncio.to_thread(workdir.mkdir)
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "LOG_LEVEL": "WARNING", "POLLING_TIMEOUT": "1"}
     env["SWEEP_INTERVAL_SECONDS"] = "0"
+    env["BENCH_PARTS"] = ",".join(map(str, parts_of(args.level)))  # the bare bot's session
     if args.concurrency:
         env["BENCH_CONCURRENCY"] = args.concurrency  # the bare bot gets the same
     if kind == "real":
@@ -320,7 +363,7 @@ async def start(
         async with child(*module, env=env, log=workdir / "bot.log", cwd=workdir) as proc:
             polling = standin.wait_for_call("getUpdates", timeout=60)
             await proc.guard(polling, f"the start of the {kind} bot")
-            yield Bot(kind, standin, proc, args.level + 1, args.timeout)
+            yield Bot(kind, standin, proc, sum(parts_of(args.level)) + 1, args.timeout)
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -329,7 +372,7 @@ async def start(
 def latency_lines(phases: dict[str, Phase]) -> list[str]:
     lines = ["  latency, ms"]
     for kind, phase in phases.items():
-        groups = [(LABELS[k], (k,)) for k in LABELS] if kind == "real" else []
+        groups = [(LABELS[k], (k,)) for k in LABELS]
         for label, kinds in [*groups, ("all taps", ())]:
             lines.append(
                 f"    {kind} {label + ': tap→answer':<30}{latencies(phase.answers(*kinds))}"
@@ -366,25 +409,29 @@ def where_the_time_went(path: Path, top: int = 10) -> list[str]:
 
 async def amain(args: argparse.Namespace) -> int:
     began = time.perf_counter()
-    taps = args.level + 1  # every step, then the pain check-in
+    taps = sum(parts_of(args.level)) + 1  # every part of every step, then the pain check-in
     print(
         f"bench/updates.py: taps end to end, the real bot against a bare PTB bot\n{machine_info()}"
     )
     real = f"bench.bots variant ({args.variant})" if args.variant else "bot"
     print(
-        f"a session: /session, {args.level} x Done, a pain check-in tap = {taps + 1} updates "
-        f"(the bare bot gets {taps} Done taps); real = python -m {real} (SQLite), bare = "
+        f"a session: /session, {taps - 1} x Done ({args.level} steps), a pain check-in tap = "
+        f"{taps + 1} updates, the same for both bots; real = python -m {real} (SQLite), bare = "
         f"python -m bench.bots bare; each its own process and stand-in",
         flush=True,
     )
     warm = [WARMUP_IDS + i for i in range(args.warmup)]
     rounds = [[ROUND_IDS + r * 100_000 + i for i in range(args.users)] for r in range(args.rounds)]
     paced = [PACED_IDS + i for i in range(args.users)]
+    sizes = [int(n) for n in args.capacity.split(",") if n.strip()] if args.capacity else []
+    capacity = [[CAPACITY_IDS + k * 100_000 + i for i in range(n)] for k, n in enumerate(sizes)]
+    opened = [OPEN_IDS + i for i in range(args.open_sessions)]
     if args.py_spy:
         args.py_spy.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
         async with contextlib.AsyncExitStack() as stack:
-            seeded = [*warm, *(i for ids in rounds for i in ids), *paced]
+            seeded = [*warm, *(i for ids in rounds for i in ids), *paced, *opened]
+            seeded += [i for ids in capacity for i in ids]
             bots = {k: await stack.enter_async_context(start(k, args, Path(tmp) / k, seeded))
                     for k in ("real", "bare")}  # fmt: skip
             for bot in bots.values():
@@ -404,11 +451,24 @@ async def amain(args: argparse.Namespace) -> int:
                 for kind, bot in bots.items():
                     human[kind] = await bot.phase(paced, args.think_ms / 1000)
                     print(f"  human pace, {kind}: done", flush=True)
+            served: list[tuple[int, float]] = []  # runners, p95 of a step's tap→answer, ms
+            for ids in capacity:
+                phase = await bots["real"].phase(ids, args.think_ms / 1000)
+                served.append((len(ids), percentile(phase.answers("step"), 95) * 1000))
+                print(f"  capacity, {len(ids)} runners: p95 {served[-1][1]:.1f} ms", flush=True)
+                if served[-1][1] > CAPACITY_P95_MS:
+                    break
+            growth = {}
+            if opened:
+                for kind, bot in bots.items():
+                    growth[kind] = await bot.open_sessions(opened)
+                    print(f"  open sessions, {kind}: done", flush=True)
 
     print("\nBot API calls per update (one warm-up runner alone, until the bot is quiet):")
     for kind, bot in bots.items():
-        for key, names in bot.calls.items():
-            print(f"  {kind} {LABELS.get(key, key):<18} {len(names)}: {', '.join(names)}")
+        for key, sequences in bot.calls.items():
+            for names in sequences:
+                print(f"  {kind} {LABELS.get(key, key):<18} {len(names)}: {', '.join(names)}")
     print(f"\n2) throughput: {args.users} runners at once, no pause, {args.rounds} rounds, A B A B")
     print(HEADER)
     for r, (a, b) in enumerate(pairs, 1):
@@ -459,7 +519,7 @@ async def amain(args: argparse.Namespace) -> int:
                 "machine: these latencies are mostly queueing"
             )
         p95 = percentile(human["real"].answers("step"), 95) * 1000
-        bare_p95 = percentile(human["bare"].answers(), 95) * 1000
+        bare_p95 = percentile(human["bare"].answers("step"), 95) * 1000
         rows.append(
             Row(
                 f"p95 tap→answer, {args.users} at human pace",
@@ -467,6 +527,42 @@ async def amain(args: argparse.Namespace) -> int:
                 f"bare bot: {bare_p95:.1f} ms",
                 f"< {P95_TARGET_MS:g} ms",
                 p95 < P95_TARGET_MS,
+            )
+        )
+    if served:
+        print(
+            f"\n4) capacity: the real bot alone at a human pace ({args.think_ms:.0f} ms), more "
+            f"runners each time, until p95 tap→answer passes {CAPACITY_P95_MS:g} ms"
+        )
+        for n, p95 in served:
+            print(
+                f"  {n:>6} runners ({n / (args.think_ms / 1000):.0f} updates/s offered): "
+                f"p95 {p95:.1f} ms"
+            )
+        within = [n for n, p95 in served if p95 <= CAPACITY_P95_MS]
+        rows.append(
+            Row(
+                f"runners served, p95 <= {CAPACITY_P95_MS:g} ms",
+                f"{max(within)}" if within else f"< {served[0][0]}",
+                f"next tried: {served[-1][0]}" if served[-1][1] > CAPACITY_P95_MS else "all passed",
+            )
+        )
+    if growth:
+        print(
+            f"\n5) open sessions: {len(opened)} runners each open a session (/session, step 1 "
+            "shown) and leave it open; the bot's resident memory after the first half and "
+            "after all of them"
+        )
+        for kind, (first, last) in growth.items():
+            print(f"  {kind}: {first / 2**20:.1f} MiB, then {last / 2**20:.1f} MiB")
+        per = {k: (b - a) / (len(opened) - len(opened) // 2) for k, (a, b) in growth.items()}
+        rows.append(
+            Row(
+                f"memory growth per open session ({len(opened)})",
+                f"{per['real']:.0f} bytes",
+                f"bare bot: {per['bare']:.0f} bytes",
+                f"<= {GROWTH_TARGET} + bare",
+                per["real"] <= GROWTH_TARGET + max(per["bare"], 0.0),
             )
         )
     if args.py_spy:
@@ -490,6 +586,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     add("--timeout", type=float, default=60.0, help="seconds to wait for any one reply")
     add("--variant", default="", help="changes tried on the real bot: concurrency=N")
     add("--py-spy", type=Path, metavar="DIR", help="profile round 1 of each bot into DIR")
+    add(
+        "--capacity",
+        default="",
+        metavar="N,N,...",
+        help="runners at a human pace, the real "
+        "bot alone, in turn until p95 passes 100 ms (e.g. 100,200,400,700,1000)",
+    )
+    add(
+        "--open-sessions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N runners open a session "
+        "and leave it open: memory growth per runner, both bots (e.g. 10000)",
+    )
     args = parser.parse_args(argv)
     changes = (change.strip().partition("=") for change in args.variant.split(","))
     args.concurrency = next((value for name, _, value in changes if name == "concurrency"), "")

@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.db.sqlite import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "mobility_write"
 WRITE_UNIT = "write_unit"  # in session.info: this session may write (see repo.users.get)
@@ -65,6 +67,7 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": not is_sqlite(url)}
         if is_sqlite(url):
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            kwargs["module"] = one_trip_dbapi()  # one trip to aiosqlite's thread a statement
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if is_sqlite(url):
             _install_sqlite_pragmas(self.engine)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -426,13 +427,13 @@ async def tap_step(
         move = transition(step_state(env.content, before), tap.action)
         if move is None:
             return refused(EXPIRED)
-        _apply(rs, move, exercise.easier, now)
+        await sessions.move(tx, session=rs, values=_apply(rs, move, exercise.easier, now))
         if move.within_step:
             log.info(
                 "event=step_part session_id=%s step=%s part=%s", rs.id, tap.index, rs.step_part
             )
             return Reply(edit_step=step_view(env.content, rs, zone_of(user)))
-        sessions.add_event(
+        await sessions.add_event(
             tx,
             session_id=rs.id,
             step_index=tap.index,
@@ -493,26 +494,33 @@ def _summary(env: Env, counts: Tally, total: int, *, stopped: bool, hurt: bool) 
     return Say(key, {"tally": tallied})
 
 
-def _apply(rs: RoutineSession, move: Transition, easier: str | None, now: datetime) -> None:
-    """The move, on the session row. Every move ends a running hold timer (in this same
-    write), so a timer never fires for a step or a side that is over."""
+def _apply(
+    rs: RoutineSession, move: Transition, easier: str | None, now: datetime
+) -> dict[str, Any]:
+    """The move, as the session row's new values. Every move ends a running hold timer (in
+    this same write), so a timer never fires for a step or a side that is over."""
+    steps = list(rs.steps)
+    values: dict[str, Any] = {}
     if move.swap_to_easier and easier:
-        steps = list(rs.steps)
         steps[rs.current_step] = easier
-        rs.steps = steps  # a new list, so the JSON column is written
+        values["steps"] = steps
+    current = rs.current_step
     if not move.finished:
-        rs.current_step = min(move.next_index, len(rs.steps) - 1)
-    rs.step_part = move.next_part
-    rs.step_version = rs.step_version + 1
-    rs.step_hurt = move.hurt
-    rs.timer_ends_at = None
+        values["current_step"] = current = min(move.next_index, len(steps) - 1)
+    values |= {
+        "step_part": move.next_part,
+        "step_version": rs.step_version + 1,
+        "step_hurt": move.hurt,
+        "timer_ends_at": None,
+    }
     if move.finished:
         # Stop on an extra ends a session whose own steps are all behind it: it is
         # complete (extras never change whether a session counts, PROGRESSION.md).
-        on_extra = rs.extras_from is not None and rs.current_step >= rs.extras_from
+        on_extra = rs.extras_from is not None and current >= rs.extras_from
         stopped = move.stopped and not on_extra
-        rs.status = SessionStatus.STOPPED if stopped else SessionStatus.COMPLETED
-        rs.ended_at = now
+        values["status"] = SessionStatus.STOPPED if stopped else SessionStatus.COMPLETED
+        values["ended_at"] = now
+    return values
 
 
 async def remember_step(env: Env, *, session_id: int, step_index: int, message_id: int) -> None:

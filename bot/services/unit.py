@@ -40,4 +40,4 @@ async def runner_unit(
     async with env.db.write() as tx:
         user = await users.get(tx, telegram_user_id=telegram_user_id)
         yield tx, user
-        users.touch(tx, user, now=env.clock.now())
+        await users.touch(tx, user, now=env.clock.now())

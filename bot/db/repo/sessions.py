@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import RoutineSession, StepEvent, User
 from bot.domain.enums import SessionStatus, StepOutcome
+
+_SESSIONS = cast(Table, RoutineSession.__table__)
+_EVENTS = cast(Table, StepEvent.__table__)
 
 
 async def open_for(tx: AsyncSession, *, user_id: int) -> RoutineSession | None:
@@ -30,7 +35,7 @@ def add(tx: AsyncSession, *, session: RoutineSession) -> None:
     tx.add(session)
 
 
-def add_event(
+async def add_event(
     tx: AsyncSession,
     *,
     session_id: int,
@@ -39,8 +44,9 @@ def add_event(
     outcome: StepOutcome,
     at: datetime,
 ) -> None:
-    tx.add(
-        StepEvent(
+    """A step's outcome: one INSERT (Core: no object to track, on the path of every tap)."""
+    await tx.execute(
+        insert(_EVENTS).values(
             session_id=session_id,
             step_index=step_index,
             exercise_id=exercise_id,
@@ -48,6 +54,15 @@ def add_event(
             at=at,
         )
     )
+
+
+async def move(tx: AsyncSession, *, session: RoutineSession, values: dict[str, Any]) -> None:
+    """A tap's change to the session row, as one UPDATE of just those columns (Core: no
+    flush of the unit of work on the path of every tap); the loaded object shows the new
+    values, as committed, so what is drawn next reads them."""
+    await tx.execute(update(_SESSIONS).where(_SESSIONS.c.id == session.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(session, key, value)
 
 
 async def last_hurts(

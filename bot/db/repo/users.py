@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.engine import WRITE_UNIT
 from bot.db.models import User
@@ -124,17 +125,22 @@ async def open_mornings(tx: AsyncSession, *, sent: Sequence[tuple[int, int, int]
 # --- updated_at: when the runner's data last changed ----------------------------------
 
 
-def touch(tx: AsyncSession, user: User | None, *, now: datetime) -> None:
+async def touch(tx: AsyncSession, user: User | None, *, now: datetime) -> None:
     """At the end of a write unit about one runner: if it changed any row (theirs: the
     unit is about them), their `updated_at` becomes `now`. The row is already loaded and
     locked, so this costs nothing when the unit changed the row anyway (the new value
-    joins that UPDATE) and one UPDATE in the same transaction when it changed only other
-    rows (a step answer); a unit that changed nothing (a stale tap) leaves it alone."""
+    joins that UPDATE) and one small UPDATE of that column in the same transaction when it
+    changed only other rows (a step answer: Core, so no flush of the unit of work); a unit
+    that changed nothing (a stale tap) leaves it alone."""
     if user is None or user not in tx:  # no runner, or their rows were just deleted
         return
     session = tx.sync_session
-    if session.info.get(_CHANGED) or _pending_changes(session):
+    if session.is_modified(user, include_collections=False):
         user.updated_at = now
+    elif user.updated_at != now and (session.info.get(_CHANGED) or _pending_changes(session)):
+        table = cast(Table, User.__table__)
+        await tx.execute(update(table).where(table.c.id == user.id).values(updated_at=now))
+        set_committed_value(user, "updated_at", now)
 
 
 def _pending_changes(session: Session) -> bool:

@@ -1,0 +1,102 @@
+"""SQLite through aiosqlite, one trip to its thread per statement.
+
+aiosqlite runs every sqlite3 call in a worker thread, and SQLAlchemy's adapter makes a
+trip there for each step of a statement: open a cursor, execute, fetch the rows, close the
+cursor. A trip costs more than the statement itself (a queue, a thread switch, waking the
+event loop: bench/updates.py found 27 trips in a tap of 7 statements). This cursor does
+the four steps in one trip, so a statement costs one. Everything else (the connection, its
+thread, transactions, errors) is aiosqlite's and SQLAlchemy's own.
+
+Built on SQLAlchemy's aiosqlite adapter (`sqlalchemy.dialects.sqlite.aiosqlite`) and
+aiosqlite's queue of calls for its thread (`Connection._execute`, as SQLAlchemy's adapter
+itself uses `_tx`): tests/db/test_sqlite.py checks both on every upgrade.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+
+_Done = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
+
+
+class OneTripCursor:
+    """What SQLAlchemy's adapter needs of an aiosqlite cursor, each statement executed,
+    fetched and closed in one call on the connection's thread."""
+
+    arraysize = 1
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self._rows: list[Any] = []
+
+    async def __aenter__(self) -> OneTripCursor:
+        return self
+
+    def _run(self, operation: str, parameters: Any, many: bool) -> _Done:
+        raw: sqlite3.Connection = self._connection._conn  # on its own thread: this runs there
+        cursor = raw.cursor()
+        try:
+            if many:
+                cursor.executemany(operation, parameters)
+            else:
+                cursor.execute(operation, parameters)
+            rows = cursor.fetchall() if cursor.description else []
+            return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+        finally:
+            cursor.close()
+
+    async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
+        queue: Callable[..., Awaitable[_Done]] = self._connection._execute  # the thread's queue
+        done = await queue(self._run, operation, parameters, many)
+        self.description, self.rowcount, self.lastrowid, self._rows = done
+
+    async def execute(self, operation: str, parameters: Sequence[Any] = ()) -> None:
+        await self._trip(operation, parameters, False)
+
+    async def executemany(self, operation: str, parameters: Sequence[Any]) -> None:
+        await self._trip(operation, parameters, True)
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def close(self) -> None:
+        """Closed already, on the thread."""
+
+
+class _Cursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ()
+    _awaitable_cursor_close = False  # nothing left to close on the thread
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return OneTripCursor(connection)
+
+
+class _Connection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _Cursor
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The DB-API module for `create_async_engine(..., module=...)`."""
+
+    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        adapted = super().connect(*arg, **kw)
+        adapted.__class__ = _Connection  # same slots; only its cursors differ
+        return adapted
+
+
+def one_trip_dbapi() -> OneTripDBAPI:
+    return OneTripDBAPI(aiosqlite, sqlite3)
