@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -55,6 +56,11 @@ async def post_init(app: BotApplication) -> None:
         ops = ops_of(app)
         ops.server = OpsServer(app, settings.metrics_listen, settings.metrics_port)
         await ops.server.start()
+    # What is loaded now (the libraries, content/) lives as long as the process: moved out
+    # of the cyclic collector's sight, its full collections no longer pause the event loop
+    # to walk it (bench/db.py: the steady check-ins' p99 halves).
+    gc.collect()
+    gc.freeze()
     me = app.bot.bot
     log.info("event=ready bot_username=%s database=%s", me.username, deps.db.dialect)
 
