@@ -100,12 +100,12 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
     if reply.page is not None:
         page = reply.page
         text, markup = library_text(content, page), keyboards.library(content, page)
-        if page.picture and page.routine_id is not None and page.index is not None:
+        if page.picture is not None:
             # the page comes anew under the picture: the one tapped is done with
             if query is not None and tapped.message_id is not None:
                 await remove_buttons(context, chat.id, tapped.message_id, bare)
-            exercise = content.exercises[content.routines[page.routine_id].steps[page.index]]
-            await send_picture(context, chat.id, exercise.id, exercise.name)
+            name = content.exercises[page.picture].name
+            await send_picture(context, chat.id, page.picture, name)
         if query is not None and page.in_place:
             await _edit(query, tapped, text, markup)
         else:

@@ -143,7 +143,8 @@ class LibraryPage:
     routine_id: str | None = None
     index: int | None = None
     in_place: bool = False
-    picture: bool = False  # an exercise's page comes below its picture (a new message)
+    # the exercise whose picture the page comes below (a new message); None: no picture
+    picture: str | None = None
 
 
 @dataclass(frozen=True)

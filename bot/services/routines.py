@@ -96,5 +96,5 @@ async def library(
         exercise_id = content.routines[page.routine_id].steps[page.index]
         if user.pictures and exercise_id in content.poses:
             # a picture cannot be edited into a text message: the page comes anew below it
-            page = replace(page, in_place=False, picture=True)
+            page = replace(page, in_place=False, picture=exercise_id)
     return Reply(page=page)
