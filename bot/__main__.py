@@ -1,5 +1,5 @@
 """`python -m bot [run | migrate | content-check | content-sheet | doctor | playground |
-replay]` (also the `mobility-bot` script)."""
+replay | translations]` (also the `mobility-bot` script)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import CommonSettings, Settings, SettingsError, load_settings
-from bot.content import DEFAULT_CONTENT_DIR, Content, ContentError, load_content
+from bot.content import DEFAULT_CONTENT_DIR, Content, ContentError, load_content, load_languages
 from bot.logs import redact, setup_logging
 
 log = logging.getLogger("bot")
@@ -27,7 +27,7 @@ def _fail(message: str, secrets: Sequence[str] = ()) -> int:
 
 
 def _load_content(settings: CommonSettings) -> Content:
-    return load_content(settings.content_dir)
+    return load_languages(settings.content_dir)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -85,7 +85,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return _fail(str(exc))
     try:
-        content = _load_content(settings)
+        content = load_content(settings.content_dir)
     except ContentError as exc:
         return _fail(f"content error: {exc}")
     print(
@@ -106,12 +106,73 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     print(
         f"{content.ladder.id} minutes by level without a foam roller, extras included: {by_level}"
     )
+    failed = 0
     unposed = [e for e in content.exercises if e not in content.poses]
     if unposed:
         # Every step comes with a picture: an exercise without one is unfinished content.
         print(f"exercises without a picture (no pose in content/poses/): {', '.join(unposed)}")
-        return 1
-    print(f"pictures: every exercise has a pose ({len(content.poses)})")
+        failed = 1
+    else:
+        print(f"pictures: every exercise has a pose ({len(content.poses)})")
+    return max(failed, _check_languages(Path(settings.content_dir), content))
+
+
+def _check_languages(root: Path, english: Content) -> int:
+    """Each language in full: every unit translated, the same placeholders and every
+    plural form the language needs, every length limit; then every message it makes
+    within Telegram's limits."""
+    from bot import i18n, limits
+
+    found = i18n.extract(root)
+    units = len(found)
+    failed = 0
+    for language in i18n.languages(root):
+        problems = [] if language == english.language else i18n.problems(root, language, found)
+        for problem in problems[:10]:
+            print(f"language {language}: FAILED: {problem}")
+        if len(problems) > 10:
+            print(f"language {language}: FAILED: ... {len(problems)} texts in all")
+        if problems:
+            failed = 1
+            continue
+        try:
+            content = english if language == english.language else load_content(root, language)
+        except ContentError as exc:
+            print(f"language {language}: FAILED: {exc}")
+            failed = 1
+            continue
+        over = limits.too_long(content)
+        for m in over:
+            print(f"language {language}: FAILED: {m.what}: {m.chars} characters, over {m.limit}")
+        failed = max(failed, 1 if over else 0)
+        steps = [m.chars for m in limits.measure(content) if m.what.startswith("step ")]
+        roomy = len(limits.long_steps(content))
+        print(
+            f"language {language}: {units} texts, the longest step {max(steps)} characters"
+            + (f" ({roomy} parts over {limits.COMFORTABLE_STEP})" if roomy else "")
+            + ("" if over else ": OK")
+        )
+    return failed
+
+
+def cmd_translations(args: argparse.Namespace) -> int:
+    """content/locale/bot.pot from the English content, merged into every catalogue
+    (new texts come in untranslated, changed ones fuzzy); --add LANG starts a language."""
+    from bot import i18n
+
+    try:
+        root = Path(load_settings(CommonSettings).content_dir)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    units = i18n.extract(root)
+    print(f"wrote {i18n.write_template(root, units)}: {len(units)} texts")
+    wanted = [*i18n.languages(root)[1:], *([args.add] if args.add else [])]
+    for language in dict.fromkeys(wanted):
+        try:
+            done, total = i18n.update(root, language, units)
+        except (ValueError, i18n.TranslationError) as exc:
+            return _fail(f"translations: {language}: {exc}")
+        print(f"{i18n.catalogue_path(root, language)}: {done} of {total} translated")
     return 0
 
 
@@ -184,7 +245,7 @@ def cmd_playground(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         return _fail(f"--port must be 0-65535, not {port}")
     try:
-        content = load_content(content_dir)
+        content = load_languages(content_dir)
     except ContentError as exc:
         return _fail(f"content error: {exc}")
     from bot.devtools.playground import Playground
@@ -234,6 +295,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "doctor": cmd_doctor,
     "playground": cmd_playground,
     "replay": cmd_replay,
+    "translations": cmd_translations,
 }
 
 
@@ -250,7 +312,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run the bot (default), apply migrations, validate content/, draw every "
         "exercise's picture on one sheet (content-sheet OUT.png), check everything, "
         "try the bot in a browser (playground), or replay a runner's history through the "
-        "progression rules (replay FILE)",
+        "progression rules (replay FILE), or bring content/locale/ up to date with the "
+        "English texts (translations [--add LANG])",
+    )
+    parser.add_argument(
+        "--add",
+        default=None,
+        metavar="LANG",
+        help="translations only: start a catalogue for this language (e.g. fr)",
     )
     parser.add_argument(
         "file",

@@ -42,9 +42,14 @@ async def post_init(app: BotApplication) -> None:
     """Open the database and register the command menu."""
     deps: Deps = app.bot_data[DEPS_KEY]
     deps.db = Database(deps.settings.database_url)
-    await app.bot.set_my_commands(
-        [BotCommand(c.command, c.description) for c in deps.content.commands]
-    )
+    # The menu in English for everyone, and in each other language for the runners whose
+    # Telegram is set to it (a runner who chose another language in /settings still sees
+    # their Telegram's: the menu is per Telegram language, not per runner).
+    for language, content in deps.content.languages.items() or [("en", deps.content)]:
+        await app.bot.set_my_commands(
+            [BotCommand(c.command, c.description) for c in content.commands],
+            language_code=None if content is deps.content else language,
+        )
     interval = deps.settings.sweep_interval_seconds
     if interval and app.job_queue is not None:
         app.job_queue.run_repeating(sweep_job, interval=interval, first=1, name="sweep")

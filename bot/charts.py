@@ -21,7 +21,7 @@ import itertools
 import math
 import textwrap
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -92,6 +92,8 @@ class ProgressData:
     labels: Mapping[str, str]
     # The highest green and amber pain (content/progression.yaml, R1): the coloured bands.
     zone_edges: tuple[int, int] = (2, 5)
+    # A date on the time axis as the runner's language writes it ("2 Mar", "2. März")
+    day_label: Callable[[date], str] | None = None
 
     def __post_init__(self) -> None:
         if self.start > self.end:
@@ -232,7 +234,7 @@ def _figure(data: ProgressData, width_px: int, height_px: int) -> Figure:
 
     _draw_zones(ax, data, font)
     _style_pain_axes(ax, data, font)
-    _style_dates(strip, ax, frame, font)
+    _style_dates(data, strip, ax, frame, font)
 
     handles: list[Line2D | Patch] = []
     handles += _draw_flares(ax, strip, data, frame, font)
@@ -622,8 +624,8 @@ def _level_on(steps: Sequence[tuple[int, int]], x: int) -> int:
     return current
 
 
-def _style_dates(strip: Axes, ax: Axes, frame: _Frame, font: _Fonts) -> None:
-    ticks = _date_ticks(frame, font)
+def _style_dates(data: ProgressData, strip: Axes, ax: Axes, frame: _Frame, font: _Fonts) -> None:
+    ticks = _date_ticks(data, frame, font)
     strip.xaxis.set_major_locator(FixedLocator([float(t) for t, _ in ticks]))
     strip.set_xticklabels([label for _, label in ticks])
     strip.tick_params(axis="x", which="major", labelsize=font.ticks, colors=_TEXT, length=5)
@@ -634,7 +636,7 @@ def _style_dates(strip: Axes, ax: Axes, frame: _Frame, font: _Fonts) -> None:
     ax.xaxis.set_major_locator(FixedLocator([float(t) for t, _ in ticks]))
 
 
-def _date_ticks(frame: _Frame, font: _Fonts) -> list[tuple[int, str]]:
+def _date_ticks(data: ProgressData, frame: _Frame, font: _Fonts) -> list[tuple[int, str]]:
     """Days labelled like '2 Mar', counted back from today (always labelled), as far apart
     as the labels need."""
     label_px = 6.0 * 0.6 * font.px(font.ticks)  # "28 Sep" in DejaVu Sans, roughly
@@ -643,7 +645,8 @@ def _date_ticks(frame: _Frame, font: _Fonts) -> list[tuple[int, str]]:
     ticks: list[tuple[int, str]] = []
     for offset in sorted(range(frame.n_days - 1, -1, -step)):
         day = frame.start + timedelta(days=offset)
-        ticks.append((offset, f"{day.day} {_MONTHS[day.month - 1]}"))
+        label = data.day_label(day) if data.day_label else f"{day.day} {_MONTHS[day.month - 1]}"
+        ticks.append((offset, label))
     return ticks
 
 

@@ -12,12 +12,14 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton, format_time
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -35,6 +37,7 @@ from bot.domain.plan import Catalogue, dose_seconds, ladder_steps, minutes_of, w
 from bot.domain.session_flow import Part, Side, parts
 from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
+from bot.i18n import SOURCE_LANGUAGE, TranslationError, Translations, languages, walk
 from bot.poses import Pose, PoseError, check, resolve
 
 # The language of content/texts.yaml when it names none (its `locale:`).
@@ -53,6 +56,9 @@ MAX_INSTRUCTIONS_TOTAL = 700
 MAX_TIMER_SECONDS = 300
 
 M = TypeVar("M", bound=BaseModel)
+
+_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 Equipment = Literal["foam_roller", "mat", "wall", "chair", "step", "towel"]
 
@@ -479,6 +485,8 @@ class Texts(_Model):
     equipment_set_no: str
     pictures_set_on: str
     pictures_set_off: str
+    language_set: str
+    ask_language: str
     pause_prompt: str
     paused_until: str
     paused_indefinitely: str
@@ -517,6 +525,7 @@ class Texts(_Model):
     change_days: str
     change_equipment: str
     change_pictures: str
+    change_language: str
     change_morning: str
     pause: str
     resume: str
@@ -733,6 +742,43 @@ class Texts(_Model):
     def locale(self) -> Locale:
         return self._locale
 
+    # --- dates and times as the runner's language writes them (CLDR, through Babel) -----
+    # English keeps the bot's own short forms ("Thu 26 Nov", "07:30"); every other language
+    # takes CLDR's ("Do., 26. Nov.", "jue, 26 nov", "чт, 26 нояб.").
+
+    def weekday_name(self, weekday: int) -> str:
+        """Monday = 0: "Mon", "Mo", "lun", "пн"."""
+        if self._locale.language == DEFAULT_LOCALE:
+            return _EN_WEEKDAYS[weekday]
+        return str(self._locale.days["stand-alone"]["abbreviated"][weekday])
+
+    def weekday_names(self, weekday: int) -> tuple[str, ...]:
+        """Every name of a weekday a runner may type, lower case: wide and short forms."""
+        found: list[str] = []
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated", "short"):
+                name = str(self._locale.days[context][width][weekday]).lower()
+                found += [name, name.rstrip(".")]
+        return tuple(dict.fromkeys(found))
+
+    def date_text(self, day: date) -> str:
+        """A day of the week and its date: "Thu 26 Nov"."""
+        if self._locale.language == DEFAULT_LOCALE:
+            return f"{_EN_WEEKDAYS[day.weekday()]} {day.day} {_EN_MONTHS[day.month - 1]}"
+        return format_skeleton("MMMEd", day, locale=self._locale)
+
+    def day_month(self, day: date) -> str:
+        """A chart's date label: "26 Nov", "26. Nov.", "26 нояб."."""
+        if self._locale.language == DEFAULT_LOCALE:
+            return f"{day.day} {_EN_MONTHS[day.month - 1]}"
+        return format_skeleton("MMMd", day, locale=self._locale)
+
+    def time_text(self, value: time) -> str:
+        """A clock time: 24-hour "07:30" in English, CLDR's short time elsewhere."""
+        if self._locale.language == DEFAULT_LOCALE:
+            return value.strftime("%H:%M")
+        return format_time(value, "short", locale=self._locale)
+
     def plural_category(self, count: int) -> str:
         """CLDR's category of `count` in the texts' language: 'one', 'few', 'other'..."""
         return str(self._locale.plural_form(count))
@@ -782,6 +828,21 @@ class Content:
     # exercise id -> the pose its picture is drawn from (`like:` resolved); an exercise
     # without one has no picture (content-check lists it)
     poses: Mapping[str, Pose] = dataclass_field(default_factory=dict)
+    language: str = "en"  # the language every text of this content is in
+    # Every language's content, this one included, by language (load_languages); one
+    # dictionary shared by all of them, so any content reaches a runner's language.
+    languages: Mapping[str, Content] = dataclass_field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def speaking(self, language: str | None) -> Content:
+        """This content in `language`; English for a language the bot does not speak."""
+        if language == self.language:
+            return self
+        found = self.languages.get(language or SOURCE_LANGUAGE)
+        if found is None:
+            found = self.languages.get(SOURCE_LANGUAGE, self)
+        return found
 
     @property
     def ladder(self) -> Routine:
@@ -1056,15 +1117,54 @@ def _locale(name: Any, rel: str) -> Locale:
         raise ContentError(f"{rel}: field 'locale': {exc}") from None
 
 
-def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
-    """Read and cross-check every file under content/; raise ContentError on the first problem."""
+def load_languages(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
+    """English content that reaches every language with a catalogue (Content.speaking);
+    each language is checked in full, so a missing or broken translation stops the start."""
+    root = Path(root)
+    english = load_content(root)
+    shared: dict[str, Content] = {SOURCE_LANGUAGE: english}
+    object.__setattr__(english, "languages", shared)
+    for language in languages(root):
+        if language != SOURCE_LANGUAGE:
+            translated = load_content(root, language, poses=english.poses)
+            object.__setattr__(translated, "languages", shared)
+            shared[language] = translated
+    return english
+
+
+def load_content(
+    root: Path | str = DEFAULT_CONTENT_DIR,
+    language: str | None = None,
+    *,
+    translations: Translations | None = None,
+    poses: Mapping[str, Pose] | None = None,
+) -> Content:
+    """Read and cross-check every file under content/ in `language` (English, the source,
+    when None); raise ContentError on the first problem. Another language is the English
+    YAML with its catalogue's translations in place (bot/i18n.py), checked by the same
+    rules. `translations` stands in for the catalogue on disk (a translator's draft);
+    `poses` for the pictures' poses, which every language shares."""
     root = Path(root)
     if not root.is_dir():
         raise ContentError(f"{root}: content folder is missing")
+    if language is not None and language != SOURCE_LANGUAGE and translations is None:
+        try:
+            translations = Translations.load(root, language)
+        except TranslationError as exc:
+            raise ContentError(str(exc)) from None
+
+    def read(path: Path) -> Any:
+        data = _read_yaml(path, root)
+        if translations is None:
+            return data
+        try:
+            return walk(path.relative_to(root).as_posix(), data, translations.translate)
+        except TranslationError as exc:
+            raise ContentError(str(exc)) from None
 
     rel = "content/sources.yaml"
     sources_list = _parse_entries(
-        Source, _entries(_read_yaml(root / "sources.yaml", root), rel, "sources"), rel, "source"
+        Source, _entries(read(root / "sources.yaml"), rel, "sources"), rel, "source"
     )
     sources = {s.file: s for s in sources_list}
 
@@ -1076,7 +1176,7 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
     for path in files:
         rel = _rel(path, root)
         for exercise in _parse_entries(
-            Exercise, _entries(_read_yaml(path, root), rel, "exercises"), rel, "exercise"
+            Exercise, _entries(read(path), rel, "exercises"), rel, "exercise"
         ):
             if exercise.id in exercises:
                 raise ContentError(
@@ -1117,7 +1217,7 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
 
     rel = "content/routines.yaml"
     routines_list = _parse_entries(
-        Routine, _entries(_read_yaml(root / "routines.yaml", root), rel, "routines"), rel, "routine"
+        Routine, _entries(read(root / "routines.yaml"), rel, "routines"), rel, "routine"
     )
     routines: dict[str, Routine] = {}
     for routine in routines_list:
@@ -1158,7 +1258,7 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
         _check_extras_fill(routine, catalogue, rel)
 
     rel = "content/progression.yaml"
-    progression = _parse_one(Progression, _read_yaml(root / "progression.yaml", root), rel)
+    progression = _parse_one(Progression, read(root / "progression.yaml"), rel)
     ladder_len = len(ladders[0].steps)
     for field, value in (
         ("gates.level", progression.gates.level),
@@ -1172,11 +1272,13 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
             )
 
     rel = "content/texts.yaml"
-    texts_data = _read_yaml(root / "texts.yaml", root)
+    texts_data = read(root / "texts.yaml")
     if not isinstance(texts_data, dict) or not isinstance(texts_data.get("texts"), dict):
         raise ContentError(f"{rel}: expected a top-level 'texts:' mapping")
     texts = _parse_one(Texts, texts_data["texts"], rel)
-    texts._locale = _locale(texts_data.get("locale", DEFAULT_LOCALE), rel)
+    texts._locale = _locale(
+        translations.language if translations else texts_data.get("locale", DEFAULT_LOCALE), rel
+    )
     _check_placeholders(texts, rel)
     raw_commands = texts_data.get("commands")
     if not isinstance(raw_commands, dict) or not raw_commands:
@@ -1204,8 +1306,9 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
         commands.append(Command(str(name), description))
 
     rel = "content/choices.yaml"
-    choices = _parse_one(Choices, _read_yaml(root / "choices.yaml", root), rel)
-    poses = _load_poses(root, exercises)
+    choices = _parse_one(Choices, read(root / "choices.yaml"), rel)
+    if poses is None:
+        poses = _load_poses(root, exercises)
 
     return Content(
         sources=sources,
@@ -1218,4 +1321,5 @@ def load_content(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
         exercise_files=exercise_files,
         catalogue=catalogue,
         poses=poses,
+        language=texts.locale.language,
     )

@@ -27,7 +27,14 @@ class Deps:
 
 
 class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """CallbackContext with typed access to settings, content, clock and database."""
+    """CallbackContext with typed access to settings, content, clock and database.
+
+    One context serves every handler of one update; `language` is the language of the
+    runner who sent it (handlers/language.py sets it first), and `content`, `texts` and
+    `env` speak it. A job's context has none: it speaks English, and a job that writes to
+    runners takes each runner's language from their row."""
+
+    language: str | None = None
 
     @property
     def deps(self) -> Deps:
@@ -37,11 +44,11 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
 
     @property
     def content(self) -> Content:
-        return self.deps.content
+        return self.deps.content.speaking(self.language)
 
     @property
     def texts(self) -> Texts:
-        return self.deps.content.texts
+        return self.content.texts
 
     @property
     def clock(self) -> Clock:

@@ -26,11 +26,11 @@ from bot.callbacks import (
     encode,
 )
 from bot.content import Content, Texts
-from bot.domain.parsing import WEEKDAYS
 from bot.domain.questions import Question
 from bot.domain.schedule import default_morning_time
 from bot.domain.session_flow import Action, offered
 from bot.services.guided import RoutineOption, step_state
+from bot.services.language import language_name
 from bot.services.results import (
     Buttons,
     DailyChoice,
@@ -78,7 +78,7 @@ def days(texts: Texts, flow: Flow, mask: int) -> InlineKeyboardMarkup:
             texts.get("chosen", label=name) if mask >> i & 1 else name,
             DaysTap(flow, False, i, mask),
         )
-        for i, name in enumerate(WEEKDAYS)
+        for i, name in enumerate(texts.weekday_name(d) for d in range(7))
     ]
     return InlineKeyboardMarkup(
         [toggles[:4], toggles[4:], [button(texts.save, DaysTap(flow, True, 0, mask))]]
@@ -96,6 +96,7 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
         return morning(keys.delivery_id)
     if isinstance(keys, MenuKeys):
         values = ["time", "zone", "days", "routine", "equipment", "morning", "pictures"]
+        values += ["language"] if len(content.languages) > 1 else []
         values += ["resume" if keys.paused else "pause", "close"]
         return _choice(
             Flow.SETTINGS, Question.MENU, [(texts.get(MENU_LABELS[v]), v) for v in values]
@@ -111,6 +112,9 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
         return InlineKeyboardMarkup(
             [[button(texts.delete_yes, DeleteTap(True)), button(texts.delete_no, DeleteTap(False))]]
         )
+    if asked == Question.LANGUAGE:
+        names = [(language_name(code), code) for code in content.languages]
+        return _choice(flow, asked, names, width=2)
     if asked == Question.PAUSE:
         options = [
             (texts.pause_week if n == 7 else texts.get("pause_for_days", count=n), str(n))

@@ -7,9 +7,10 @@ from datetime import datetime, time
 
 from bot.content import Dose, Range, Texts
 from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
-from bot.domain.parsing import WEEKDAYS, days_of
+from bot.domain.parsing import days_of
 from bot.domain.profile import Schedule
 from bot.domain.schedule import describe_next
+from bot.domain.zones import tzinfo_for
 
 
 def days_text(texts: Texts, mask: int) -> str:
@@ -19,17 +20,18 @@ def days_text(texts: Texts, mask: int) -> str:
         return texts.weekdays
     if mask == WEEKENDS_MASK:
         return texts.weekends
-    return ", ".join(WEEKDAYS[d] for d in days_of(mask))
+    return ", ".join(texts.weekday_name(d) for d in days_of(mask))
 
 
-def time_text(value: time) -> str:
-    return value.strftime("%H:%M")
+def time_text(texts: Texts, value: time) -> str:
+    """A clock time as the runner's language writes it."""
+    return texts.time_text(value)
 
 
 def schedule_text(texts: Texts, *, local_time: time, zone: str, days_mask: int) -> str:
     """'Mon, Wed, Fri at 07:30, Europe/Berlin'"""
     return texts.get(
-        "schedule", days=days_text(texts, days_mask), time=time_text(local_time), zone=zone
+        "schedule", days=days_text(texts, days_mask), time=time_text(texts, local_time), zone=zone
     )
 
 
@@ -46,15 +48,22 @@ def next_text(texts: Texts, instant: datetime | None, *, now: datetime, zone: st
     """'tomorrow 07:30' in the runner's zone, or 'none scheduled'."""
     if instant is None or zone is None:
         return texts.no_next_reminder
-    day, clock = describe_next(instant, now=now, zone=zone)
-    day = {"today": texts.today, "tomorrow": texts.tomorrow}.get(day, day)
+    day, clock = _when(texts, instant, now=now, zone=zone)
     return texts.get("next_at", day=day, time=clock)
 
 
 def local_day_text(instant: datetime, *, now: datetime, zone: str, texts: Texts) -> str:
     """A date in the runner's zone: 'tomorrow' or 'Thu 26 Nov'."""
+    day, _clock = _when(texts, instant, now=now, zone=zone)
+    return day
+
+
+def _when(texts: Texts, instant: datetime, *, now: datetime, zone: str) -> tuple[str, str]:
+    """("today", "tomorrow" or a date, the clock time) in the runner's zone and language."""
     day, _clock = describe_next(instant, now=now, zone=zone)
-    return {"today": texts.today, "tomorrow": texts.tomorrow}.get(day, day)
+    local = instant.astimezone(tzinfo_for(zone))
+    words = {"today": texts.today, "tomorrow": texts.tomorrow}
+    return words.get(day) or texts.date_text(local.date()), texts.time_text(local.time())
 
 
 def extras_text(texts: Texts, count: int) -> str:

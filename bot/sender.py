@@ -65,7 +65,7 @@ async def _send_one(
     bot: ExtBot[int], content: Content, item: Outgoing, config: SweepConfig
 ) -> tuple[str, int | None]:
     """Send with retries: (answer, message id)."""
-    texts = content.texts
+    texts = content.speaking(item.language).texts
     news = [said(texts, line) for line in item.news]
     if item.kind is DeliveryKind.REMINDER:
         text = "\n".join([*(said(texts, line) for line in item.lines), *news])

@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 async def tick(bot: ExtBot[int], env: Env, *, now: datetime) -> int:
     """End the timers due at `now` and tell their runners; how many were announced."""
     ended = await timers.end_due(env, now=now)
-    content = env.content
     for item in ended:
+        content = env.content.speaking(item.language)
         if item.step_message_id is not None:
             try:
                 await _redraw(bot, env, item)
@@ -43,7 +43,7 @@ async def _redraw(bot: ExtBot[int], env: Env, item: timers.TimeUp) -> None:
     """Show the step again in its message: a text, or the caption of its picture (the
     runner may have turned pictures on or off since it was sent, so the other is tried
     when Telegram says the message has no text, or no caption, to edit)."""
-    content = env.content
+    content = env.content.speaking(item.language)
     text, markup = step_text(content, item.step), keyboards.step(content, item.step)
     assert item.step_message_id is not None
     as_caption = item.step.picture

@@ -267,6 +267,7 @@ def progress_chart(content: Content, progress: Progress) -> ProgressData:
             "zone_red": texts.chart_zone_red,
         },
         zone_edges=(zones.green_max, zones.amber_max),
+        day_label=None if content.language == "en" else texts.day_month,
     )
 
 

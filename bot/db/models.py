@@ -130,7 +130,9 @@ class User(Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     first_name: Mapped[str | None] = mapped_column(String(64))
-    language_code: Mapped[str | None] = mapped_column(String(16))
+    language_code: Mapped[str | None] = mapped_column(String(16))  # Telegram's, as sent
+    # The language the bot writes to them in (bot.i18n); None: English (chosen before 0006).
+    language: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[UserStatus] = mapped_column(
         _enum(UserStatus, "user_status"), default=UserStatus.ACTIVE
     )

@@ -7,6 +7,7 @@ the runner live in content/texts.yaml, keyed by the field.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import time
 
 from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
@@ -39,6 +40,8 @@ _HOUR_ONLY = re.compile(r"([0-9]{1,2})h?")
 _HOUR_MINUTE = re.compile(r"([0-9]{1,2})\s*[:.h]\s*([0-9]{2})")
 _COMPACT = re.compile(r"([0-9]{1,2})([0-9]{2})")
 _NAMED_TIMES = {"noon": time(12, 0), "midnight": time(0, 0)}
+# "19 Uhr", "19 h", "19 horas", "19 ч", "19 часов": the hour, said as such
+_HOURS_WORD = re.compile(r"\s*(?:uhr|h|hs|hrs?|horas?|ч\.?|час(?:а|ов)?)$")
 
 
 def parse_time(text: str) -> time:
@@ -50,6 +53,7 @@ def parse_time(text: str) -> time:
         raise InvalidInput("time", "unreadable")
     if s in _NAMED_TIMES:
         return _NAMED_TIMES[s]
+    s = _HOURS_WORD.sub("", s) or s
     meridiem: str | None = None
     m = _MERIDIEM.fullmatch(s)
     if m:
@@ -123,14 +127,27 @@ _GROUPS = {
 _EVERY_DAY = re.compile(r"\bevery\s+day\b|\ball\s+days\b")
 _RANGE_WORD = re.compile(r"\s+(?:to|through|thru|till|until)\s+")
 _DASH = re.compile(r"\s*[-–—]\s*")
-_SEPARATORS = re.compile(r"[,;&+/]|\band\b")
+# "and" in English, German, Spanish and Russian
+_SEPARATORS = re.compile(r"[,;&+/.]|\b(?:and|und|y|и)\b")
 
 
-def parse_days(text: str) -> int:
-    """A days mask from `mon wed fri`, `monday-friday`, `fri-mon`, `weekdays`, `every day`..."""
+def parse_days(
+    text: str,
+    *,
+    names: Mapping[str, int] | None = None,
+    groups: Mapping[str, int] | None = None,
+) -> int:
+    """A days mask from `mon wed fri`, `monday-friday`, `fri-mon`, `weekdays`, `every day`...
+    `names` adds a language's day names (lower case, Monday = 0: "mo", "miércoles", "пт")
+    and `groups` its phrases for several days ("jeden tag", "entre semana")."""
     s = text.strip().lower()
     if len(s) > _MAX_DAYS_LEN:
         raise InvalidInput("days", "unreadable")
+    for phrase, mask in sorted((groups or {}).items(), key=lambda g: -len(g[0])):
+        if phrase and phrase in s:
+            s = s.replace(phrase, f" {_GROUP_MARK}{mask} ")
+    if names:
+        s = " ".join(_day_token(token, names) for token in re.split(r"(\W)", s) if token)
     s = _EVERY_DAY.sub(" daily ", s)
     s = _RANGE_WORD.sub("-", s)
     s = _DASH.sub("-", s)
@@ -143,9 +160,23 @@ def parse_days(text: str) -> int:
     return mask
 
 
+_GROUP_MARK = "group"  # a language's phrase for several days, read before the names
+
+
+def _day_token(token: str, names: Mapping[str, int]) -> str:
+    """A day name of the language as the English short name; anything else as it was."""
+    key = token.rstrip(".")
+    return _ENGLISH_SHORT[names[key]] if key in names else token
+
+
+_ENGLISH_SHORT = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 def _token_mask(token: str) -> int:
     if token in _GROUPS:
         return _GROUPS[token]
+    if token.startswith(_GROUP_MARK) and token[len(_GROUP_MARK) :].isdigit():
+        return int(token[len(_GROUP_MARK) :]) & ALL_DAYS
     if token in _DAY_NAMES:
         return 1 << _DAY_NAMES[token]
     first, dash, last = token.partition("-")

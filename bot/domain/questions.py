@@ -18,6 +18,7 @@ class Question(StrEnum):
     DAYS = "days"
     EQUIPMENT = "equipment"
     MORNING = "morning"
+    LANGUAGE = "language"
     MENU = "menu"
     PAUSE = "pause"
     RESTART = "restart"

@@ -72,8 +72,12 @@ _COORDS = re.compile(r"([+-])([0-9]{2})([0-9]{2})([0-9]{2})?([+-])([0-9]{3})([0-
 # --- parse_zone -------------------------------------------------------------------------
 
 
-def parse_zone(text: str, *, aliases: Mapping[str, str] | None = None) -> ZoneChoice:
-    """What a runner typed, as a zone: alias, UTC offset, IANA name, then city name."""
+def parse_zone(
+    text: str, *, aliases: Mapping[str, str] | None = None, language: str | None = None
+) -> ZoneChoice:
+    """What a runner typed, as a zone: alias, UTC offset, IANA name, then city name, in
+    English or as `language` writes it (CLDR's city names: "Moskau", "Ciudad de México",
+    "Москва")."""
     query = text.strip()
     if not query or len(query) > _MAX_QUERY_LEN:
         raise ZoneNotFound(text)
@@ -88,6 +92,8 @@ def parse_zone(text: str, *, aliases: Mapping[str, str] | None = None) -> ZoneCh
     if iana is not None:
         return iana
     cities = _city_index().get(_city_key(query))
+    if not cities and language is not None:
+        cities = local_city_index(language).get(_city_key(query))
     if cities:
         return ZoneChoice(_single(text, cities), fixed_offset=False)
     raise ZoneNotFound(text)
@@ -247,6 +253,26 @@ def _iana_choice(name: str, canonical: frozenset[str]) -> ZoneChoice | None:
 @lru_cache(maxsize=1)
 def _city_index() -> dict[str, tuple[str, ...]]:
     return build_city_index(_canonical())
+
+
+@lru_cache(maxsize=8)
+def local_city_index(language: str) -> dict[str, tuple[str, ...]]:
+    """City key -> zones, from the exemplar city names CLDR gives in `language` (through
+    Babel); a name CLDR keeps as in English is in the English index already."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        names = Locale.parse(language).time_zones
+    except (UnknownLocaleError, ValueError):
+        return {}
+    canonical = _canonical()
+    index: dict[str, set[str]] = {}
+    for zone, data in names.items():
+        city = data.get("city")
+        target = _resolve_link(zone)
+        if isinstance(city, str) and target in canonical:
+            index.setdefault(_city_key(city), set()).add(target)
+    return {city: tuple(sorted(zones)) for city, zones in index.items()}
 
 
 def build_city_index(zones: Iterable[str]) -> dict[str, tuple[str, ...]]:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.context import BotApplication
-from bot.handlers import admin, checkins, common, onboarding, privacy, router, session, settings
+from bot.handlers import (
+    admin,
+    checkins,
+    common,
+    language,
+    onboarding,
+    privacy,
+    router,
+    session,
+    settings,
+)
 
 
 def register(app: BotApplication) -> None:
+    # First of all, in a group of its own: the language the update is answered in.
+    app.add_handler(TypeHandler(Update, language.pick_language), group=-2)
     # New messages in a private chat. Edits are ignored on purpose: an edited "7:30" from
     # yesterday must not answer today's open question.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE

@@ -63,6 +63,8 @@ def _keyboard(markup: object) -> InlineKeyboardMarkup | None:
 
 async def show(context: BotContext, update: Update, reply: Reply) -> None:
     """Carry out `reply` in the chat of `update`."""
+    if reply.language is not None:  # chosen just now: this reply is the first in it
+        context.language = reply.language
     texts, content = context.texts, context.content
     query = update.callback_query
     chat = update.effective_chat

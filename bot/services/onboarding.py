@@ -19,7 +19,7 @@ from bot.domain.onboarding import SAFETY_STOPS, Step, after_pain, is_in_progress
 from bot.domain.questions import Question
 from bot.domain.zones import ZoneChoice
 from bot.render import user_schedule_text
-from bot.services import plans, progression, safety
+from bot.services import language, plans, progression, safety
 from bot.services.questions import (
     Answer,
     DaysToggle,
@@ -77,6 +77,9 @@ async def start(
         )
         if created:
             user.first_message_id = message_id
+        if user.language is None:  # new, or stored before the bot spoke more than English
+            user.language = language.from_telegram(language_code, language.spoken(env))
+        env = env.speaking(user.language)
         step = user.onboarding_step
         fresh = step is Step.WELCOME
         if fresh:
@@ -109,7 +112,7 @@ async def start(
         notes = (note(Say("welcome", {**greeting, **minutes})),)
     elif is_in_progress(step):
         notes = (note(Say("welcome_back", greeting)),)
-    return Reply(notes=notes, ask=ask)
+    return Reply(notes=notes, ask=ask, language=user.language)
 
 
 def _schedule(content: Content, user: User) -> str:

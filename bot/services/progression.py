@@ -214,7 +214,7 @@ def decision_say(content: Content, decision: rules.Decision) -> Say:
     fields = dict(decision.fields)
     for key in DATE_FIELDS & fields.keys():  # "Thu 10 Dec", not an ISO date
         day = date.fromisoformat(fields[key])
-        fields[key] = f"{day:%a} {day.day} {day:%b}"
+        fields[key] = content.texts.date_text(day)
     return Say(
         decision.message_key,
         {**fields, "next_step": content.exercises[step].name.lower()},

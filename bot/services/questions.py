@@ -13,7 +13,7 @@ from bot.callbacks import AnswerTap, DaysTap
 from bot.content import Content
 from bot.db.models import User
 from bot.db.repo import users
-from bot.domain.enums import ALL_DAYS
+from bot.domain.enums import ALL_DAYS, WEEKDAYS_MASK, WEEKENDS_MASK
 from bot.domain.parsing import InvalidInput, parse_days, parse_pain, parse_time, toggle_day
 from bot.domain.questions import Awaiting
 from bot.domain.zones import AmbiguousZone, OffsetOutOfRange, ZoneChoice, ZoneNotFound, parse_zone
@@ -94,10 +94,11 @@ def read_typed(content: Content, question: str, text: str) -> Answer | Invalid:
     """The answer in a typed message, or which text explains what is accepted."""
     cleaned = text.strip().lower().rstrip("!.")
     if question in YES_NO:
-        words = content.choices
-        if cleaned in words.yes_words:
+        # the runner's language, and English, which every runner may type
+        both = (content.choices, content.speaking("en").choices)
+        if any(cleaned in words.yes_words for words in both):
             return True
-        if cleaned in words.no_words:
+        if any(cleaned in words.no_words for words in both):
             return False
         return Invalid("use_buttons")
     try:
@@ -106,12 +107,15 @@ def read_typed(content: Content, question: str, text: str) -> Answer | Invalid:
         if question in ("time", "morning"):
             return parse_time(text)
         if question == "days":
-            return DaysToggle(weekday=0, mask=parse_days(text), save=True)
+            names, groups = _day_words(content)
+            mask = parse_days(text, names=names, groups=groups)
+            return DaysToggle(weekday=0, mask=mask, save=True)
     except InvalidInput as exc:
         return Invalid(f"bad_{exc.field}")
     if question == "zone":
         try:
-            return parse_zone(text, aliases=content.choices.zone_aliases)
+            aliases = content.choices.zone_aliases
+            return parse_zone(text, aliases=aliases, language=content.language)
         except OffsetOutOfRange:
             return Invalid("bad_offset")
         except AmbiguousZone as exc:
@@ -119,6 +123,19 @@ def read_typed(content: Content, question: str, text: str) -> Answer | Invalid:
         except ZoneNotFound:
             return Invalid("bad_zone")
     return Invalid("use_buttons")
+
+
+def _day_words(content: Content) -> tuple[dict[str, int], dict[str, int]]:
+    """The runner's language's names of the days (CLDR's, wide and short) and its words
+    for every day, weekdays and weekends (the texts the bot itself shows)."""
+    texts = content.texts
+    names = {name: day for day in range(7) for name in texts.weekday_names(day)}
+    groups = {
+        texts.every_day.lower(): ALL_DAYS,
+        texts.weekdays.lower(): WEEKDAYS_MASK,
+        texts.weekends.lower(): WEEKENDS_MASK,
+    }
+    return names, groups
 
 
 def toggled(answer: DaysToggle) -> int:

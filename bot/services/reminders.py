@@ -55,6 +55,7 @@ class Outgoing:
     # R6b's advice, ...): sent with the reminder or before the morning question.
     news: tuple[Say, ...] = ()
     rescreen: bool = False  # R6b: offer the red-flag questions again (R0c)
+    language: str | None = None  # the runner's: the lines are written in it
 
 
 @dataclass
@@ -140,7 +141,7 @@ async def claim(
         for user, item in chosen:
             delivery_id = item.delivery_id or ids[user.id, item.local_date]
             result.claimed += 1
-            news = await progression.daily_jobs(env, tx, user, now=now)
+            news = await progression.daily_jobs(env.speaking(user.language), tx, user, now=now)
             outgoing = _outgoing(
                 env.content,
                 user,
@@ -387,6 +388,7 @@ def _outgoing(
     severe_recently: bool = False,
 ) -> Outgoing:
     lines: tuple[Say, ...] = ()
+    content = content.speaking(user.language)
     if kind is DeliveryKind.REMINDER:
         lines = reminder_lines(
             content,
@@ -404,6 +406,7 @@ def _outgoing(
         local_date=local_date,
         lines=lines,
         snooze=not snoozed,
+        language=content.language,
     )
 
 
@@ -527,7 +530,7 @@ async def tap(
             user.snooze_date = delivery.local_date
             user.next_reminder_at = now + SNOOZE
             local = (now + SNOOZE).astimezone(tzinfo_for(zone_of(user)))
-            return Reply(record=Say("snoozed", {"time": time_text(local.time())}))
+            return Reply(record=Say("snoozed", {"time": time_text(env.texts, local.time())}))
         delivery.status = DeliveryStatus.SKIPPED
         refresh_next_reminder(user, now)
         upcoming = next_text(env.texts, user.next_reminder_at, now=now, zone=user.time_zone)

@@ -165,6 +165,9 @@ class Reply:
     step: StepView | None = None  # a step to send; the handler remembers its message
     ask: Ask | None = None
     page: LibraryPage | None = None  # the exercise library, after everything else
+    # the runner's language, when this use case chose it (at /start, in /settings): the
+    # reply is written in it, not in the language the update came in
+    language: str | None = None
 
 
 def refused(key: str) -> Reply:

@@ -18,6 +18,7 @@ from bot.domain.schedule import local_date_of, moved_morning
 from bot.domain.zones import ZoneChoice
 from bot.render import days_text, local_day_text, next_text, time_text, user_schedule_text
 from bot.services import plans, progression, routines, safety
+from bot.services.language import language_name
 from bot.services.onboarding import set_field
 from bot.services.questions import (
     ASK_TEXT,
@@ -67,6 +68,7 @@ MENU_LABELS = {
     "equipment": "change_equipment",
     "morning": "change_morning",
     "pictures": "change_pictures",
+    "language": "change_language",
     "pause": "pause",
     "resume": "resume",
     "close": "close",
@@ -92,6 +94,8 @@ def _open(env: Env, user: User, question: Question) -> Ask:
         return Ask(MenuKeys(user.status is UserStatus.PAUSED), _menu_text(env, user), (), replaces)
     if question is Question.PAUSE:
         return Ask(QuestionKeys(Flow.SETTINGS, question), Say("pause_prompt"), (), replaces)
+    if question is Question.LANGUAGE:
+        return Ask(QuestionKeys(Flow.SETTINGS, question), Say("ask_language"), (), replaces)
     return _field_ask(user, question, lead=(), replaces=replaces)
 
 
@@ -107,7 +111,7 @@ def _menu_text(env: Env, user: User) -> Say:
         "settings_menu",
         {
             "schedule": schedule_line(env.content, user, env.clock.now()),
-            "morning": time_text(user.morning_time),
+            "morning": time_text(env.texts, user.morning_time),
             "routine": plans.routine_of(env.content, user).name,
             "roller": texts.answer_yes if user.has_foam_roller else texts.answer_no,
             "pictures": texts.answer_yes if user.pictures else texts.answer_no,
@@ -177,6 +181,8 @@ async def answer_tap(
             return _pause(env, user, int(value))
         if question is Question.RESTART and value in ("y", "n"):
             return _restart(env, user, value == "y")
+        if question is Question.LANGUAGE and value in env.content.languages:
+            return _set_language(env, user, value)
         if question in SETTING_FIELDS:
             answer = read_tap(env.content, question, tap)
             if answer is not None:
@@ -217,6 +223,18 @@ def _menu_choice(env: Env, user: User, choice: str) -> Reply:
         said = Say("pictures_set_on" if user.pictures else "pictures_set_off")
         return Reply(record=answered, notes=(note(said),))
     return Reply(record=answered, ask=_open(env, user, Question(choice)))
+
+
+def _set_language(env: Env, user: User, language: str) -> Reply:
+    """Everything from this reply on, reminders included, is in `language`."""
+    close(user)
+    user.language = language
+    log.info("event=setting_changed field=language")
+    spoken = env.speaking(language)
+    texts = spoken.texts
+    answered = record(texts.ask_language, language_name(language))
+    said = Say("language_set", {"language": language_name(language, capital=False)})
+    return Reply(record=answered, notes=(note(said),), language=language)
 
 
 def _pause(env: Env, user: User, days: int) -> Reply:
@@ -295,12 +313,15 @@ def _confirmation(content: Content, user: User, question: Question, now: datetim
     if question is Question.TIME:
         return Say(
             "time_set",
-            {"time": time_text(user.reminder_time) if user.reminder_time else "", "next": upcoming},
+            {
+                "time": time_text(texts, user.reminder_time) if user.reminder_time else "",
+                "next": upcoming,
+            },
         )
     if question is Question.ZONE:
         return Say("zone_set", {"zone": user.time_zone or "", "next": upcoming})
     if question is Question.MORNING:
-        fields = {"time": time_text(user.morning_time)}
+        fields = {"time": time_text(texts, user.morning_time)}
         if user.next_morning_at is None:
             return Say("morning_set", fields)
         asked = next_text(texts, user.next_morning_at, now=now, zone=user.time_zone)

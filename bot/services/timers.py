@@ -68,6 +68,7 @@ class TimeUp:
     said: Say
     step: StepView
     step_message_id: int | None
+    language: str | None = None  # the runner's
 
 
 async def end_due(env: Env, *, now: datetime) -> list[TimeUp]:
@@ -108,6 +109,7 @@ async def end_due(env: Env, *, now: datetime) -> list[TimeUp]:
             continue
         key = "timer_switch" if end is TimerEnd.SWITCH else "timer_ready"
         # the step message is most likely its picture with a caption (step_view.picture)
-        view = step_view(env.content, fresh, zone_of(user), picture=user.pictures)
-        ended.append(TimeUp(user.chat_id, Say(key), view, fresh.step_message_id))
+        content = env.content.speaking(user.language)
+        view = step_view(content, fresh, zone_of(user), picture=user.pictures)
+        ended.append(TimeUp(user.chat_id, Say(key), view, fresh.step_message_id, content.language))
     return ended

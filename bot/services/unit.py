@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,11 @@ class Env:
     @property
     def texts(self) -> Texts:
         return self.content.texts
+
+    def speaking(self, language: str | None) -> Env:
+        """The same things, with content in `language` (a runner's, in a job)."""
+        content = self.content.speaking(language)
+        return self if content is self.content else replace(self, content=content)
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ PROFILE_FIELDS = (
     "chat_id",
     "first_name",
     "language_code",
+    "language",
     "status",
     "onboarding_step",
     "onboarding_answers",

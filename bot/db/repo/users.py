@@ -162,3 +162,15 @@ def _note_flush(session: Session, _flush: UOWTransaction, _instances: object) ->
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[_CHANGED] = True
+
+
+async def language_of(tx: AsyncSession, *, telegram_user_id: int) -> tuple[bool, str | None]:
+    """(whether the runner has a row, the language stored there): one indexed read of one
+    column, no ORM object."""
+    table = cast(Table, User.__table__)
+    row = (
+        await tx.execute(
+            select(table.c.language).where(table.c.telegram_user_id == telegram_user_id)
+        )
+    ).first()
+    return (row is not None, row[0] if row is not None else None)

@@ -145,6 +145,34 @@ def _check_webhook(params: dict[str, Any]) -> tuple[str, str]:
     return url, secret
 
 
+def _menu_key(params: dict[str, Any]) -> tuple[str, str]:
+    """Which menu a set/get/deleteMyCommands names: its scope and its language. tdlib's
+    ``validate_bot_language_code`` takes "" or two lower-case letters; BotCommandScope
+    types as the Bot API lists them (a chat scope needs its chat_id)."""
+    language = params.get("language_code") or ""
+    if not isinstance(language, str) or not (
+        language == "" or (len(language) == 2 and language.isascii() and language.islower())
+    ):
+        raise bad("invalid language code specified")
+    scope = params.get("scope") or {"type": "default"}
+    if isinstance(scope, str):
+        try:
+            scope = json.loads(scope)
+        except ValueError:
+            raise bad("can't parse BotCommandScope JSON object") from None
+    if not isinstance(scope, dict):
+        raise bad("can't parse BotCommandScope JSON object")
+    kind = scope.get("type")
+    if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
+        return (str(kind), language)
+    if kind in ("chat", "chat_administrators", "chat_member"):
+        chat_id = scope.get("chat_id")
+        if not isinstance(chat_id, int | str) or chat_id == "":
+            raise bad("chat not found")
+        return (f"{'chat' if kind == 'chat' else kind}:{chat_id}", language)
+    raise bad("unsupported bot command scope type specified")
+
+
 def _commands(params: dict[str, Any]) -> list[dict[str, Any]]:
     """setMyCommands' checks: tdlib/telegram-bot-api ``Client::get_bot_commands`` reads the
     array; tdlib/td ``BotCommand.cpp`` ``set_commands`` trims each command (and a leading "/")
@@ -348,15 +376,37 @@ class BotApiMethods(Store):
         }
 
     async def _set_my_commands(self, params: dict[str, Any]) -> bool:
-        self.commands = _commands(params)
+        key = _menu_key(params)
+        self.menus[key] = _commands(params)
         return True
 
     async def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(self.commands)
+        return list(self.menus.get(_menu_key(params), []))
 
     async def _delete_my_commands(self, params: dict[str, Any]) -> bool:
-        self.commands = []
+        self.menus.pop(_menu_key(params), None)
         return True
+
+    @property
+    def commands(self) -> list[dict[str, Any]]:
+        """The menu for every user (default scope, no language)."""
+        return self.menus.get(("default", ""), [])
+
+    def menu_for(self, chat_id: int, language_code: str | None) -> list[dict[str, Any]]:
+        """What a private chat's user sees, as Telegram picks it: the chat's own menu, then
+        the default scope's, each in the user's language first, then without a language."""
+        language = (language_code or "")[:2]
+        for key in (
+            (f"chat:{chat_id}", language),
+            (f"chat:{chat_id}", ""),
+            ("all_private_chats", language),
+            ("all_private_chats", ""),
+            ("default", language),
+            ("default", ""),
+        ):
+            if key in self.menus:
+                return self.menus[key]
+        return []
 
     async def _get_chat_menu_button(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"type": "commands"}

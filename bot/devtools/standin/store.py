@@ -124,7 +124,8 @@ class Store:
         words = bot_username.removesuffix("_bot").split("_")
         self.bot_first_name = " ".join(word.capitalize() for word in words if word) or "Bot"
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.commands: list[dict[str, Any]] = []
+        # setMyCommands' menus by (scope, language code): ("default", "") is everyone's
+        self.menus: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.answered_callbacks: dict[str, dict[str, Any]] = {}
         self.subscribers: list[MessageSubscriber] = []
