@@ -453,9 +453,11 @@ class Translations:
                 f"{where}: the English changed since it was translated (run "
                 "`python -m bot translations`, then translate it again)"
             )
-        if not _translated(message):
-            state = "fuzzy: check it and remove the fuzzy flag" if message.fuzzy else "untranslated"
-            raise TranslationError(f"{where}: {state}")
+        if message.fuzzy:
+            raise TranslationError(f"{where}: fuzzy: check it and remove the fuzzy flag")
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not any(strings):
+            raise TranslationError(f"{where}: untranslated")
         if isinstance(source, dict):
             if not isinstance(message.string, tuple):
                 raise TranslationError(f"{where}: needs plural forms (msgstr[0], msgstr[1]...)")

@@ -7,6 +7,7 @@ the runner live in content/texts.yaml, keyed by the field.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import time
 
@@ -125,7 +126,10 @@ _GROUPS = {
     "weekend": WEEKENDS_MASK,
 }
 _EVERY_DAY = re.compile(r"\bevery\s+day\b|\ball\s+days\b")
-_RANGE_WORD = re.compile(r"\s+(?:to|through|thru|till|until)\s+")
+# "to" in English, German ("Mo bis Fr"), Spanish ("lunes a viernes") and Russian ("с пн по пт")
+_RANGE_WORD = re.compile(r"\s+(?:to|through|thru|till|until|bis|a|hasta|по|до)\s+")
+# Words around day names that say nothing more: "on", "am", "los", "с"...
+_FILLERS = frozenset({"on", "am", "an", "jeden", "los", "las", "el", "la", "с", "в", "во"})
 _DASH = re.compile(r"\s*[-–—]\s*")
 # "and" in English, German, Spanish and Russian
 _SEPARATORS = re.compile(r"[,;&+/.]|\b(?:and|und|y|и)\b")
@@ -143,11 +147,15 @@ def parse_days(
     s = text.strip().lower()
     if len(s) > _MAX_DAYS_LEN:
         raise InvalidInput("days", "unreadable")
+    if groups or names:  # typed with or without accents: "miércoles", "miercoles"
+        s = _fold(s)
     for phrase, mask in sorted((groups or {}).items(), key=lambda g: -len(g[0])):
-        if phrase and phrase in s:
-            s = s.replace(phrase, f" {_GROUP_MARK}{mask} ")
+        if phrase and _fold(phrase) in s:
+            s = s.replace(_fold(phrase), f" {_GROUP_MARK}{mask} ")
     if names:
-        s = " ".join(_day_token(token, names) for token in re.split(r"(\W)", s) if token)
+        folded = {_fold(name): day for name, day in names.items()}
+        s = " ".join(_day_token(token, folded) for token in re.split(r"(\W)", s) if token)
+        s = " ".join(token for token in s.split() if token not in _FILLERS)
     s = _EVERY_DAY.sub(" daily ", s)
     s = _RANGE_WORD.sub("-", s)
     s = _DASH.sub("-", s)
@@ -158,6 +166,17 @@ def parse_days(
     for token in tokens:
         mask |= _token_mask(token)
     return mask
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents (Cyrillic й and ё keep theirs)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    kept = "".join(
+        ch
+        for i, ch in enumerate(decomposed)
+        if not unicodedata.combining(ch) or (i and decomposed[i - 1] in "иеИЕ")
+    )
+    return unicodedata.normalize("NFC", kept)
 
 
 _GROUP_MARK = "group"  # a language's phrase for several days, read before the names

@@ -119,3 +119,47 @@ async def test_commands_are_trimmed_as_telegram_does(
     assert standin.commands == [{"command": "start", "description": "Set up"}]
     _, body = await api(http, standin, "getMyCommands")
     assert body["result"] == standin.commands
+
+
+async def test_a_menu_per_language_and_per_chat_as_telegram_keeps_them(
+    standin: BotApiStandIn, http: aiohttp.ClientSession
+) -> None:
+    everyone = [{"command": "start", "description": "Set up"}]
+    german = [{"command": "start", "description": "Einrichten"}]
+    chat = [{"command": "start", "description": "Начать"}]
+    for params in (
+        {"commands": everyone},
+        {"commands": german, "language_code": "de"},
+        {"commands": chat, "scope": {"type": "chat", "chat_id": 7}},
+    ):
+        assert (await api(http, standin, "setMyCommands", json=params))[0] == 200
+    assert standin.commands == everyone
+    _, body = await api(http, standin, "getMyCommands", json={"language_code": "de"})
+    assert body["result"] == german
+    # what a user sees: their chat's own menu, else their language's, else everyone's
+    assert standin.menu_for(7, "de") == chat
+    assert standin.menu_for(8, "de") == german
+    assert standin.menu_for(8, "es") == everyone
+    assert (await api(http, standin, "deleteMyCommands", json={"language_code": "de"}))[0] == 200
+    assert standin.menu_for(8, "de") == everyone
+
+
+@pytest.mark.parametrize(
+    ("params", "description"),
+    [
+        ({"language_code": "de-AT"}, "Bad Request: invalid language code specified"),
+        ({"language_code": "DE"}, "Bad Request: invalid language code specified"),
+        (
+            {"scope": {"type": "everyone"}},
+            "Bad Request: unsupported bot command scope type specified",
+        ),
+        ({"scope": "{not json"}, "Bad Request: can't parse BotCommandScope JSON object"),
+    ],
+)
+async def test_a_menu_for_an_unknown_language_or_scope_is_refused(
+    standin: BotApiStandIn, http: aiohttp.ClientSession, params: dict[str, Any], description: str
+) -> None:
+    given = {"commands": [{"command": "start", "description": "Set up"}], **params}
+    status, body = await api(http, standin, "setMyCommands", json=given)
+    assert (status, body["description"]) == (400, description)
+    assert standin.menus == {}
