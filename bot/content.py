@@ -57,6 +57,10 @@ MAX_TIMER_SECONDS = 300
 
 M = TypeVar("M", bound=BaseModel)
 
+# libyaml's safe loader where PyYAML was built with it (wheels are): content/ is read once
+# per language at start-up, and the pure-Python loader was most of that time.
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -1015,7 +1019,7 @@ def _read_yaml(path: Path, root: Path) -> Any:
     except OSError as exc:
         raise ContentError(f"{rel}: cannot be read ({exc.strerror})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -1121,12 +1125,13 @@ def load_languages(root: Path | str = DEFAULT_CONTENT_DIR) -> Content:
     """English content that reaches every language with a catalogue (Content.speaking);
     each language is checked in full, so a missing or broken translation stops the start."""
     root = Path(root)
-    english = load_content(root)
+    raw: dict[Path, Any] = {}  # each file is read once, whatever the number of languages
+    english = load_content(root, raw=raw)
     shared: dict[str, Content] = {SOURCE_LANGUAGE: english}
     object.__setattr__(english, "languages", shared)
     for language in languages(root):
         if language != SOURCE_LANGUAGE:
-            translated = load_content(root, language, poses=english.poses)
+            translated = load_content(root, language, poses=english.poses, raw=raw)
             object.__setattr__(translated, "languages", shared)
             shared[language] = translated
     return english
@@ -1138,12 +1143,14 @@ def load_content(
     *,
     translations: Translations | None = None,
     poses: Mapping[str, Pose] | None = None,
+    raw: dict[Path, Any] | None = None,
 ) -> Content:
     """Read and cross-check every file under content/ in `language` (English, the source,
     when None); raise ContentError on the first problem. Another language is the English
     YAML with its catalogue's translations in place (bot/i18n.py), checked by the same
     rules. `translations` stands in for the catalogue on disk (a translator's draft);
-    `poses` for the pictures' poses, which every language shares."""
+    `poses` for the pictures' poses, which every language shares, and `raw` keeps the
+    files' parsed YAML for the next language (nothing here changes it)."""
     root = Path(root)
     if not root.is_dir():
         raise ContentError(f"{root}: content folder is missing")
@@ -1154,7 +1161,12 @@ def load_content(
             raise ContentError(str(exc)) from None
 
     def read(path: Path) -> Any:
-        data = _read_yaml(path, root)
+        if raw is None:
+            data = _read_yaml(path, root)
+        elif path in raw:
+            data = raw[path]
+        else:
+            data = raw[path] = _read_yaml(path, root)
         if translations is None:
             return data
         try:

@@ -4,6 +4,7 @@ to Telegram's buttons, each carrying a typed tap (`bot.callbacks`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -126,7 +127,16 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
     if asked == "time":
         presets = content.choices.time_presets
         return InlineKeyboardMarkup(
-            _rows([button(t, AnswerTap(flow, asked, t.replace(":", ""))) for t in presets], 3)
+            _rows(
+                [
+                    button(
+                        texts.time_text(time.fromisoformat(t)),
+                        AnswerTap(flow, asked, t.replace(":", "")),
+                    )
+                    for t in presets
+                ],
+                3,
+            )
         )
     if asked == "morning":
         return morning_times(content, keys)
@@ -142,7 +152,8 @@ def morning_times(content: Content, keys: QuestionKeys) -> InlineKeyboardMarkup:
     """The default first, on its own row ("With my reminder, 07:30" when the reminder
     comes before noon, otherwise 08:00), then the other presets."""
     first = default_morning_time(keys.reminder)
-    label = f"{first:%H:%M}"
+    texts = content.texts
+    label = texts.time_text(first)
     if first == keys.reminder:
         label = content.texts.get("morning_with_reminder", time=label)
     others = [t for t in content.choices.morning_presets if t != f"{first:%H:%M}"]
@@ -150,7 +161,16 @@ def morning_times(content: Content, keys: QuestionKeys) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [button(label, AnswerTap(flow, asked, f"{first:%H%M}"))],
-            *_rows([button(t, AnswerTap(flow, asked, t.replace(":", ""))) for t in others], 3),
+            *_rows(
+                [
+                    button(
+                        texts.time_text(time.fromisoformat(t)),
+                        AnswerTap(flow, asked, t.replace(":", "")),
+                    )
+                    for t in others
+                ],
+                3,
+            ),
         ]
     )
 
