@@ -256,6 +256,8 @@ def cmd_playground(args: argparse.Namespace) -> int:
             content_dir=content_dir,
             database_url=f"sqlite+aiosqlite:///{database}",
             port=port,
+            # the runners' Telegram language, e.g. PLAYGROUND_LANGUAGE=de for German
+            language_code=os.environ.get("PLAYGROUND_LANGUAGE") or "en",
         )
         async with playground:
             print(f"Playground: open {playground.url} in your browser (Ctrl-C stops it)")

@@ -79,6 +79,7 @@ async def start(
             user.first_message_id = message_id
         if user.language is None:  # new, or stored before the bot spoke more than English
             user.language = language.from_telegram(language_code, language.spoken(env))
+            language.forget(env, telegram_user_id)
         env = env.speaking(user.language)
         step = user.onboarding_step
         fresh = step is Step.WELCOME
@@ -100,6 +101,8 @@ async def start(
             )
         else:
             ask = onboarding_ask(user, step)
+    if created:
+        language.forget(env, telegram_user_id)  # now a runner, with a row to read it from
     log.info("event=start new_user=%s step=%s", created, step.value)
     greeting = {"first_name": first_name or "", "disclaimer": env.texts.disclaimer}
     notes: tuple[Note, ...] = ()

@@ -7,6 +7,7 @@ import logging
 from bot.callbacks import DeleteTap, Flow
 from bot.db.repo import privacy, users
 from bot.domain.questions import Question
+from bot.services import language
 from bot.services.questions import close, is_live, record
 from bot.services.results import EXPIRED, Ask, QuestionKeys, Reply, Say, note, refused
 from bot.services.unit import Env, runner_unit
@@ -52,5 +53,6 @@ async def confirm_delete(
             log.info("event=delete confirmed=False")
             return Reply(record=answered, notes=(note(Say("delete_kept")),))
         counts = await privacy.delete_everything(tx, user_id=user.id)
+    language.forget(env, telegram_user_id)  # a later /start begins from nothing, this too
     log.info("event=delete confirmed=True rows=%s", sum(counts.values()))
     return Reply(record=answered, notes=(note(Say("deleted")),))

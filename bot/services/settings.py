@@ -18,7 +18,7 @@ from bot.domain.schedule import local_date_of, moved_morning
 from bot.domain.zones import ZoneChoice
 from bot.render import days_text, local_day_text, next_text, time_text, user_schedule_text
 from bot.services import plans, progression, routines, safety
-from bot.services.language import language_name
+from bot.services.language import forget, language_name
 from bot.services.onboarding import set_field
 from bot.services.questions import (
     ASK_TEXT,
@@ -229,6 +229,7 @@ def _set_language(env: Env, user: User, language: str) -> Reply:
     """Everything from this reply on, reminders included, is in `language`."""
     close(user)
     user.language = language
+    forget(env, user.telegram_user_id)
     log.info("event=setting_changed field=language")
     spoken = env.speaking(language)
     texts = spoken.texts

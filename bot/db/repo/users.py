@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db.engine import WRITE_UNIT
+from bot.db.engine import WRITE_UNIT, Database
 from bot.db.models import User
 from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step
@@ -164,13 +164,16 @@ def _note_statement(state: ORMExecuteState) -> None:
         state.session.info[_CHANGED] = True
 
 
-async def language_of(tx: AsyncSession, *, telegram_user_id: int) -> tuple[bool, str | None]:
+async def language_of(db: Database, *, telegram_user_id: int) -> tuple[bool, str | None]:
     """(whether the runner has a row, the language stored there): one indexed read of one
-    column, no ORM object."""
-    table = cast(Table, User.__table__)
-    row = (
-        await tx.execute(
-            select(table.c.language).where(table.c.telegram_user_id == telegram_user_id)
-        )
-    ).first()
+    column on a bare connection, without a session or an ORM object (it comes before
+    every update's own work)."""
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(_LANGUAGE_OF, {"telegram_user_id": telegram_user_id})).first()
     return (row is not None, row[0] if row is not None else None)
+
+
+_USERS = cast(Table, User.__table__)
+_LANGUAGE_OF = select(_USERS.c.language).where(
+    _USERS.c.telegram_user_id == bindparam("telegram_user_id")
+)

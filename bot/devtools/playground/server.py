@@ -66,8 +66,11 @@ class Playground:
         database_url: str,
         host: str = "127.0.0.1",
         port: int = 8765,
+        language_code: str = "en",
     ) -> None:
         self.content, self.content_dir = content, content_dir
+        # the language the runners' Telegram is set to: the bot starts in it at /start
+        self.language_code = language_code
         self.database_url = database_url
         self.host, self._requested_port = host, port
         self.clock = TravelClock()
@@ -248,7 +251,7 @@ class Playground:
             "users": [{"id": uid, "name": name} for uid, name in self.users.items()],
             "user": user,
             "bot_name": self.standin.bot_first_name,
-            "commands": list(self.standin.commands),
+            "commands": list(self.standin.menu_for(user, self.language_code)),
             "clock": {
                 "label": now.strftime("%a %d %b %Y, %H:%M"),
                 "zone": zone_name or "UTC",
@@ -334,7 +337,9 @@ class Playground:
             raise _bad("Type a message first.")
         if len(text) > MAX_TEXT:
             raise _bad(f"Telegram messages are at most {MAX_TEXT} characters.")
-        self.standin.user_text(user, text.strip(), first_name=self.users[user])
+        self.standin.user_text(
+            user, text.strip(), first_name=self.users[user], language_code=self.language_code
+        )
         return web.json_response({"ok": True})
 
     async def _tap(self, request: web.Request) -> web.StreamResponse:
