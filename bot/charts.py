@@ -94,6 +94,7 @@ class ProgressData:
     zone_edges: tuple[int, int] = (2, 5)
     # A date on the time axis as the runner's language writes it ("2 Mar", "2. März")
     day_label: Callable[[date], str] | None = None
+    number: Callable[[float], str] | None = None  # "2.5", "2,5"
 
     def __post_init__(self) -> None:
         if self.start > self.end:
@@ -471,7 +472,8 @@ def _draw_baselines(
             linewidth=2.2 * scale,
             zorder=3,
         )
-        text = _plain(data.labels[key].format(value=_number(value)))
+        shown = data.number(value) if data.number else _number(value)
+        text = _plain(data.labels[key].format(value=shown))
         # two lines close together: the upper one's label above it, the lower one's below
         allowed = ("above",) if close and i == 0 else ("below",) if close else ("above", "below")
         side, place = _label_place(data, frame, font, value, text, allowed)

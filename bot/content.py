@@ -61,6 +61,8 @@ M = TypeVar("M", bound=BaseModel)
 # per language at start-up, and the pure-Python loader was most of that time.
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+_CAPITAL_NOUNS = frozenset({"de", "lb"})  # languages whose nouns keep a capital letter
+
 _EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -776,6 +778,19 @@ class Texts(_Model):
         if self._locale.language == DEFAULT_LOCALE:
             return f"{day.day} {_EN_MONTHS[day.month - 1]}"
         return format_skeleton("MMMd", day, locale=self._locale)
+
+    def in_sentence(self, name: str) -> str:
+        """An exercise's name inside a sentence: lower case ("adds cat-cow"), except in a
+        language that writes nouns with a capital (German: „Katze-Kuh“)."""
+        return name if self._locale.language in _CAPITAL_NOUNS else name.lower()
+
+    def number(self, value: float) -> str:
+        """A pain mean: one decimal, none when whole ("3", "3.5"; "3,5" in German)."""
+        text = f"{value:.1f}"
+        text = text[:-2] if text.endswith(".0") else text
+        if self._locale.language == DEFAULT_LOCALE:
+            return text
+        return text.replace(".", self._locale.number_symbols["latn"]["decimal"])
 
     def time_text(self, value: time) -> str:
         """A clock time: 24-hour "07:30" in English, CLDR's short time elsewhere."""

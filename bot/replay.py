@@ -69,5 +69,8 @@ def sentence(content: Content, decision: Any) -> str:
     """The sentence the runner is told (the same text key and fields as in the bot)."""
     ladder = content.ladder
     step = ladder.steps[min(decision.to_level, len(ladder.steps)) - 1]
-    fields = {**decision.fields, "next_step": content.exercises[step].name.lower()}
+    fields = {
+        **decision.fields,
+        "next_step": content.texts.in_sentence(content.exercises[step].name),
+    }
     return content.texts.get(decision.message_key, count=decision.count, **fields)

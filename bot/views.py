@@ -268,6 +268,7 @@ def progress_chart(content: Content, progress: Progress) -> ProgressData:
         },
         zone_edges=(zones.green_max, zones.amber_max),
         day_label=None if content.language == "en" else texts.day_month,
+        number=None if content.language == "en" else texts.number,
     )
 
 
@@ -315,18 +316,19 @@ def verdict_text(texts: Texts, found: Measure) -> str:
     return texts.get(
         f"verdict_{found.verdict}",
         count=counts.get(found.verdict),
-        w=_number(found.w),
-        b0=_number(found.b0),
+        w=_number(texts, found.w),
+        b0=_number(texts, found.b0),
         # shown rounded down, so a W shown at or below it is one that counts
-        target=_number(None if found.target is None else math.floor(found.target * 10 + 1e-9) / 10),
+        target=_number(
+            texts, None if found.target is None else math.floor(found.target * 10 + 1e-9) / 10
+        ),
         mornings=str(found.mornings),
         need=str(found.need),
     )
 
 
-def _number(value: float | None) -> str:
-    """3 or 3.5: one decimal, none when whole."""
+def _number(texts: Texts, value: float | None) -> str:
+    """3 or 3.5: one decimal, none when whole, as the runner's language writes it."""
     if value is None:
         return "?"
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return texts.number(value)

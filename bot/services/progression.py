@@ -217,6 +217,6 @@ def decision_say(content: Content, decision: rules.Decision) -> Say:
         fields[key] = content.texts.date_text(day)
     return Say(
         decision.message_key,
-        {**fields, "next_step": content.exercises[step].name.lower()},
+        {**fields, "next_step": content.texts.in_sentence(content.exercises[step].name)},
         decision.count,
     )
