@@ -15,7 +15,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.content import Content, load_languages
 from bot.context import BotApplication
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
@@ -31,7 +31,8 @@ _user_ids = itertools.count(10_001)
 
 @pytest.fixture(scope="session")
 def content() -> Content:
-    return load_content()
+    """The content as `python -m bot` loads it: English, reaching every language."""
+    return load_languages()
 
 
 @pytest.fixture(scope="session")

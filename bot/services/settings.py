@@ -115,6 +115,7 @@ def _menu_text(env: Env, user: User) -> Say:
             "routine": plans.routine_of(env.content, user).name,
             "roller": texts.answer_yes if user.has_foam_roller else texts.answer_no,
             "pictures": texts.answer_yes if user.pictures else texts.answer_no,
+            "language": language_name(env.content.language),
             "status": _status(env, user),
         },
     )

@@ -27,6 +27,7 @@ async def test_settings_menu_shows_the_current_settings(onboarded: ChatUser) -> 
     assert "Daily routine: Decompression ladder" in text
     assert "Foam roller: Yes" in text
     assert "Exercise pictures: Yes" in text
+    assert "Language: English" in text
     assert "Status: active" in text
     assert replies[-1].button_labels() == [
         "Reminder time",
@@ -36,6 +37,7 @@ async def test_settings_menu_shows_the_current_settings(onboarded: ChatUser) -> 
         "Foam roller",
         "Morning check-in",
         "Pictures",
+        "🌐 Language",
         "Pause",
         "Close",
     ]
