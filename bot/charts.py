@@ -28,10 +28,12 @@ from datetime import date, timedelta
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
+from matplotlib.textpath import TextPath
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from bot.domain.enums import CheckinKind
@@ -289,8 +291,10 @@ def _draw_zones(ax: Axes, data: ProgressData, font: _Fonts) -> None:
         (green + 0.5, amber + 0.5, _Y_TOP), _ZONE_FILLS, _ZONE_TEXT, keys, strict=True
     ):
         ax.axhspan(low, top, facecolor=fill, alpha=_ZONE_ALPHA, linewidth=0, zorder=0)
+        label = _plain(data.labels[key])
+        band = min(top, 10) - max(low, 0)
         ax.annotate(
-            _plain(data.labels[key]),
+            label,
             xy=(1.0, (max(low, 0) + min(top, 10)) / 2),
             xycoords=("axes fraction", "data"),
             xytext=(6, 0),
@@ -298,12 +302,27 @@ def _draw_zones(ax: Axes, data: ProgressData, font: _Fonts) -> None:
             rotation=90,
             ha="left",
             va="center",
-            fontsize=font.note * 0.92,
+            fontsize=_fitting(label, font.note * 0.92, _band_points(ax, band)),
             color=ink,
             fontweight="bold",
             annotation_clip=False,
         )
         low = top
+
+
+def _band_points(ax: Axes, band: float) -> float:
+    """How tall `band` pain units are on the figure, in points (the axes' share of it)."""
+    figure = ax.get_figure(root=True)
+    assert isinstance(figure, Figure)
+    axes_points = figure.get_figheight() * ax.get_position().height * 72
+    return axes_points * band / (_Y_TOP - _Y_BOTTOM)
+
+
+def _fitting(text: str, size: float, room: float) -> float:
+    """`size`, or smaller so that `text` (bold) runs no longer than 80% of `room`: a band's
+    name is longer in Russian ("безопасно") than in English ("safe")."""
+    width = TextPath((0, 0), text, size=size, prop=FontProperties(weight="bold")).get_extents()
+    return size if width.width <= 0.8 * room else size * 0.8 * room / width.width
 
 
 def _style_pain_axes(ax: Axes, data: ProgressData, font: _Fonts) -> None:

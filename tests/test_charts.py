@@ -350,3 +350,18 @@ def test_zone_bands_follow_the_thresholds_and_bad_edges_are_refused() -> None:
     assert render_progress(data) != render_progress(replace(data, zone_edges=(3, 6)))
     with pytest.raises(ValueError, match="zone edges"):
         replace(data, zone_edges=(5, 5))
+
+
+def test_a_long_band_name_shrinks_to_its_band_and_a_short_one_keeps_its_size() -> None:
+    """"безопасно" is twice as long as "safe": at the usual size it ran into the next band."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    from bot.charts import _fitting
+
+    room = 120.0
+    assert _fitting("safe", 14.0, room) == 14.0
+    size = _fitting("слишком сильно", 14.0, room)
+    assert size < 14.0
+    width = TextPath((0, 0), "слишком сильно", size=size, prop=FontProperties(weight="bold"))
+    assert width.get_extents().width <= 0.8 * room + 0.01
