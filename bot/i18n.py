@@ -200,7 +200,7 @@ def _walk_texts(data: Any, visit: Visit, comments: Mapping[str, tuple[str, ...]]
     texts = data.get("texts")
     if isinstance(texts, dict):
         out["texts"] = {
-            key: visit(f"texts.{key}", value, (*comments.get(key, ()), *_text_note(key)))
+            key: visit(f"texts.{key}", value, _notes(comments.get(key, ()), _text_note(key)))
             if isinstance(value, str | dict)
             else value
             for key, value in texts.items()
@@ -218,6 +218,12 @@ def _walk_texts(data: Any, visit: Visit, comments: Mapping[str, tuple[str, ...]]
             for name, value in commands.items()
         }
     return out
+
+
+def _notes(written: tuple[str, ...], added: tuple[str, ...]) -> tuple[str, ...]:
+    """The YAML's comments, and ours unless they say it already (an alert's limit)."""
+    said = " ".join(written).lower()
+    return written + tuple(note for note in added if "alert" not in said)
 
 
 def _text_note(key: str) -> tuple[str, ...]:
@@ -352,7 +358,7 @@ def _content_files(root: Path) -> Iterator[Path]:
 
 def template(units: list[Unit]) -> Catalog:
     """The .pot: every unit, English as msgid (a plural's one/other forms)."""
-    catalog = Catalog(project="runner-back-mobility-bot", domain=DOMAIN, fuzzy=False)
+    catalog = Catalog(fuzzy=False, **_HEADER)
     for unit in units:
         flags = ["python-brace-format"] if _has_fields(unit.source) else []
         catalog.add(
@@ -362,6 +368,21 @@ def template(units: list[Unit]) -> Catalog:
             flags=flags,
         )
     return catalog
+
+
+_HEADER: dict[str, Any] = {
+    "domain": DOMAIN,
+    "project": "mobility-bot",
+    "version": "content",
+    "copyright_holder": "the mobility-bot authors",
+    "msgid_bugs_address": "",
+    "header_comment": (
+        "# Translations of mobility-bot's content/ (texts, exercises, routines).\n"
+        "# English in content/*.yaml is the source: run `python -m bot translations` after\n"
+        "# changing it, translate what comes in untranslated or fuzzy, and check with\n"
+        "# `python -m bot content-check`.\n#"
+    ),
+}
 
 
 def _has_fields(value: Value) -> bool:
@@ -383,10 +404,12 @@ def update(root: Path, language: str, units: list[Unit]) -> tuple[int, int]:
     if path.is_file():
         with path.open("rb") as f:
             catalog = read_po(f, locale=language, domain=DOMAIN)
-        catalog.update(pot, no_fuzzy_matching=False, update_header_comment=False)
+        catalog.update(pot, no_fuzzy_matching=False, update_header_comment=True)
+        catalog.project, catalog.version = pot.project, pot.version
+        catalog.copyright_holder = pot.copyright_holder
         catalog.obsolete.clear()
     else:
-        catalog = Catalog(locale=language, domain=DOMAIN, project=pot.project, fuzzy=False)
+        catalog = Catalog(locale=language, fuzzy=False, **_HEADER)
         catalog.update(pot)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
