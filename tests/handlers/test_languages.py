@@ -253,3 +253,24 @@ def _fields(plural: Plural) -> set[str]:
     import string
 
     return {name for _t, name, _s, _c in string.Formatter().parse(plural.other) if name}
+
+
+@pytest.mark.parametrize(
+    ("language", "steps", "days"),
+    [
+        ("de", ["1 Schritt", "2 Schritte", "5 Schritte", "11 Schritte", "21 Schritte"], None),
+        ("es", ["1 paso", "2 pasos", "5 pasos", "11 pasos", "21 pasos"], None),
+        (
+            "ru",
+            ["1 шаг", "2 шага", "5 шагов", "11 шагов", "21 шаг"],
+            ["1 день", "2 дня", "5 дней", "11 дней", "21 день"],
+        ),
+    ],
+)
+def test_counted_words_as_each_language_says_them(
+    content: Content, language: str, steps: list[str], days: list[str] | None
+) -> None:
+    texts = content.speaking(language).texts
+    assert [texts.get("n_steps", count=n) for n in (1, 2, 5, 11, 21)] == steps
+    if days is not None:
+        assert [texts.get("pause_for_days", count=n) for n in (1, 2, 5, 11, 21)] == days
