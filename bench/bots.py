@@ -81,10 +81,10 @@ def step(index: int, part: int) -> tuple[str, InlineKeyboardMarkup]:
 
 def picture() -> bytes:
     """A real exercise picture, drawn as the real bot draws it (only the first send)."""
-    from bot.content import load_content
+    from bot.content import load_languages
     from bot.pictures import render_pose
 
-    content = load_content()
+    content = load_languages()
     return render_pose(content.poses[content.ladder.steps[0]])
 
 

@@ -59,7 +59,7 @@ from bench.harness import (
 )
 from bench.seed import Runners, seed
 from bot.clock import SystemClock
-from bot.content import load_content
+from bot.content import load_languages
 from bot.db.engine import Database
 from bot.db.models import PainCheckin, User
 from bot.domain.enums import CheckinKind
@@ -139,7 +139,7 @@ class Actions:
 
     def __init__(self, url: str, seed: int = 7) -> None:
         self.db = Database(url)
-        self.env = Env(self.db, load_content(), SystemClock())
+        self.env = Env(self.db, load_languages(), SystemClock())
         self.rng = random.Random(seed)  # noqa: S311 (test data)
         self.user_ids: dict[int, int] = {}
 

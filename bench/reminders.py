@@ -71,7 +71,7 @@ from bench.seed import ZONES, Runners, seed
 from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
-from bot.content import load_content
+from bot.content import load_languages
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
@@ -166,7 +166,7 @@ async def start_up(kind: str, api_url: str, database_url: str, at: str, due: str
         sweep_interval_seconds=20 if kind == "bot" else 0,
         send_rate_per_second=1000,  # its first sweep, quickly (the stand-in has no limit)
     )
-    content = load_content(config.content_dir)
+    content = load_languages(config.content_dir)
     phases["settings+content"] = time.perf_counter() - t0
     await asyncio.to_thread(upgrade_to_head, database_url)
     phases["migrations"] = time.perf_counter() - t0 - sum(phases.values())
@@ -291,7 +291,7 @@ async def against(
 ) -> AsyncIterator[tuple[BotApplication, Env]]:
     """The real application polling the stand-in, which now allows ``allowed``/s."""
     config = settings(standin.url, url, sweep_interval_seconds=0, send_rate_per_second=allowed)
-    app = build_application(config, load_content(), clock=ManualClock(now))
+    app = build_application(config, load_languages(), clock=ManualClock(now))
     async with polling(app, config):
         await standin.child.ask(f"rate {allowed}")
         await asyncio.sleep(1.1)  # the stand-in's bucket refills after the start-up calls
@@ -376,7 +376,7 @@ async def time_claim(url: str, now: datetime) -> Claim:
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", before)
     event.listen(db.engine.sync_engine, "after_cursor_execute", after)
-    env, grace = Env(db, load_content(), SystemClock()), timedelta(hours=2)
+    env, grace = Env(db, load_languages(), SystemClock()), timedelta(hours=2)
     try:
         for at in (now - timedelta(days=1), now):  # the first warms connections and caches
             statements.clear()

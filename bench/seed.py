@@ -27,7 +27,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import load_content
+from bot.content import load_languages
 from bot.db.engine import Database, is_sqlite
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import Base, LevelChange, PainCheckin, RoutineSession, StepEvent, User
@@ -230,7 +230,7 @@ async def seed(url: str, *groups: Runners, now: datetime, rng_seed: int = 8) -> 
     await asyncio.to_thread(upgrade_to_head, url)
     rng = random.Random(rng_seed)  # noqa: S311 (test data)
     added: Counter[str] = Counter()
-    ladder = load_content().ladder.steps if any(g.history_days for g in groups) else ()
+    ladder = load_languages().ladder.steps if any(g.history_days for g in groups) else ()
     db = Database(url)
     keep = [tzinfo_for(zone) for zone in ZONES]  # loaded once: zoneinfo caches only a few
     try:

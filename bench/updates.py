@@ -68,7 +68,7 @@ from bench.harness import (
     run,
 )
 from bench.seed import Runners, seed
-from bot.content import load_content
+from bot.content import load_languages
 from bot.devtools.standin import BotApiStandIn, StoredMessage
 
 RATIO_TARGET, P95_TARGET_MS = 0.8, 50.0
@@ -116,7 +116,7 @@ class StandIn(BotApiStandIn):
 
 def parts_of(level: int) -> tuple[int, ...]:
     """The parts (sides, techniques) of each step of a ladder session at ``level``."""
-    content = load_content()
+    content = load_languages()
     return tuple(len(content.exercises[e].walk()) for e in content.ladder.steps[:level])
 
 
