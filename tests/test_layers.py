@@ -34,6 +34,7 @@ CONTENT_MODULES = {
     "bot.poses",
     "bot.pictures",
     "bot.resources",
+    "bot.i18n",
 }
 
 
