@@ -27,11 +27,11 @@ from bot.callbacks import (
     encode,
 )
 from bot.content import Content, Texts
+from bot.domain.language import language_name
 from bot.domain.questions import Question
 from bot.domain.schedule import default_morning_time
 from bot.domain.session_flow import Action, offered
 from bot.services.guided import RoutineOption, step_state
-from bot.services.language import language_name
 from bot.services.results import (
     Buttons,
     DailyChoice,

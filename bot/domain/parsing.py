@@ -129,7 +129,10 @@ _EVERY_DAY = re.compile(r"\bevery\s+day\b|\ball\s+days\b")
 # "to" in English, German ("Mo bis Fr"), Spanish ("lunes a viernes") and Russian ("с пн по пт")
 _RANGE_WORD = re.compile(r"\s+(?:to|through|thru|till|until|bis|a|hasta|по|до)\s+")
 # Words around day names that say nothing more: "on", "am", "los", "с"...
-_FILLERS = frozenset({"on", "am", "an", "jeden", "los", "las", "el", "la", "с", "в", "во"})
+_FILLERS = frozenset(
+    {"on", "am", "an", "jeden", "los", "las", "el", "la", "de", "por", "с", "в", "во"}
+)
+_ABBREVIATION_DOT = re.compile(r"\.(?=\s*[-–—])")
 _DASH = re.compile(r"\s*[-–—]\s*")
 # "and" in English, German, Spanish and Russian
 _SEPARATORS = re.compile(r"[,;&+/.]|\b(?:and|und|y|и)\b")
@@ -149,6 +152,7 @@ def parse_days(
         raise InvalidInput("days", "unreadable")
     if groups or names:  # typed with or without accents: "miércoles", "miercoles"
         s = _fold(s)
+    s = _ABBREVIATION_DOT.sub("", s)  # "Mo.-Fr.": the dot of a short name before a dash
     for phrase, mask in sorted((groups or {}).items(), key=lambda g: -len(g[0])):
         if phrase and _fold(phrase) in s:
             s = s.replace(_fold(phrase), f" {_GROUP_MARK}{mask} ")

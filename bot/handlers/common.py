@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import BotContext
+from bot.handlers.language import pick_language
 from bot.handlers.show import send_text
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ async def on_error(update: object, context: BotContext) -> None:
     error = type(context.error).__name__
     log.error("event=handler_error update_id=%s error=%s", update_id, error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
+        # PTB hands errors a context of their own: the runner's language is picked again
+        await pick_language(update, context)
         try:
             await context.bot.send_message(update.effective_chat.id, context.texts.error)
         except Exception:  # telling the user is best effort; the error is already logged
@@ -78,7 +81,8 @@ async def on_error(update: object, context: BotContext) -> None:
     if now - float(data.get("last_admin_alert", -ADMIN_ALERT_INTERVAL)) < ADMIN_ALERT_INTERVAL:
         return
     data["last_admin_alert"] = now
-    alert = context.texts.get("admin_alert", error=error, update_id=str(update_id))
+    english = context.deps.content.texts  # admins read alerts in the bot's own language
+    alert = english.get("admin_alert", error=error, update_id=str(update_id))
     for admin_id in context.deps.settings.admin_ids:
         try:
             await context.bot.send_message(admin_id, alert)

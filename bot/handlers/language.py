@@ -24,5 +24,5 @@ async def pick_language(update: Update, context: BotContext) -> None:
             context.env, telegram_user_id=who.id, language_code=who.language_code
         )
     except Exception as exc:
-        log.warning("event=language_unread error=%s", type(exc).__name__)
+        log.warning("event=language_unread error=%s", type(exc).__name__, exc_info=exc)
         context.language = language.from_telegram(who.language_code, language.spoken(context.env))

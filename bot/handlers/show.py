@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import keyboards
 from bot.context import BotContext
 from bot.services import guided, pictures, questions
+from bot.services.language import from_telegram
 from bot.services.results import Ask, Reply, StepView
 from bot.views import ask_text, clip, library_text, note_text, parts, said, step_text, toast
 
@@ -65,6 +74,8 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
     """Carry out `reply` in the chat of `update`."""
     if reply.language is not None:  # chosen just now: this reply is the first in it
         context.language = reply.language
+    if reply.menu_language is not None:
+        await chat_menu(context, update, reply.menu_language)
     texts, content = context.texts, context.content
     query = update.callback_query
     chat = update.effective_chat
@@ -112,6 +123,26 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
             await _edit(query, tapped, text, markup)
         else:
             await send_text(context, chat.id, text, markup)
+
+
+async def chat_menu(context: BotContext, update: Update, language: str) -> None:
+    """This chat's command menu in `language`: Telegram shows a user the menu of their
+    app's language, so a runner who chose another gets one of their own (and loses it
+    when they choose their app's language again). Best effort: the menu is no answer."""
+    chat, who = update.effective_chat, update.effective_user
+    if chat is None or who is None:
+        return
+    scope = BotCommandScopeChat(chat.id)
+    try:
+        if language == from_telegram(who.language_code, list(context.content.languages)):
+            await context.bot.delete_my_commands(scope=scope)
+        else:
+            commands = context.content.speaking(language).commands
+            await context.bot.set_my_commands(
+                [BotCommand(c.command, c.description) for c in commands], scope=scope
+            )
+    except TelegramError as exc:
+        log.warning("event=chat_menu_failed error=%s", type(exc).__name__)
 
 
 async def send_text(

@@ -7,11 +7,9 @@ import time
 from collections import OrderedDict
 from weakref import WeakKeyDictionary
 
-from babel import Locale
-
 from bot.db.engine import Database
 from bot.db.repo import users
-from bot.domain.language import DEFAULT, from_telegram
+from bot.domain.language import DEFAULT, from_telegram, language_name
 
 __all__ = ["from_telegram", "language_name", "of_runner", "spoken"]
 from bot.services.unit import Env
@@ -78,10 +76,3 @@ async def of_runner(env: Env, *, telegram_user_id: int, language_code: str | Non
     if not known:
         return from_telegram(language_code, spoken(env))
     return language if language is not None and language in env.content.languages else DEFAULT
-
-
-def language_name(language: str, *, capital: bool = True) -> str:
-    """The language's own name for itself, from CLDR: "Deutsch", "Español", "Русский" on
-    a button (`capital`), "español" and "русский" inside a sentence."""
-    name = Locale.parse(language).get_display_name(language) or language
-    return name[:1].upper() + name[1:] if capital else name

@@ -77,9 +77,9 @@ async def start(
         )
         if created:
             user.first_message_id = message_id
-        if user.language is None:  # new, or stored before the bot spoke more than English
+        chosen = user.language is None and (created or user.onboarding_step is Step.WELCOME)
+        if chosen:  # someone new: Telegram's language (one from before 0006 keeps English)
             user.language = language.from_telegram(language_code, language.spoken(env))
-            language.forget(env, telegram_user_id)
         env = env.speaking(user.language)
         step = user.onboarding_step
         fresh = step is Step.WELCOME
@@ -101,8 +101,8 @@ async def start(
             )
         else:
             ask = onboarding_ask(user, step)
-    if created:
-        language.forget(env, telegram_user_id)  # now a runner, with a row to read it from
+    if chosen:  # committed: read from their row from now on
+        language.forget(env, telegram_user_id)
     log.info("event=start new_user=%s step=%s", created, step.value)
     greeting = {"first_name": first_name or "", "disclaimer": env.texts.disclaimer}
     notes: tuple[Note, ...] = ()

@@ -155,7 +155,7 @@ def answer_label(content: Content, question: str, answer: Answer) -> str:
             return texts.roller_yes if answer else texts.roller_no
         return texts.answer_yes if answer else texts.answer_no
     if isinstance(answer, time):
-        return answer.strftime("%H:%M")
+        return texts.time_text(answer)
     if isinstance(answer, ZoneChoice):
         return answer.name
     if isinstance(answer, DaysToggle):

@@ -168,6 +168,8 @@ class Reply:
     # the runner's language, when this use case chose it (at /start, in /settings): the
     # reply is written in it, not in the language the update came in
     language: str | None = None
+    # the language this chat's command menu is to be in from now on (chosen in /settings)
+    menu_language: str | None = None
 
 
 def refused(key: str) -> Reply:

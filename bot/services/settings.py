@@ -160,6 +160,15 @@ async def answer_tap(
     env: Env, *, telegram_user_id: int, tap: AnswerTap | DaysTap, message_id: int | None
 ) -> Reply:
     """A button on a settings question: only the open question's buttons are live."""
+    reply = await _answer_tap(env, telegram_user_id, tap, message_id)
+    if reply.language is not None:  # committed: the next update reads the new one
+        forget(env, telegram_user_id)
+    return reply
+
+
+async def _answer_tap(
+    env: Env, telegram_user_id: int, tap: AnswerTap | DaysTap, message_id: int | None
+) -> Reply:
     raw = "days" if isinstance(tap, DaysTap) else tap.question
     try:
         question = Question(raw)
@@ -230,13 +239,12 @@ def _set_language(env: Env, user: User, language: str) -> Reply:
     """Everything from this reply on, reminders included, is in `language`."""
     close(user)
     user.language = language
-    forget(env, user.telegram_user_id)
     log.info("event=setting_changed field=language")
     spoken = env.speaking(language)
     texts = spoken.texts
     answered = record(texts.ask_language, language_name(language))
     said = Say("language_set", {"language": language_name(language, capital=False)})
-    return Reply(record=answered, notes=(note(said),), language=language)
+    return Reply(record=answered, notes=(note(said),), language=language, menu_language=language)
 
 
 def _pause(env: Env, user: User, days: int) -> Reply:

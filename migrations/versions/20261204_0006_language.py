@@ -2,7 +2,7 @@
 
 - users.language: "en", "de", "es", "ru"... chosen at /start from Telegram's language
   code and changeable in /settings. NULL for every runner stored before: they keep
-  English, the only language there was, until they choose another (or send /start).
+  English, the only language there was, until they choose another in /settings.
 
 Revision ID: 0006
 Revises: 0005

@@ -1,6 +1,6 @@
 """Revision 0006 on a database that holds a runner from before languages: they keep every
 row, including Telegram's language code, and keep English (language NULL) until they
-choose another language or send /start."""
+choose another language in /settings."""
 
 from __future__ import annotations
 

@@ -23,6 +23,8 @@ SPOKEN = ["en", "de", "es", "ru"]
         ("de-CH", "de"),
         ("es-419", "es"),
         ("es-MX", "es"),
+        ("DE", "de"),
+        ("De-at", "de"),
         ("ru", "ru"),
         ("en-GB", "en"),
         ("pt-BR", "en"),
@@ -70,6 +72,8 @@ RUSSIAN = {"пн": 0, "вт": 1, "ср": 2, "чт": 3, "пт": 4, "сб": 5, "в
         ("entre semana", {}, {"entre semana": WEEKDAYS_MASK}, [0, 1, 2, 3, 4]),
         ("mon wed", GERMAN, {}, [0, 2]),  # English is understood in every language
         ("Mo bis Fr", GERMAN, {}, [0, 1, 2, 3, 4]),
+        ("Mo.-Fr.", GERMAN, {}, [0, 1, 2, 3, 4]),
+        ("de lunes a viernes", SPANISH, {}, [0, 1, 2, 3, 4]),
         ("lunes a viernes", SPANISH, {}, [0, 1, 2, 3, 4]),
         ("mie, sab", SPANISH, {}, [2, 5]),  # typed without accents
         ("miercoles", SPANISH, {}, [2]),

@@ -180,6 +180,9 @@ async def test_a_runner_who_switches_language_gets_the_next_reminder_in_it(
         "language_set", language=name.lower() if language != "de" else name
     )
     assert (await user_row(bot_runner.db, runner.user_id)).language == language
+    # the chat's own command menu follows, though their Telegram stays in English
+    menu = standin.menu_for(runner.chat_id, "en")
+    assert [c["description"] for c in menu] == [c.description for c in mine.commands]
 
     clock.set(datetime(2026, 3, 3, 6, 30, 30, tzinfo=UTC))
     await bot_runner.sweep()
@@ -194,6 +197,7 @@ async def test_a_runner_who_switches_language_gets_the_next_reminder_in_it(
     await runner.tap(mine.texts.change_language)
     await runner.tap("English")
     assert runner.last().text == english.texts.get("language_set", language="English")
+    assert standin.menu_for(runner.chat_id, "en") == standin.commands
 
 
 async def test_a_runner_from_before_languages_keeps_english_until_they_choose(
@@ -274,3 +278,14 @@ def test_counted_words_as_each_language_says_them(
     assert [texts.get("n_steps", count=n) for n in (1, 2, 5, 11, 21)] == steps
     if days is not None:
         assert [texts.get("pause_for_days", count=n) for n in (1, 2, 5, 11, 21)] == days
+
+
+async def test_a_failing_handler_says_so_in_the_runners_language(
+    content: Content, standin: BotApiStandIn, bot_runner: BotRunner
+) -> None:
+    """PTB gives the error handler a context of its own: the language is picked again."""
+    runner = speaker(standin, bot_runner, "ru", 20_301)
+    await runner.settled()
+    standin.inject_error(runner.user_id, 400, times=1, methods=["sendMessage"])
+    await runner.say("/help")  # the reply fails: the handler raises
+    assert runner.last().text == content.speaking("ru").texts.error

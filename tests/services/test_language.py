@@ -37,7 +37,9 @@ async def test_someone_new_gets_telegrams_language_then_their_own(spoken_env: En
     assert await language.of_runner(env, telegram_user_id=ANA, language_code="en") == "de"
 
 
-async def test_a_runner_from_before_languages_keeps_english(spoken_env: Env) -> None:
+async def test_a_runner_from_before_languages_keeps_english_even_at_start(
+    spoken_env: Env,
+) -> None:
     env = spoken_env
     await onboarding.start(
         env, telegram_user_id=ANA, chat_id=ANA, first_name="Ana", language_code="de"
@@ -45,11 +47,11 @@ async def test_a_runner_from_before_languages_keeps_english(spoken_env: Env) -> 
     await set_user(env.db, ANA, language=None)
     language.forget(env, ANA)
     assert await language.of_runner(env, telegram_user_id=ANA, language_code="de") == "en"
-    # and /start then gives them Telegram's
+    # /start does not change it behind their back (they may be sent there by a safety stop)
     await onboarding.start(
         env, telegram_user_id=ANA, chat_id=ANA, first_name="Ana", language_code="de"
     )
-    assert await language.of_runner(env, telegram_user_id=ANA, language_code="en") == "de"
+    assert await language.of_runner(env, telegram_user_id=ANA, language_code="de") == "en"
 
 
 def test_what_is_remembered_is_bounded_and_ages() -> None:
