@@ -353,7 +353,7 @@ def test_zone_bands_follow_the_thresholds_and_bad_edges_are_refused() -> None:
 
 
 def test_a_long_band_name_shrinks_to_its_band_and_a_short_one_keeps_its_size() -> None:
-    """"безопасно" is twice as long as "safe": at the usual size it ran into the next band."""
+    """ "безопасно" is twice as long as "safe": at the usual size it ran into the next band."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextPath
 
