@@ -3,6 +3,7 @@ to Telegram's buttons, each carrying a typed tap (`bot.callbacks`)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import time
 
@@ -52,6 +53,35 @@ def button(label: str, tap: Tap) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=encode(tap))
 
 
+# How many characters a row of buttons shows on a narrow phone (390 px): Telegram gives
+# each button of a row the same width, so one long label in a row of four is cut off
+# ("Más f…", "Change daily ro…") where it would fit in a row of two.
+ROW_CHARACTERS = 36
+
+
+def _width(label: str) -> int:
+    """Characters as a button shows them: an emoji or a wide character counts twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in label)
+
+
+def _fit(row: Sequence[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """`row` as few rows as keep every label whole (a label too long even alone keeps a
+    row of its own), the buttons in their order."""
+    longest = max((_width(b.text) for b in row), default=0)
+    per_row = len(row)
+    while per_row > 1 and longest > ROW_CHARACTERS // per_row - 2:
+        per_row -= 1
+    if per_row >= len(row):
+        return [list(row)]
+    lines = -(-len(row) // per_row)  # as few rows as that takes, filled evenly: 2 + 2, not 3 + 1
+    return _rows(row, -(-len(row) // lines))
+
+
+def _markup(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    """Buttons in rows that a phone shows whole (`_fit`)."""
+    return InlineKeyboardMarkup([fitted for row in rows for fitted in _fit(row)])
+
+
 def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
@@ -60,7 +90,7 @@ def _choice(
     flow: Flow, question: str, options: Sequence[tuple[str, str]], width: int = 2
 ) -> InlineKeyboardMarkup:
     """One button per (label, value) option."""
-    return InlineKeyboardMarkup(
+    return _markup(
         _rows([button(label, AnswerTap(flow, question, value)) for label, value in options], width)
     )
 
@@ -68,7 +98,7 @@ def _choice(
 def pain_scale(taps: Sequence[Tap]) -> InlineKeyboardMarkup:
     """0-10 in two rows: 0-5 and 6-10."""
     buttons = [button(str(n), tap) for n, tap in enumerate(taps)]
-    return InlineKeyboardMarkup([buttons[:6], buttons[6:]])
+    return _markup([buttons[:6], buttons[6:]])
 
 
 def days(texts: Texts, flow: Flow, mask: int) -> InlineKeyboardMarkup:
@@ -81,9 +111,7 @@ def days(texts: Texts, flow: Flow, mask: int) -> InlineKeyboardMarkup:
         )
         for i, name in enumerate(texts.weekday_name(d) for d in range(7))
     ]
-    return InlineKeyboardMarkup(
-        [toggles[:4], toggles[4:], [button(texts.save, DaysTap(flow, True, 0, mask))]]
-    )
+    return _markup([toggles[:4], toggles[4:], [button(texts.save, DaysTap(flow, True, 0, mask))]])
 
 
 def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
@@ -110,7 +138,7 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
     if asked == "equipment":
         return _choice(flow, asked, [(texts.roller_yes, "y"), (texts.roller_no, "n")])
     if asked == Question.DELETE:
-        return InlineKeyboardMarkup(
+        return _markup(
             [[button(texts.delete_yes, DeleteTap(True)), button(texts.delete_no, DeleteTap(False))]]
         )
     if asked == Question.LANGUAGE:
@@ -126,7 +154,7 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
         return pain_scale([AnswerTap(flow, asked, str(n)) for n in range(11)])
     if asked == "time":
         presets = content.choices.time_presets
-        return InlineKeyboardMarkup(
+        return _markup(
             _rows(
                 [
                     button(
@@ -158,7 +186,7 @@ def morning_times(content: Content, keys: QuestionKeys) -> InlineKeyboardMarkup:
         label = content.texts.get("morning_with_reminder", time=label)
     others = [t for t in content.choices.morning_presets if t != f"{first:%H:%M}"]
     flow, asked = keys.flow, keys.question
-    return InlineKeyboardMarkup(
+    return _markup(
         [
             [button(label, AnswerTap(flow, asked, f"{first:%H%M}"))],
             *_rows(
@@ -195,9 +223,7 @@ def step(content: Content, view: StepView) -> InlineKeyboardMarkup:
         button(labels[a], StepTap(view.session_id, view.index, view.version, a)) for a in actions
     ]
     first = 2 if len(buttons) > 3 else len(buttons)
-    return InlineKeyboardMarkup(
-        [buttons[:first], buttons[first:]] if buttons[first:] else [buttons]
-    )
+    return _markup([buttons[:first], buttons[first:]] if buttons[first:] else [buttons])
 
 
 def attached(content: Content, buttons: NoteButtons) -> InlineKeyboardMarkup:
@@ -206,12 +232,12 @@ def attached(content: Content, buttons: NoteButtons) -> InlineKeyboardMarkup:
     if isinstance(buttons, StartAgain):
         name = content.routines[buttons.routine_id].name
         label = texts.get("btn_start_again", routine=name)
-        return InlineKeyboardMarkup([[button(label, RoutineTap(buttons.routine_id))]])
+        return _markup([[button(label, RoutineTap(buttons.routine_id))]])
     if isinstance(buttons, DailyChoice):
         return daily_choice(content, buttons.current)
     if buttons is Buttons.START_FIRST:
-        return InlineKeyboardMarkup([[button(texts.start_first_session, GoTap())]])
-    return InlineKeyboardMarkup([[button(texts.something_new, RescreenTap())]])
+        return _markup([[button(texts.start_first_session, GoTap())]])
+    return _markup([[button(texts.something_new, RescreenTap())]])
 
 
 def daily_choice(content: Content, current: str) -> InlineKeyboardMarkup:
@@ -223,13 +249,13 @@ def daily_choice(content: Content, current: str) -> InlineKeyboardMarkup:
         if routine.id == current:
             label = texts.get("chosen", label=label)
         rows.append([button(label, DailyTap(routine.id))])
-    return InlineKeyboardMarkup(rows)
+    return _markup(rows)
 
 
 def with_rescreen(texts: Texts, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
     """The markup with "Something new or different?" below it (R6b asks R0 again)."""
     rows = [list(row) for row in markup.inline_keyboard]
-    return InlineKeyboardMarkup([*rows, [button(texts.something_new, RescreenTap())]])
+    return _markup([*rows, [button(texts.something_new, RescreenTap())]])
 
 
 def routine_list(texts: Texts, options: Sequence[RoutineOption]) -> InlineKeyboardMarkup:
@@ -247,7 +273,7 @@ def routine_list(texts: Texts, options: Sequence[RoutineOption]) -> InlineKeyboa
             button(texts.btn_library, LibraryTap(fresh=True)),
         ]
     )
-    return InlineKeyboardMarkup(rows)
+    return _markup(rows)
 
 
 def library(content: Content, page: LibraryPage) -> InlineKeyboardMarkup:
@@ -255,9 +281,7 @@ def library(content: Content, page: LibraryPage) -> InlineKeyboardMarkup:
     back; on an exercise, the one before and after it in its routine and the way back."""
     texts = content.texts
     if page.routine_id is None:
-        return InlineKeyboardMarkup(
-            [[button(r.name, LibraryTap(r.id))] for r in content.routines.values()]
-        )
+        return _markup([[button(r.name, LibraryTap(r.id))] for r in content.routines.values()])
     routine = content.routines[page.routine_id]
     if page.index is None:
         rows = [
@@ -270,14 +294,14 @@ def library(content: Content, page: LibraryPage) -> InlineKeyboardMarkup:
             for i, e in enumerate(routine.steps)
         ]
         rows.append([button(texts.btn_library_routines, LibraryTap())])
-        return InlineKeyboardMarkup(rows)
+        return _markup(rows)
     turn = []
     if page.index > 0:
         turn.append(button(texts.btn_library_back, LibraryTap(routine.id, page.index - 1)))
     if page.index + 1 < len(routine.steps):
         turn.append(button(texts.btn_library_next, LibraryTap(routine.id, page.index + 1)))
     up = [button(texts.get("btn_library_list", routine=routine.name), LibraryTap(routine.id))]
-    return InlineKeyboardMarkup([turn, up] if turn else [up])
+    return _markup([turn, up] if turn else [up])
 
 
 def reminder(texts: Texts, delivery_id: int, *, snooze: bool) -> InlineKeyboardMarkup:
@@ -286,7 +310,7 @@ def reminder(texts: Texts, delivery_id: int, *, snooze: bool) -> InlineKeyboardM
     if snooze:
         row.append(button(texts.btn_snooze, ReminderTap(delivery_id, True)))
     row.append(button(texts.btn_skip_today, ReminderTap(delivery_id, False)))
-    return InlineKeyboardMarkup([row])
+    return _markup([row])
 
 
 def morning(delivery_id: int) -> InlineKeyboardMarkup:
@@ -299,4 +323,4 @@ def morning_first(texts: Texts, delivery_id: int) -> InlineKeyboardMarkup:
     Skip starts it without a rating."""
     scale = pain_scale([MorningFirstTap(delivery_id, n) for n in range(11)])
     skip = button(texts.btn_skip_morning, MorningFirstTap(delivery_id, None))
-    return InlineKeyboardMarkup([*scale.inline_keyboard, [skip]])
+    return _markup([*scale.inline_keyboard, [skip]])
