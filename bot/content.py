@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton, format_time, get_timezone_location
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -778,6 +778,13 @@ class Texts(_Model):
         if self._locale.language == DEFAULT_LOCALE:
             return f"{day.day} {_EN_MONTHS[day.month - 1]}"
         return format_skeleton("MMMd", day, locale=self._locale)
+
+    def city(self, zone: str) -> str:
+        """A time zone's city as the language names it (CLDR): "Nueva York", "Токио"."""
+        try:
+            return str(get_timezone_location(zone, locale=self._locale, return_city=True))
+        except LookupError:  # a zone CLDR does not know: its own last part
+            return zone.rsplit("/", 1)[-1].replace("_", " ")
 
     def in_sentence(self, name: str) -> str:
         """An exercise's name inside a sentence: lower case ("adds cat-cow"), except in a

@@ -169,7 +169,7 @@ def question(content: Content, keys: Keys) -> InlineKeyboardMarkup:
     if asked == "morning":
         return morning_times(content, keys)
     if asked == "zone":
-        labels = [(z.split("/")[-1].replace("_", " "), z) for z in content.choices.common_zones]
+        labels = [(texts.city(z), z) for z in content.choices.common_zones]
         return _choice(flow, asked, labels)
     if asked == "days":
         return days(texts, flow, keys.days_mask)
