@@ -53,10 +53,11 @@ def button(label: str, tap: Tap) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=encode(tap))
 
 
-# How many characters a row of buttons shows on a narrow phone (390 px): Telegram gives
+# How many characters a row of buttons shows on a narrow phone (390 px; Cyrillic letters
+# are wider than Latin ones, so it is counted for them): Telegram gives
 # each button of a row the same width, so one long label in a row of four is cut off
 # ("Más f…", "Change daily ro…") where it would fit in a row of two.
-ROW_CHARACTERS = 36
+ROW_CHARACTERS = 32
 
 
 def _width(label: str) -> int:

@@ -289,3 +289,23 @@ async def test_a_failing_handler_says_so_in_the_runners_language(
     standin.inject_error(runner.user_id, 400, times=1, methods=["sendMessage"])
     await runner.say("/help")  # the reply fails: the handler raises
     assert runner.last().text == content.speaking("ru").texts.error
+
+
+@pytest.mark.parametrize("language", ["en", *OTHERS])
+def test_every_button_label_is_shown_whole_on_a_narrow_phone(
+    content: Content, language: str
+) -> None:
+    """A row of buttons shares a phone's width equally: no label may need more than its
+    share, or the phone cuts it ("Más f…")."""
+    from bot import keyboards
+    from bot.services.results import MenuKeys
+
+    texts = content.speaking(language).texts
+    markups = [
+        keyboards.question(content.speaking(language), MenuKeys(False)),
+        keyboards.reminder(texts, 1, snooze=True),
+    ]
+    for markup in markups:
+        for row in markup.inline_keyboard:
+            share = keyboards.ROW_CHARACTERS // len(row) - 2
+            assert all(keyboards._width(b.text) <= share for b in row if len(row) > 1), row
