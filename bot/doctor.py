@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.config import CommonSettings, Settings, SettingsError, load_settings
-from bot.content import ContentError, load_content
+from bot.content import ContentError, load_languages
 from bot.db.engine import Database
 from bot.logs import quiet_libraries, redact
 
@@ -165,14 +165,14 @@ async def check_migrations(url: str) -> Check:
 async def check_content(content_dir: Path) -> Check:
     async def probe() -> Check:
         try:
-            content = await asyncio.to_thread(load_content, content_dir)
+            content = await asyncio.to_thread(load_languages, content_dir)
         except ContentError as exc:
             return Check("content", False, _one_line(str(exc)))
         return Check(
             "content",
             True,
-            f"{len(content.exercises)} exercises, {len(content.routines)} routines "
-            f"in {content_dir}",
+            f"{len(content.exercises)} exercises, {len(content.routines)} routines, "
+            f"languages {', '.join(content.languages)} in {content_dir}",
         )
 
     return await _bounded("content", probe)

@@ -66,8 +66,8 @@ async def test_all_ok_on_a_migrated_database_and_the_stand_in(
     assert checks["database"].detail.startswith(f"{migrated_db.dialect} at ")
     assert checks["migrations"].detail == f"at head {head_revision()}"
     assert checks["content"].detail == (
-        f"{len(content.exercises)} exercises, {len(content.routines)} routines "
-        f"in {DEFAULT_CONTENT_DIR}"
+        f"{len(content.exercises)} exercises, {len(content.routines)} routines, "
+        f"languages en, de, es, ru in {DEFAULT_CONTENT_DIR}"
     )
     assert checks["bot api"].detail == "@mobility_test_bot"
     assert checks["admins"] == Check("admins", True, "none set (ADMIN_IDS)")
@@ -344,3 +344,19 @@ def test_main_exits_0_when_every_check_passes(
     assert settings.token == TEST_TOKEN
     assert error is None
     assert capsys.readouterr().out.count(" OK ") == len(NAMES)
+
+
+async def test_a_language_with_a_text_missing_fails_the_content_check(tmp_path: Path) -> None:
+    from bot.doctor import check_content
+
+    root = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, root)
+    po = root / "locale" / "de" / "LC_MESSAGES" / "bot.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "✅ Erledigt"', 'msgstr ""'),
+        encoding="utf-8",
+    )
+    check = await check_content(root)
+    assert not check.ok
+    assert "content/locale/de/LC_MESSAGES/bot.po: texts." in check.detail
+    assert "untranslated" in check.detail
