@@ -43,12 +43,13 @@ async def post_init(app: BotApplication) -> None:
     deps: Deps = app.bot_data[DEPS_KEY]
     deps.db = Database(deps.settings.database_url)
     # The menu in English for everyone, and in each other language for the runners whose
-    # Telegram is set to it (a runner who chose another language in /settings still sees
-    # their Telegram's: the menu is per Telegram language, not per runner).
+    # Telegram is set to it (Telegram takes two-letter codes: a regional catalogue's menu
+    # goes to its language). A runner who chooses a language in /settings gets a menu of
+    # their chat's own (handlers/show.py, chat_menu).
     for language, content in deps.content.languages.items() or [("en", deps.content)]:
         await app.bot.set_my_commands(
             [BotCommand(c.command, c.description) for c in content.commands],
-            language_code=None if content is deps.content else language,
+            language_code=None if content is deps.content else language[:2].lower(),
         )
     interval = deps.settings.sweep_interval_seconds
     if interval and app.job_queue is not None:

@@ -10,9 +10,9 @@ from weakref import WeakKeyDictionary
 from bot.db.engine import Database
 from bot.db.repo import users
 from bot.domain.language import DEFAULT, from_telegram, language_name
-
-__all__ = ["from_telegram", "language_name", "of_runner", "spoken"]
 from bot.services.unit import Env
+
+__all__ = ["forget", "from_telegram", "language_name", "of_runner", "spoken"]
 
 log = logging.getLogger(__name__)
 
