@@ -8,7 +8,6 @@ start with a message that names the file, the entry and the field.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -37,7 +36,15 @@ from bot.domain.plan import Catalogue, dose_seconds, ladder_steps, minutes_of, w
 from bot.domain.session_flow import Part, Side, parts
 from bot.domain.thresholds import Progression
 from bot.domain.zones import is_known_zone
-from bot.i18n import SOURCE_LANGUAGE, TranslationError, Translations, languages, walk
+from bot.i18n import (
+    PLURAL_CATEGORIES,
+    SOURCE_LANGUAGE,
+    TranslationError,
+    Translations,
+    languages,
+    placeholders,
+    walk,
+)
 from bot.poses import Pose, PoseError, check, resolve
 
 # The language of content/texts.yaml when it names none (its `locale:`).
@@ -403,7 +410,6 @@ class Choices(_Model):
 
 
 # CLDR's plural categories; a language uses some of them, and always "other".
-PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
 
 class Plural(_Model):
@@ -1094,16 +1100,12 @@ def _parse_one(model: type[M], data: Any, rel: str) -> M:
         raise ContentError(f"{rel}: {_explain(exc)}") from None
 
 
-def _placeholders(template: str) -> set[str]:
-    return {name for _text, name, _spec, _conv in string.Formatter().parse(template) if name}
-
-
 def _check_placeholders(texts: Texts, rel: str) -> None:
     for key in type(texts).model_fields:
         value = getattr(texts, key)
         forms = value.forms() if isinstance(value, Plural) else {"value": value}
         try:
-            found = {category: _placeholders(form) for category, form in forms.items()}
+            found = {category: placeholders(form) for category, form in forms.items()}
         except ValueError as exc:
             raise ContentError(f"{rel}: text '{key}': field 'value': {exc}") from None
         if isinstance(value, Plural):

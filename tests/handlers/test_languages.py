@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import string
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from matplotlib.image import imread
 from bot.clock import ManualClock
 from bot.content import DEFAULT_CONTENT_DIR, Content, Plural
 from bot.devtools.standin import BotApiStandIn, StoredMessage
-from bot.i18n import languages
+from bot.i18n import languages, placeholders
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.rows import set_user, user_row
@@ -231,9 +232,11 @@ def test_every_text_that_counts_has_the_form_cldr_picks(content: Content, langua
     for key, plural in texts.plurals().items():
         forms = plural.forms()
         for n in (1, 2, 5, 11, 21):
-            said = texts.get(key, count=n, **{f: "x" for f in _fields(plural) - {"n"}})
+            said = texts.get(key, count=n, **{f: "x" for f in placeholders(plural.other) - {"n"}})
             expected = forms.get(texts.plural_category(n), plural.other)
-            assert said == expected.format(n=n, **{f: "x" for f in _fields(plural) - {"n"}})
+            assert said == expected.format(
+                n=n, **{f: "x" for f in placeholders(plural.other) - {"n"}}
+            )
             if "{n}" in expected:
                 assert str(n) in said
 
@@ -244,68 +247,10 @@ def said(template: str | Plural, text: str, **known: str) -> bool:
     forms = template.forms().values() if isinstance(template, Plural) else [template]
     for form in forms:
         pattern = ""
-        for literal, name, _spec, _conv in __import__("string").Formatter().parse(form):
+        for literal, name, _spec, _conv in string.Formatter().parse(form):
             pattern += re.escape(literal)
             if name is not None:
                 pattern += re.escape(known[name]) if name in known else ".+?"
         if re.search(pattern, text):
             return True
     return False
-
-
-def _fields(plural: Plural) -> set[str]:
-    import string
-
-    return {name for _t, name, _s, _c in string.Formatter().parse(plural.other) if name}
-
-
-@pytest.mark.parametrize(
-    ("language", "steps", "days"),
-    [
-        ("de", ["1 Schritt", "2 Schritte", "5 Schritte", "11 Schritte", "21 Schritte"], None),
-        ("es", ["1 paso", "2 pasos", "5 pasos", "11 pasos", "21 pasos"], None),
-        (
-            "ru",
-            ["1 шаг", "2 шага", "5 шагов", "11 шагов", "21 шаг"],
-            ["1 день", "2 дня", "5 дней", "11 дней", "21 день"],
-        ),
-    ],
-)
-def test_counted_words_as_each_language_says_them(
-    content: Content, language: str, steps: list[str], days: list[str] | None
-) -> None:
-    texts = content.speaking(language).texts
-    assert [texts.get("n_steps", count=n) for n in (1, 2, 5, 11, 21)] == steps
-    if days is not None:
-        assert [texts.get("pause_for_days", count=n) for n in (1, 2, 5, 11, 21)] == days
-
-
-async def test_a_failing_handler_says_so_in_the_runners_language(
-    content: Content, standin: BotApiStandIn, bot_runner: BotRunner
-) -> None:
-    """PTB gives the error handler a context of its own: the language is picked again."""
-    runner = speaker(standin, bot_runner, "ru", 20_301)
-    await runner.settled()
-    standin.inject_error(runner.user_id, 400, times=1, methods=["sendMessage"])
-    await runner.say("/help")  # the reply fails: the handler raises
-    assert runner.last().text == content.speaking("ru").texts.error
-
-
-@pytest.mark.parametrize("language", ["en", *OTHERS])
-def test_every_button_label_is_shown_whole_on_a_narrow_phone(
-    content: Content, language: str
-) -> None:
-    """A row of buttons shares a phone's width equally: no label may need more than its
-    share, or the phone cuts it ("Más f…")."""
-    from bot import keyboards
-    from bot.services.results import MenuKeys
-
-    texts = content.speaking(language).texts
-    markups = [
-        keyboards.question(content.speaking(language), MenuKeys(False)),
-        keyboards.reminder(texts, 1, snooze=True),
-    ]
-    for markup in markups:
-        for row in markup.inline_keyboard:
-            share = keyboards.ROW_CHARACTERS // len(row) - 2
-            assert all(keyboards._width(b.text) <= share for b in row if len(row) > 1), row
