@@ -85,8 +85,25 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
+    """Commit and roll back only when a transaction is open: the pool rolls back every
+    connection it takes back, and a statement run outside a transaction (autocommit) is
+    committed already, so those calls would be trips to the thread that do nothing.
+    `in_transaction` is a flag of the connection, readable from this thread."""
+
     __slots__ = ()
     _cursor_cls = _Cursor
+
+    def _open(self) -> bool:
+        raw: sqlite3.Connection | None = self._connection._connection
+        return raw is not None and raw.in_transaction
+
+    def rollback(self) -> None:
+        if self._open():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._open():
+            super().commit()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

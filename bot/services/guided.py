@@ -417,7 +417,7 @@ async def tap_step(
     Done on a part that is not the step's last moves to the next part (the same message
     shows it); the step's outcome is recorded once, for the whole step."""
     now = env.clock.now()
-    async with runner_unit(env, telegram_user_id) as (tx, user):
+    async with runner_unit(env, telegram_user_id, with_session=tap.session_id) as (tx, user):
         rs = await live_step(env, tx, user, tap, message_id)
         if isinstance(rs, Reply):
             return rs
@@ -525,10 +525,9 @@ def _apply(
 
 async def remember_step(env: Env, *, session_id: int, step_index: int, message_id: int) -> None:
     """The message just sent carries the current step (one small UPDATE, every step)."""
-    async with env.db.write() as tx:
-        await sessions.set_step_message(
-            tx, session_id=session_id, step_index=step_index, message_id=message_id
-        )
+    await sessions.set_step_message(
+        env.db, session_id=session_id, step_index=step_index, message_id=message_id
+    )
 
 
 # --- /routines -------------------------------------------------------------------------

@@ -40,7 +40,7 @@ async def start(
     """⏱ on the live step: the timer runs from now for the part's hold (a second tap
     starts it again); the step shows when it ends."""
     now = env.clock.now()
-    async with runner_unit(env, telegram_user_id) as (tx, user):
+    async with runner_unit(env, telegram_user_id, with_session=tap.session_id) as (tx, user):
         rs = await live_step(env, tx, user, tap, message_id)
         if isinstance(rs, Reply):
             return rs

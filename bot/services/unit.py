@@ -35,14 +35,15 @@ class Env:
 
 @asynccontextmanager
 async def runner_unit(
-    env: Env, telegram_user_id: int
+    env: Env, telegram_user_id: int, *, with_session: int | None = None
 ) -> AsyncIterator[tuple[AsyncSession, User | None]]:
     """One write unit about one runner, their row locked first (FOR UPDATE on PostgreSQL,
     BEGIN IMMEDIATE on SQLite). Every check-then-write about a runner (is this tap still
     live? was this check-in logged already?) happens inside one, so double, stale and
     concurrent taps act once, whichever process handles them. A unit that changed any
-    row moves the runner's `updated_at` (users.touch)."""
+    row moves the runner's `updated_at` (users.touch). `with_session`: a session read with
+    the runner, in the same statement (users.get)."""
     async with env.db.write() as tx:
-        user = await users.get(tx, telegram_user_id=telegram_user_id)
+        user = await users.get(tx, telegram_user_id=telegram_user_id, with_session=with_session)
         yield tx, user
         await users.touch(tx, user, now=env.clock.now())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,8 +13,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.engine import Database
-from bot.db.models import User
-from bot.db.repo import users
+from bot.db.models import RoutineSession, User
+from bot.db.repo import sessions, users
 from tests.db.test_engine import NOW, _make_user
 
 
@@ -66,3 +67,98 @@ async def test_rows_rowcount_and_errors_as_before(sqlite_db: Database) -> None:
             tx.add(User(telegram_user_id=1, chat_id=1, created_at=NOW, updated_at=NOW))
     async with sqlite_db.read() as tx:
         assert await tx.scalar(select(func.max(User.level))) == 5
+
+
+async def _make_session(db: Database, user_id: int) -> int:
+    async with db.write() as tx:
+        rs = RoutineSession(
+            user_id=user_id,
+            routine_id="ladder",
+            steps=["cat_cow"],
+            local_date=NOW.date(),
+            started_at=NOW,
+        )
+        tx.add(rs)
+        await tx.flush()
+        return rs.id
+
+
+async def test_a_unit_costs_its_statements_begin_and_commit_only(sqlite_db: Database) -> None:
+    """The pool's rollback of every connection it takes back, after a commit, has nothing
+    to roll back: no trip for it."""
+    user_id = await _make_user(sqlite_db)
+    with trips() as seen:
+        async with sqlite_db.write() as tx:
+            await tx.execute(update(User).where(User.id == user_id).values(level=3))
+    assert len(seen) == 3  # BEGIN IMMEDIATE, the UPDATE, COMMIT
+    with trips() as seen:
+        async with sqlite_db.read() as tx:
+            assert await tx.scalar(select(User.level).where(User.id == user_id)) == 3
+    assert len(seen) == 3  # BEGIN, the SELECT, the rollback that ends a read
+
+
+async def test_a_failed_unit_is_still_rolled_back(sqlite_db: Database) -> None:
+    user_id = await _make_user(sqlite_db)
+    async with sqlite_db.read() as tx:
+        before = await tx.scalar(select(User.level).where(User.id == user_id))
+    with pytest.raises(RuntimeError):
+        async with sqlite_db.write() as tx:
+            await tx.execute(update(User).where(User.id == user_id).values(level=6))
+            raise RuntimeError("the tap failed half-way")
+    async with sqlite_db.read() as tx:
+        assert await tx.scalar(select(User.level).where(User.id == user_id)) == before != 6
+
+
+async def test_one_statement_applied_alone_is_one_trip_and_committed(
+    sqlite_db: Database,
+) -> None:
+    user_id = await _make_user(sqlite_db)
+    with trips() as seen:
+        changed = await sqlite_db.apply(update(User).where(User.id == user_id).values(level=4))
+    assert (changed, len(seen)) == (1, 1)
+    assert await sqlite_db.apply(update(User).where(User.id == -1).values(level=5)) == 0
+    async with sqlite_db.read() as tx:
+        assert await tx.scalar(select(User.level).where(User.id == user_id)) == 4
+
+
+async def test_one_statement_waits_for_the_unit_writing_before_it(sqlite_db: Database) -> None:
+    """Applied while a unit is writing, the statement runs after that unit committed (and
+    is not lost or overwritten by it)."""
+    user_id = await _make_user(sqlite_db)
+    order: list[str] = []
+    inside = asyncio.Event()
+
+    async def unit() -> None:
+        async with sqlite_db.write() as tx:
+            await tx.execute(update(User).where(User.id == user_id).values(level=1))
+            inside.set()
+            await asyncio.sleep(0.05)
+            order.append("unit")
+
+    async def alone() -> None:
+        await inside.wait()
+        await sqlite_db.apply(update(User).where(User.id == user_id).values(level=2))
+        order.append("alone")
+
+    await asyncio.gather(unit(), alone())
+    assert order == ["unit", "alone"]
+    async with sqlite_db.read() as tx:
+        assert await tx.scalar(select(User.level).where(User.id == user_id)) == 2
+
+
+async def test_a_session_read_with_its_runner_is_not_read_again(sqlite_db: Database) -> None:
+    user_id = await _make_user(sqlite_db)
+    session_id = await _make_session(sqlite_db, user_id)
+    async with sqlite_db.write() as tx:
+        with trips() as seen:
+            user = await users.get(tx, telegram_user_id=1, with_session=session_id)
+            rs = await sessions.get(tx, session_id=session_id)
+        assert user is not None
+        assert rs is not None
+        assert (user.id, rs.user_id, len(seen)) == (user_id, user_id, 1)
+        # a session id that is not there: the runner still, and no session
+        other = await users.get(tx, telegram_user_id=1, with_session=session_id + 99)
+        assert other is user
+        assert await sessions.get(tx, session_id=session_id + 99) is None
+    async with sqlite_db.write() as tx:  # someone else's runner id: nobody
+        assert await users.get(tx, telegram_user_id=2, with_session=session_id) is None

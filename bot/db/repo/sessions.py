@@ -10,6 +10,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.db.engine import Database
 from bot.db.models import RoutineSession, StepEvent, User
 from bot.domain.enums import SessionStatus, StepOutcome
 
@@ -97,12 +98,13 @@ async def outcomes(tx: AsyncSession, *, session_id: int) -> list[tuple[int, Step
 
 
 async def set_step_message(
-    tx: AsyncSession, *, session_id: int, step_index: int, message_id: int
+    db: Database, *, session_id: int, step_index: int, message_id: int
 ) -> None:
-    """The message carrying the current step (only while the session is still on it)."""
-    await tx.execute(
-        update(RoutineSession)
-        .where(RoutineSession.id == session_id, RoutineSession.current_step == step_index)
+    """The message carrying the current step (only while the session is still on it): one
+    UPDATE by itself, which needs nothing read first (Database.apply)."""
+    await db.apply(
+        update(_SESSIONS)
+        .where(_SESSIONS.c.id == session_id, _SESSIONS.c.current_step == step_index)
         .values(step_message_id=message_id)
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.engine import WRITE_UNIT, Database
-from bot.db.models import User
+from bot.db.models import RoutineSession, User
 from bot.domain.enums import UserStatus
 from bot.domain.onboarding import Step
 from bot.domain.questions import MORNING_PREFIX, MorningPain
@@ -22,14 +22,38 @@ from bot.domain.questions import MORNING_PREFIX, MorningPain
 _CHANGED = "changed_rows"  # in session.info: this unit of work has changed rows
 
 
-async def get(tx: AsyncSession, *, telegram_user_id: int) -> User | None:
+_READ_WITH = "session_read_with_runner"  # in session.info, see get
+
+
+async def get(
+    tx: AsyncSession, *, telegram_user_id: int, with_session: int | None = None
+) -> User | None:
     """The runner's row. In a unit of work that may write, the row is locked (FOR UPDATE on
     PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so every
-    check-then-write about one runner happens one at a time, whichever process runs it."""
-    query = select(User).where(User.telegram_user_id == telegram_user_id)
-    if tx.info.get(WRITE_UNIT):
-        query = query.with_for_update()
-    return await tx.scalar(query)
+    check-then-write about one runner happens one at a time, whichever process runs it.
+
+    `with_session`: the id of a session the unit is about to read (a tap on a step), read
+    in the same statement on SQLite: `sessions.get` then finds it in the unit's identity
+    map instead of asking the database again (a tap on a step makes one statement fewer).
+    Not on PostgreSQL: a statement that waited for the runner's row lock sees the other
+    rows it joins as they were when it began, so a tap queued behind another on the same
+    step would read the step before that one moved it; the session is read after the
+    lock, as its own statement. SQLite's BEGIN IMMEDIATE took the lock before any read."""
+    if with_session is None or tx.get_bind().dialect.name != "sqlite":
+        query = select(User).where(User.telegram_user_id == telegram_user_id)
+        if tx.info.get(WRITE_UNIT):
+            query = query.with_for_update()
+        return await tx.scalar(query)
+    both = (
+        select(User, RoutineSession)
+        .outerjoin(RoutineSession, RoutineSession.id == with_session)
+        .where(User.telegram_user_id == telegram_user_id)
+    )
+    row = (await tx.execute(both)).first()
+    if row is None:
+        return None
+    tx.info[_READ_WITH] = row[1]  # the identity map holds objects weakly: keep it for the unit
+    return row[0]
 
 
 async def get_or_create(
