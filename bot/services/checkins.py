@@ -238,7 +238,7 @@ async def session_pain_tap(
     env: Env, *, telegram_user_id: int, tap: SessionPainTap, message_id: int | None
 ) -> Reply:
     """0-10 tapped after a session."""
-    async with runner_unit(env, telegram_user_id) as (tx, user):
+    async with runner_unit(env, telegram_user_id, with_session=tap.session_id) as (tx, user):
         if predates(user, message_id):
             return refused(EXPIRED)
         if (paused := safety.refusal(user)) is not None:
