@@ -449,7 +449,8 @@ async def amain(args: argparse.Namespace) -> int:
             human = {}
             if args.think_ms:
                 for kind, bot in bots.items():
-                    human[kind] = await bot.phase(paced, args.think_ms / 1000)
+                    spy = args.py_spy / f"{kind}-paced.txt" if args.py_spy else None
+                    human[kind] = await bot.phase(paced, args.think_ms / 1000, spy)
                     print(f"  human pace, {kind}: done", flush=True)
             served: list[tuple[int, float]] = []  # runners, p95 of a step's tap→answer, ms
             for ids in capacity:
@@ -567,9 +568,10 @@ async def amain(args: argparse.Namespace) -> int:
         )
     if args.py_spy:
         for kind in bots:
-            if (out := args.py_spy / f"{kind}.txt").exists():
-                print(f"\nprofile of the {kind} bot, throughput round 1 (py-spy --gil, {out}):")
-                print("\n".join(where_the_time_went(out)))
+            for name, what in ((kind, "throughput round 1"), (f"{kind}-paced", "human pace")):
+                if (out := args.py_spy / f"{name}.txt").exists():
+                    print(f"\nprofile of the {kind} bot, {what} (py-spy --gil, {out}):")
+                    print("\n".join(where_the_time_went(out)))
     print_summary(rows, began)
     return 0
 
@@ -585,7 +587,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     add("--think-ms", type=float, default=5000, help="human pace (default 5000; 0: skip it)")
     add("--timeout", type=float, default=60.0, help="seconds to wait for any one reply")
     add("--variant", default="", help="changes tried on the real bot: concurrency=N")
-    add("--py-spy", type=Path, metavar="DIR", help="profile round 1 of each bot into DIR")
+    add(
+        "--py-spy",
+        type=Path,
+        metavar="DIR",
+        help="profile round 1 and the human pace of each bot into DIR",
+    )
     add(
         "--capacity",
         default="",
