@@ -18,7 +18,7 @@ CHANGES = ("INSERT", "UPDATE", "DELETE")
 
 @dataclass
 class Watched:
-    write_units: int = 0  # Database.write entered
+    write_units: int = 0  # Database.write entered, or Database.apply (a unit of one statement)
     statements: list[str] = field(default_factory=list)  # every statement sent
 
     @property
@@ -29,9 +29,9 @@ class Watched:
 
 @contextmanager
 def watch(db: Database) -> Iterator[Watched]:
-    """Count `db.write()` units and record the SQL sent while inside."""
+    """Count `db.write()` and `db.apply()` units and record the SQL sent while inside."""
     seen = Watched()
-    original = db.write
+    original, apply = db.write, db.apply
 
     @asynccontextmanager
     async def counted() -> AsyncIterator[AsyncSession]:
@@ -39,13 +39,19 @@ def watch(db: Database) -> Iterator[Watched]:
         async with original() as session:
             yield session
 
+    async def applied(statement: Any) -> int:
+        seen.write_units += 1
+        return await apply(statement)
+
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.statements.append(statement)
 
     db.write = counted  # type: ignore[method-assign]
+    db.apply = applied  # type: ignore[method-assign]
     event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
     try:
         yield seen
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
-        del db.write  # back to the class's method
+        del db.write  # back to the class's methods
+        del db.apply
