@@ -132,12 +132,20 @@ class _Sender:
         self.in_flight: set[asyncio.Task[None]] = set()
         self.answered: list[tuple[Outgoing, str, int | None]] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._room: tuple[int, asyncio.Future[None]] | None = None  # see drain_to
 
     def start(self, items: Sequence[Outgoing]) -> None:
         for item in items:
             task = asyncio.create_task(self._one(item))
             self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
+            task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        if self._room is not None:
+            size, room = self._room
+            if len(self.in_flight) <= size and not room.done():
+                room.set_result(None)
 
     async def _one(self, item: Outgoing) -> None:
         async with self.gate:
@@ -157,9 +165,17 @@ class _Sender:
             await settle(self.env, done, self.result)
 
     async def drain_to(self, size: int) -> None:
-        """Wait until at most `size` items are still being sent."""
-        while len(self.in_flight) > size:
-            await asyncio.wait(set(self.in_flight), return_when=asyncio.FIRST_COMPLETED)
+        """Wait until at most `size` items are still being sent: woken once, by the send
+        that leaves that many (asyncio.wait on the tasks in flight, after every send,
+        cost a callback on each of them: a millisecond of CPU per reminder at 1,000/s)."""
+        if len(self.in_flight) <= size:
+            return
+        room = asyncio.get_running_loop().create_future()
+        self._room = (size, room)
+        try:
+            await room
+        finally:
+            self._room = None
 
     async def finish(self) -> None:
         if self.in_flight:
