@@ -68,6 +68,7 @@ from bench.harness import (
     timed,
 )
 from bench.seed import ZONES, Runners, seed
+from bot import keyboards
 from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
@@ -331,16 +332,18 @@ async def bare_send_loop(
     """The reference: the same application's bot.send_message, paced and bounded the way
     the sweep sends (one send every 1/rate s, at most `in_flight` at once, by default the
     sweep's), no database."""
-    async with against(standin, url, allowed, SEED_NOW) as (app, _env):
+    async with against(standin, url, allowed, SEED_NOW) as (app, env):
         config = sweep_config(deps_of(app).settings)
         limiter = AsyncLimiter(1, 1 / config.send_rate_per_second)
         gate = asyncio.Semaphore(in_flight or config.concurrency)
         text = "Time for your routine: Decompression, level 3. 3 steps, about 6 minutes."
+        # the reminder's own buttons (Start, Snooze, Skip today), built once
+        markup = keyboards.reminder(env.texts, 1, snooze=True)
 
         async def one(chat_id: int) -> None:
             async with gate:
                 await limiter.acquire()
-                await app.bot.send_message(chat_id, text)
+                await app.bot.send_message(chat_id, text, reply_markup=markup)
 
         sends = asyncio.gather(*(one(900_000_000 + i) for i in range(count)))
         return await measured(standin, allowed, sends)
