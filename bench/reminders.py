@@ -24,7 +24,10 @@ measurement, a group of runners due at a minute of its own, before all of the ot
   of them; the sweep's target at a rate the ceiling caps is a share of it;
 * claim: the real ``claim_due`` on a group of one batch, statement by statement: its cost
   per runner, and its due-runners SELECT with SQLite's plan for it (and PostgreSQL's, with
-  ``--postgres URL``: the same runners seeded there, EXPLAIN ANALYZE and its time).
+  ``--postgres URL``: the same runners seeded there, EXPLAIN ANALYZE and its time);
+* with ``--postgres URL``, ``--processes`` (2) sender processes sweep that database at
+  once at the top rate, each its own application: their rate against the same ceiling,
+  and each due runner's reminder sent exactly once (the stand-in counts the chats).
 
 With more runners than ``--jobqueue-max-users`` the per-runner-job baseline is not run (it
 does not fit in memory on a small machine); the bot's own figures still are.
@@ -205,6 +208,66 @@ async def start_up(kind: str, api_url: str, database_url: str, at: str, due: str
     return 0
 
 
+async def sweeper(api_url: str, database_url: str, rate: str, at: str) -> int:
+    """Child: one sender process of several sharing one PostgreSQL database. Starts the
+    application (clock at ``at``), answers {"ready"}, then on "go" runs one sweep and
+    answers what it claimed and sent, its wall and CPU time; exits on "quit"."""
+    config = settings(api_url, database_url, sweep_interval_seconds=0, send_rate_per_second=rate)
+    app = build_application(config, load_languages(), clock=ManualClock(datetime.fromisoformat(at)))
+    loop = asyncio.get_running_loop()
+    async with polling(app, config):
+        deps = deps_of(app)
+        assert deps.db is not None
+        env = Env(deps.db, deps.content, deps.clock)
+        reply({"ready": True})
+        await loop.run_in_executor(None, sys.stdin.readline)  # "go"
+        cpu, started = cpu_seconds(), time.perf_counter()
+        result = await sweep(app.bot, env, now=deps.clock.now(), config=sweep_config(config))
+        reply(
+            {
+                "claimed": result.claimed,
+                "sent": result.sent,
+                "wall": time.perf_counter() - started,
+                "cpu": cpu_seconds() - cpu,
+            }
+        )
+        await loop.run_in_executor(None, sys.stdin.readline)  # "quit"
+    return 0
+
+
+async def deliver_from_processes(
+    standin: StandIn, url: str, allowed: float, at: datetime, processes: int
+) -> tuple[Delivery, int]:
+    """``processes`` sender processes sweep the same database at once (PostgreSQL): the
+    stand-in's figures, and how many chats got more than one message (must be 0)."""
+    async with contextlib.AsyncExitStack() as stack:
+        argv = ("--child", "sweeper", standin.url, url, str(allowed), at.isoformat())
+        senders = [
+            await stack.enter_async_context(child("bench.reminders", *argv))
+            for _ in range(processes)
+        ]
+        for sender in senders:
+            await sender.answer()  # ready
+        await standin.child.ask(f"rate {allowed}")
+        await asyncio.sleep(1.1)  # the stand-in's bucket refills after the start-up calls
+        await standin.child.ask("reset")
+        cpu_standin, started = standin.child.cpu, time.perf_counter()
+        answers = await asyncio.gather(*(sender.ask("go") for sender in senders))
+        wall = time.perf_counter() - started
+        stats = await standin.child.ask("stats")
+        await standin.child.ask("rate none")
+        for sender in senders:
+            assert sender.proc.stdin is not None
+            sender.proc.stdin.write(b"quit\n")
+            await sender.proc.stdin.drain()
+    cpu = sum(float(a["cpu"]) for a in answers) / wall
+    delivery = Delivery(allowed, stats, wall, cpu, (standin.child.cpu - cpu_standin) / wall)
+    delivery.result = SweepResult(
+        claimed=sum(int(a["claimed"]) for a in answers), sent=sum(int(a["sent"]) for a in answers)
+    )
+    return delivery, int(stats["sent"]) - int(stats["chats"])
+
+
 # --- the stand-in, in a process of its own ------------------------------------------------
 
 
@@ -212,10 +275,12 @@ async def serve_standin() -> int:
     """Child: the Bot API stand-in, driven by one-line commands on stdin (rate R|none,
     reset, stats, quit), one JSON line of answer each."""
     sends: list[float] = []
+    chats: set[int] = set()  # every chat a message went to: a reminder sent twice shows here
 
     def on_message(kind: str, message: StoredMessage) -> None:
         if kind == "new" and message.from_bot:
             sends.append(time.monotonic())
+            chats.add(message.chat_id)
 
     loop = asyncio.get_running_loop()
     async with BotApiStandIn(TOKEN) as standin:
@@ -231,12 +296,14 @@ async def serve_standin() -> int:
                 standin.rate_limit_per_second = None if arg == "none" else float(arg)
             elif command == "reset":
                 sends.clear()
+                chats.clear()
                 standin.messages.clear()
                 standin.calls.clear()
             elif command == "stats":
                 errors = [p.get("_error") for name, p in standin.calls if name == "sendMessage"]
                 answer = {
                     "sent": len(sends),
+                    "chats": len(chats),
                     "after_first_second": sum(1 for t in sends if t > sends[0] + 1.0),
                     "span": sends[-1] - sends[0] if sends else 0.0,
                     "gaps": sorted(map(lambda a, b: b - a, sends, sends[1:]), reverse=True)[:3],
@@ -430,9 +497,9 @@ def delivery_lines(rate: float, kind: str, d: Delivery) -> str:
         r = d.result
         lines += (
             f"\n    claimed {r.claimed}, sent {r.sent}, retry later {r.retry_later}, failed "
-            f"{r.failed}, wall {d.wall:.2f} s; "
-            + "; ".join(
-                f"{name} x{len(v)} p50 {percentile(v, 50) * 1000:.1f} ms, "
+            f"{r.failed}, wall {d.wall:.2f} s"
+            + "".join(
+                f"; {name} x{len(v)} p50 {percentile(v, 50) * 1000:.1f} ms, "
                 f"p99 {percentile(v, 99) * 1000:.1f} ms"
                 for name, v in d.phases.items()
             )
@@ -516,6 +583,26 @@ async def amain(args: argparse.Namespace) -> int:
                     d = await bare_send_loop(standin, url, rate, due[rate], in_flight=n)
                     print(delivery_lines(rate, f"bare x{n}", d), flush=True)
                     ceiling[rate] = max(ceiling.get(rate, 0.0), d.rate)
+
+            spread: tuple[float, int, Delivery, int] | None = None
+            if args.postgres and ceiling:
+                rate, n = max(ceiling), args.processes
+                print(
+                    f"\n{n} sender processes on PostgreSQL, one database, the same stand-in, "
+                    f"{rate:g}/s allowed:"
+                )
+                on_pg = group(due[rate])
+                assert on_pg.due_at is not None
+                await seed(args.postgres, on_pg, now=SEED_NOW)
+                d, twice = await deliver_from_processes(
+                    standin, args.postgres, rate, on_pg.due_at, n
+                )
+                print(
+                    delivery_lines(rate, f"{n} x sweep", d)
+                    + f"\n    {d.stats['chats']:,} of {due[rate]:,} due got a reminder; "
+                    f"{twice} got more than one"
+                )
+                spread = (rate, n, d, twice)
 
         print("\nclaim: the real claim_due, one batch due at once, on a scratch copy:")
         scratch = Path(tmp) / "scratch.db"
@@ -640,6 +727,20 @@ async def amain(args: argparse.Namespace) -> int:
                     statistics.median(sweeps) / top >= TARGET_CEILING_SHARE,
                 )
             )
+    if spread is not None:
+        rate, n, d, twice = spread
+        top = ceiling[rate]
+        each_once = twice == 0 and int(d.stats["chats"]) == due[rate]
+        rows.append(
+            Row(
+                f"delivery, {rate:g}/s, {n} processes on PostgreSQL",
+                f"{d.rate:.1f}/s = {d.rate / top:.2f} of the ceiling; "
+                + ("each reminder once" if each_once else f"{twice} sent twice, or some missing"),
+                f"ceiling: {top:.1f}/s",
+                f">= {TARGET_CEILING_SHARE:g} of the ceiling, once",
+                d.rate / top >= TARGET_CEILING_SHARE and each_once,
+            )
+        )
     print_summary(rows, began)
     return 0
 
@@ -670,10 +771,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also seed an empty PostgreSQL database (postgresql+asyncpg://...) and time the "
         "due-runners SELECT there",
     )
+    add(
+        "--processes",
+        type=int,
+        default=2,
+        help="with --postgres: sender processes sharing that database at the top rate (default 2)",
+    )
     add("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == ["standin"]:
         return run(serve_standin())
+    if args.child and args.child[0] == "sweeper":
+        return run(sweeper(*args.child[1:]))
     if args.child:
         return run(start_up(*args.child))
     return run(amain(args))
