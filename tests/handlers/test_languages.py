@@ -254,3 +254,55 @@ def said(template: str | Plural, text: str, **known: str) -> bool:
         if re.search(pattern, text):
             return True
     return False
+
+
+@pytest.mark.parametrize(
+    ("language", "steps", "days"),
+    [
+        ("de", ["1 Schritt", "2 Schritte", "5 Schritte", "11 Schritte", "21 Schritte"], None),
+        ("es", ["1 paso", "2 pasos", "5 pasos", "11 pasos", "21 pasos"], None),
+        (
+            "ru",
+            ["1 шаг", "2 шага", "5 шагов", "11 шагов", "21 шаг"],
+            ["1 день", "2 дня", "5 дней", "11 дней", "21 день"],
+        ),
+    ],
+)
+def test_counted_words_as_each_language_says_them(
+    content: Content, language: str, steps: list[str], days: list[str] | None
+) -> None:
+    texts = content.speaking(language).texts
+    assert [texts.get("n_steps", count=n) for n in (1, 2, 5, 11, 21)] == steps
+    if days is not None:
+        assert [texts.get("pause_for_days", count=n) for n in (1, 2, 5, 11, 21)] == days
+
+
+async def test_a_failing_handler_says_so_in_the_runners_language(
+    content: Content, standin: BotApiStandIn, bot_runner: BotRunner
+) -> None:
+    """PTB gives the error handler a context of its own: the language is picked again."""
+    runner = speaker(standin, bot_runner, "ru", 20_301)
+    await runner.settled()
+    standin.inject_error(runner.user_id, 400, times=1, methods=["sendMessage"])
+    await runner.say("/help")  # the reply fails: the handler raises
+    assert runner.last().text == content.speaking("ru").texts.error
+
+
+@pytest.mark.parametrize("language", ["en", *OTHERS])
+def test_every_button_label_is_shown_whole_on_a_narrow_phone(
+    content: Content, language: str
+) -> None:
+    """A row of buttons shares a phone's width equally: no label may need more than its
+    share, or the phone cuts it ("Más f…")."""
+    from bot import keyboards
+    from bot.services.results import MenuKeys
+
+    texts = content.speaking(language).texts
+    markups = [
+        keyboards.question(content.speaking(language), MenuKeys(False)),
+        keyboards.reminder(texts, 1, snooze=True),
+    ]
+    for markup in markups:
+        for row in markup.inline_keyboard:
+            share = keyboards.ROW_CHARACTERS // len(row) - 2
+            assert all(keyboards._width(b.text) <= share for b in row if len(row) > 1), row
