@@ -409,9 +409,6 @@ class Choices(_Model):
         return values
 
 
-# CLDR's plural categories; a language uses some of them, and always "other".
-
-
 class Plural(_Model):
     """A text that depends on a count: one form per CLDR plural category the language uses
     ("1 step", "21 steps" in English; Russian needs one, few, many and other). Babel's CLDR

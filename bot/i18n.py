@@ -35,6 +35,7 @@ from babel.messages.pofile import read_po, write_po
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "bot"
+# CLDR's plural categories; a language uses some of them, and always "other".
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
 # What a runner reads, per file: the fields translated, everything else (ids, doses,
