@@ -117,6 +117,17 @@ class Metrics:
             self.reminders.labels(outcome)
         for source in ("update", "job"):
             self.handler_errors.labels(source)
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+    def child(self, metric: Counter | Histogram, *values: str) -> Any:
+        """`metric.labels(*values)`, looked up once: the lookup costs more than the count or
+        the observation itself, on the path of every update and Bot API call. The values
+        are a closed set (update kinds, Bot API methods, status codes)."""
+        key = (id(metric), values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found
 
     def count_sweep(self, result: SweepResult, seconds: float) -> None:
         self.sweep_duration.observe(seconds)
@@ -143,7 +154,6 @@ class MeteredRequest(HTTPXRequest):
     def __init__(self, metrics: Metrics, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._metrics = metrics
-        self._timers: dict[str, Any] = {}  # the histogram of each method (a few dozen)
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
@@ -159,10 +169,8 @@ class MeteredRequest(HTTPXRequest):
             self._metrics.telegram_errors.labels(name, "network").inc()
             raise
         if name != "getUpdates":
-            timer = self._timers.get(name)
-            if timer is None:  # looking a label up costs more than the observation itself
-                timer = self._timers[name] = self._metrics.telegram_seconds.labels(name)
-            timer.observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self._metrics.child(self._metrics.telegram_seconds, name).observe(seconds)
         if code >= HTTPStatus.BAD_REQUEST:
             self._metrics.telegram_errors.labels(name, str(code)).inc()
         return code, payload
@@ -236,7 +244,7 @@ class Ops:
         app.add_error_handler(self._count_error)
 
     async def _count_update(self, update: Update, context: BotContext) -> None:
-        self.metrics.updates.labels(update_kind(update)).inc()
+        self.metrics.child(self.metrics.updates, update_kind(update)).inc()
 
     async def _count_error(self, update: object, context: BotContext) -> None:
         self.metrics.handler_errors.labels("job" if update is None else "update").inc()
