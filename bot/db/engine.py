@@ -84,6 +84,10 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def _queued(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Behind the writers before this one, in this process (SQLite only)."""
+        return self._writer if self._writer is not None else contextlib.nullcontext()
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A unit of work that only reads; its transaction ends when the session closes
@@ -95,8 +99,7 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A unit of work that may write: committed on success, rolled back on error.
         Never open one inside another (on SQLite the inner one would wait for the outer)."""
-        writer = self._writer if self._writer is not None else contextlib.nullcontext()
-        async with writer, self._sessions() as session:
+        async with self._queued(), self._sessions() as session:
             session.info[WRITE_UNIT] = True
             await session.connection(execution_options={_WRITE_OPTION: True})
             try:
@@ -110,8 +113,7 @@ class Database:
         """One statement that writes and needs nothing read before it, atomic by itself:
         on SQLite it runs outside a transaction (no BEGIN IMMEDIATE, no COMMIT: one trip
         instead of three), still after the writers queued before it. Rows it changed."""
-        writer = self._writer if self._writer is not None else contextlib.nullcontext()
-        async with writer, self.engine.connect() as conn:
+        async with self._queued(), self.engine.connect() as conn:
             conn = await conn.execution_options(**{_ONE_STATEMENT: True})
             result = await conn.execute(statement)
             await conn.commit()
