@@ -212,17 +212,13 @@ async def sweeper(api_url: str, database_url: str, rate: str, at: str) -> int:
     """Child: one sender process of several sharing one PostgreSQL database. Starts the
     application (clock at ``at``), answers {"ready"}, then on "go" runs one sweep and
     answers what it claimed and sent, its wall and CPU time; exits on "quit"."""
-    config = settings(api_url, database_url, sweep_interval_seconds=0, send_rate_per_second=rate)
-    app = build_application(config, load_languages(), clock=ManualClock(datetime.fromisoformat(at)))
-    loop = asyncio.get_running_loop()
-    async with polling(app, config):
-        deps = deps_of(app)
-        assert deps.db is not None
-        env = Env(deps.db, deps.content, deps.clock)
+    loop, now = asyncio.get_running_loop(), datetime.fromisoformat(at)
+    async with application(api_url, database_url, float(rate), now) as (app, env):
+        config = sweep_config(deps_of(app).settings)
         reply({"ready": True})
         await loop.run_in_executor(None, sys.stdin.readline)  # "go"
         cpu, started = cpu_seconds(), time.perf_counter()
-        result = await sweep(app.bot, env, now=deps.clock.now(), config=sweep_config(config))
+        result = await sweep(app.bot, env, now=now, config=config)
         reply(
             {
                 "claimed": result.claimed,
@@ -248,14 +244,11 @@ async def deliver_from_processes(
         ]
         for sender in senders:
             await sender.answer()  # ready
-        await standin.child.ask(f"rate {allowed}")
-        await asyncio.sleep(1.1)  # the stand-in's bucket refills after the start-up calls
-        await standin.child.ask("reset")
-        cpu_standin, started = standin.child.cpu, time.perf_counter()
-        answers = await asyncio.gather(*(sender.ask("go") for sender in senders))
-        wall = time.perf_counter() - started
-        stats = await standin.child.ask("stats")
-        await standin.child.ask("rate none")
+        async with allowing(standin, allowed):
+            cpu_standin, started = standin.child.cpu, time.perf_counter()
+            answers = await asyncio.gather(*(sender.ask("go") for sender in senders))
+            wall = time.perf_counter() - started
+            stats = await standin.child.ask("stats")
         for sender in senders:
             assert sender.proc.stdin is not None
             sender.proc.stdin.write(b"quit\n")
@@ -354,22 +347,42 @@ class Delivery:
 
 
 @contextlib.asynccontextmanager
+async def application(
+    api_url: str, url: str, allowed: float, now: datetime
+) -> AsyncIterator[tuple[BotApplication, Env]]:
+    """The real application polling the stand-in at ``api_url``, sending at most
+    ``allowed``/s, its clock at ``now``."""
+    config = settings(api_url, url, sweep_interval_seconds=0, send_rate_per_second=allowed)
+    app = build_application(config, load_languages(), clock=ManualClock(now))
+    async with polling(app, config):
+        deps = deps_of(app)
+        assert deps.db is not None
+        yield app, Env(deps.db, deps.content, deps.clock)
+
+
+@contextlib.asynccontextmanager
+async def allowing(standin: StandIn, allowed: float) -> AsyncIterator[None]:
+    """The stand-in allows ``allowed``/s, its bucket refilled after the start-up calls and
+    its counts reset; no limit again afterwards."""
+    await standin.child.ask(f"rate {allowed}")
+    await asyncio.sleep(1.1)
+    await standin.child.ask("reset")
+    try:
+        yield
+    finally:
+        await standin.child.ask("rate none")
+
+
+@contextlib.asynccontextmanager
 async def against(
     standin: StandIn, url: str, allowed: float, now: datetime
 ) -> AsyncIterator[tuple[BotApplication, Env]]:
     """The real application polling the stand-in, which now allows ``allowed``/s."""
-    config = settings(standin.url, url, sweep_interval_seconds=0, send_rate_per_second=allowed)
-    app = build_application(config, load_languages(), clock=ManualClock(now))
-    async with polling(app, config):
-        await standin.child.ask(f"rate {allowed}")
-        await asyncio.sleep(1.1)  # the stand-in's bucket refills after the start-up calls
-        await standin.child.ask("reset")
-        deps = deps_of(app)
-        assert deps.db is not None
-        try:
-            yield app, Env(deps.db, deps.content, deps.clock)
-        finally:
-            await standin.child.ask("rate none")
+    async with (
+        application(standin.url, url, allowed, now) as (app, env),
+        allowing(standin, allowed),
+    ):
+        yield app, env
 
 
 async def measured(standin: StandIn, allowed: float, work: Awaitable[Any]) -> Delivery:
