@@ -13,9 +13,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.engine import Database
-from bot.db.models import RoutineSession, User
+from bot.db.models import User
 from bot.db.repo import sessions, users
 from tests.db.test_engine import NOW, _make_user
+from tests.utils.factories import make_session
 
 
 @contextmanager
@@ -67,20 +68,6 @@ async def test_rows_rowcount_and_errors_as_before(sqlite_db: Database) -> None:
             tx.add(User(telegram_user_id=1, chat_id=1, created_at=NOW, updated_at=NOW))
     async with sqlite_db.read() as tx:
         assert await tx.scalar(select(func.max(User.level))) == 5
-
-
-async def _make_session(db: Database, user_id: int) -> int:
-    async with db.write() as tx:
-        rs = RoutineSession(
-            user_id=user_id,
-            routine_id="ladder",
-            steps=["cat_cow"],
-            local_date=NOW.date(),
-            started_at=NOW,
-        )
-        tx.add(rs)
-        await tx.flush()
-        return rs.id
 
 
 async def test_a_unit_costs_its_statements_begin_and_commit_only(sqlite_db: Database) -> None:
@@ -148,7 +135,7 @@ async def test_one_statement_waits_for_the_unit_writing_before_it(sqlite_db: Dat
 
 async def test_a_session_read_with_its_runner_is_not_read_again(sqlite_db: Database) -> None:
     user_id = await _make_user(sqlite_db)
-    session_id = await _make_session(sqlite_db, user_id)
+    session_id = await make_session(sqlite_db, user_id, steps=["cat_cow"], now=NOW)
     async with sqlite_db.write() as tx:
         with trips() as seen:
             user = await users.get(tx, telegram_user_id=1, with_session=session_id)
