@@ -168,6 +168,9 @@ class User(Base):
     next_morning_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # One more for every row of their history written (check-ins, sessions, step answers,
+    # decisions): moved by triggers in the database (migration 0007), never by the code.
+    history_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     sessions: Mapped[list[RoutineSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

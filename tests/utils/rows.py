@@ -110,3 +110,13 @@ async def level_changes(db: Database, telegram_user_id: int) -> list[LevelChange
             select(LevelChange).where(LevelChange.user_id == user.id).order_by(LevelChange.id)
         )
         return list(rows)
+
+
+async def history_version(db: Database, telegram_user_id: int) -> int:
+    """The runner's history version as the database holds it (migration 0007)."""
+    async with db.read() as tx:
+        found = await tx.scalar(
+            select(User.history_version).where(User.telegram_user_id == telegram_user_id)
+        )
+    assert found is not None
+    return found

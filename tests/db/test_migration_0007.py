@@ -1,0 +1,94 @@
+"""Revision 0007 on a database that holds a runner with history from before it: they keep
+every row, start at history version 0, and from then on every write to their history
+moves it (the triggers exist on the upgraded database, not only on a new one)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time
+
+from alembic import command
+from sqlalchemy import Date, DateTime, Time, bindparam, inspect, text
+
+from bot.db.engine import Database
+from bot.db.migrate import alembic_config, upgrade_to_head
+from tests.db.test_migration_0006 import SESSION, USER
+
+T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+CHECKIN = (
+    "INSERT INTO pain_checkins (user_id, score, context, session_id, local_date, recorded_at)"
+    " VALUES (1, 3, 'after_session', 7, :day, :t0)"
+)
+
+
+def _upgrade_to(database_url: str, revision: str) -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+async def test_a_runner_from_before_0007_keeps_their_history_and_starts_at_version_0(
+    database_url: str,
+) -> None:
+    await asyncio.to_thread(_upgrade_to, database_url, "0006")
+    db = Database(database_url)
+    stamp = bindparam("t0", type_=DateTime(timezone=True))
+    day = bindparam("day", type_=Date())
+    try:
+        async with db.write() as tx:
+            await tx.execute(
+                text(USER).bindparams(
+                    bindparam("reminder", type_=Time()), bindparam("morning", type_=Time()), stamp
+                ),
+                {"reminder": time(7, 0), "morning": time(8, 0), "t0": T0},
+            )
+            await tx.execute(
+                text(SESSION).bindparams(stamp, day), {"day": date(2026, 3, 1), "t0": T0}
+            )
+            await tx.execute(
+                text(CHECKIN).bindparams(stamp, day), {"day": date(2026, 3, 1), "t0": T0}
+            )
+        await asyncio.to_thread(upgrade_to_head, database_url)
+
+        async def version() -> tuple[int, int, int]:
+            async with db.engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        text(
+                            "SELECT history_version, level,"
+                            " (SELECT count(*) FROM pain_checkins) FROM users"
+                        )
+                    )
+                ).one()
+            return (row[0], row[1], row[2])
+
+        assert await version() == (0, 4, 1)
+        async with db.write() as tx:
+            await tx.execute(
+                text(CHECKIN).bindparams(stamp, day), {"day": date(2026, 3, 2), "t0": T0}
+            )
+            await tx.execute(text("UPDATE routine_sessions SET status = 'completed'"))
+        assert await version() == (2, 4, 2)
+    finally:
+        await db.dispose()
+
+
+async def test_downgrade_removes_the_triggers_and_the_column(database_url: str) -> None:
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0006")
+    db = Database(database_url)
+    stamp = bindparam("t0", type_=DateTime(timezone=True))
+    day = bindparam("day", type_=Date())
+    try:
+        async with db.engine.connect() as conn:
+            columns = await conn.run_sync(lambda c: inspect(c).get_columns("users"))
+        async with db.write() as tx:  # a trigger left behind would fail on the lost column
+            await tx.execute(
+                text(USER).bindparams(
+                    bindparam("reminder", type_=Time()), bindparam("morning", type_=Time()), stamp
+                ),
+                {"reminder": time(7, 0), "morning": time(8, 0), "t0": T0},
+            )
+            await tx.execute(text(SESSION).bindparams(stamp, day), {"day": T0.date(), "t0": T0})
+            await tx.execute(text(CHECKIN).bindparams(stamp, day), {"day": T0.date(), "t0": T0})
+    finally:
+        await db.dispose()
+    assert "history_version" not in {column["name"] for column in columns}
