@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content, Texts
 from bot.db.engine import Database
+from bot.services.histories import HistoryCache
 from bot.services.unit import Env
 
 DEPS_KEY = "deps"
@@ -24,6 +25,7 @@ class Deps:
     content: Content
     clock: Clock
     db: Database | None = None  # opened in post_init, closed in post_shutdown
+    histories: HistoryCache = field(default_factory=HistoryCache)  # the process's one
 
 
 class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -57,7 +59,7 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
     @property
     def env(self) -> Env:
         """What the use cases read: database, content, clock."""
-        return Env(self.db, self.content, self.clock)
+        return Env(self.db, self.content, self.clock, self.deps.histories)
 
     @property
     def db(self) -> Database:

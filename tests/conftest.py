@@ -20,11 +20,15 @@ from bot.context import BotApplication
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.devtools.standin import BotApiStandIn
+from bot.services.histories import HistoryCache
 from bot.services.unit import Env
 from tests.utils.app import TEST_TOKEN, USER_PACE_SECONDS, BotRunner, flood_time
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import onboard
 from tests.utils.postgres import PostgresServer, find_bin_dir, start_server
+
+# Every history the check-ins' cache gives is read again and compared: the suite checks it.
+HistoryCache.verify = True
 
 _user_ids = itertools.count(10_001)
 

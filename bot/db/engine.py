@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,6 +35,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "mobility_write"
 _ONE_STATEMENT = "mobility_one_statement"  # SQLite: no BEGIN, the statement commits itself
 WRITE_UNIT = "write_unit"  # in session.info: this session may write (see repo.users.get)
+_AFTER_COMMIT = "after_commit"  # in session.info: what to do once the unit has committed
 
 
 def is_sqlite(url: str) -> bool:
@@ -108,6 +109,8 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+            for action in session.info.pop(_AFTER_COMMIT, ()):
+                action()
 
     async def apply(self, statement: Executable) -> int:
         """One statement that writes and needs nothing read before it, atomic by itself:
@@ -118,6 +121,13 @@ class Database:
             result = await conn.execute(statement)
             await conn.commit()
             return int(getattr(result, "rowcount", 0))
+
+    @staticmethod
+    def after_commit(tx: AsyncSession, action: Callable[[], None]) -> None:
+        """Run `action` once the write unit `tx` has committed, and never if it does not."""
+        if not tx.info.get(WRITE_UNIT):
+            raise ValueError("after_commit needs a write unit")
+        tx.info.setdefault(_AFTER_COMMIT, []).append(action)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

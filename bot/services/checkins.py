@@ -28,7 +28,13 @@ from bot.domain.pain import pain_label
 from bot.domain.questions import MorningPain, Question, SessionPain
 from bot.domain.schedule import local_date_of
 from bot.services import reminders, safety
-from bot.services.progression import apply, ask_next_morning, load_history
+from bot.services.progression import (
+    apply,
+    ask_next_morning,
+    history_key,
+    load_history,
+    remember_history,
+)
 from bot.services.questions import (
     ASK_TEXT,
     Invalid,
@@ -83,8 +89,9 @@ async def log_rating(
     zone = zone_of(user)
     today = local_date_of(now, zone)
     day = local_date or today
-    history = await load_history(tx, env.content, user, today)
-    caught, history = rules.catch_up(history, today - timedelta(days=1), env.content.progression)
+    key = history_key(tx, user)
+    read = await load_history(env, tx, user, today, key)
+    caught, history = rules.catch_up(read, today - timedelta(days=1), env.content.progression)
     rating = rules.Rating(day, score, kind, now, session_id)
     history = replace(history, ratings=(*history.ratings, rating))
     checkins.add(
@@ -102,6 +109,7 @@ async def log_rating(
     outcome = rules.decide(history, event, env.content.progression)
     decisions = (*caught.decisions, *outcome.decisions)
     said = apply(env, tx, user, decisions, outcome.runner, now=now)
+    remember_history(env, tx, key, read, today=today, rating=rating, decisions=decisions)
     # The rules decide in their order (R6b before R5); the runner reads a clinician's
     # advice last, just before the safety questions it leads to.
     advice = {i for i, d in enumerate(decisions) if d.kind == "clinician"}

@@ -6,13 +6,16 @@ the check-ins, the reminder sweep and onboarding; no use case of its own."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content
+from bot.db.engine import WRITE_UNIT
 from bot.db.models import User
 from bot.db.repo import checkins
 from bot.db.repo.checkins import HistoryRows, SessionRow
@@ -21,6 +24,7 @@ from bot.domain.enums import StepOutcome
 from bot.domain.onboarding import SAFETY_RULES
 from bot.domain.schedule import local_date_of, next_morning_after
 from bot.services import safety
+from bot.services.histories import Key
 from bot.services.results import Say
 from bot.services.runners import zone_of
 from bot.services.unit import Env
@@ -31,7 +35,6 @@ HISTORY_DAYS = 120  # enough for the baseline's 4-week recompute
 
 
 def build_history(content: Content, user: User, rows: HistoryRows, today: date) -> rules.History:
-    zone = zone_of(user)
     ladder = content.ladder
     position = {step: i + 1 for i, step in enumerate(ladder.steps)}
     for exercise in content.exercises.values():  # substitutes count as the step they replace
@@ -68,10 +71,7 @@ def build_history(content: Content, user: User, rows: HistoryRows, today: date) 
         )
 
     return rules.History(
-        runner=runner_of(user),
-        onboarding_pain=user.baseline_pain if user.baseline_pain is not None else 0,
-        max_level=len(ladder.steps),
-        start=local_date_of(user.created_at, zone),
+        **_of_runner(content, user),
         ratings=tuple(rows.checkins),
         sessions=tuple(session(s) for s in rows.sessions),
         decisions=tuple(
@@ -90,6 +90,16 @@ def build_history(content: Content, user: User, rows: HistoryRows, today: date) 
     )
 
 
+def _of_runner(content: Content, user: User) -> dict[str, Any]:
+    """What the history takes from the runner's row rather than from their history rows."""
+    return {
+        "runner": runner_of(user),
+        "onboarding_pain": user.baseline_pain if user.baseline_pain is not None else 0,
+        "max_level": len(content.ladder.steps),
+        "start": local_date_of(user.created_at, zone_of(user)),
+    }
+
+
 def runner_of(user: User) -> rules.Runner:
     since = user.flare_since
     return rules.Runner(
@@ -99,11 +109,92 @@ def runner_of(user: User) -> rules.Runner:
     )
 
 
+def history_key(tx: AsyncSession, user: User) -> Key | None:
+    """Which version of the runner's history the database holds, as this unit read it
+    with their row, locked. None when this unit has written history rows already (its
+    own rows are not in any other version) or the row was not read in this unit."""
+    if user not in tx or not tx.info.get(WRITE_UNIT) or checkins.wrote_history(tx):
+        return None
+    return Key(user.id, user.created_at, user.history_version)
+
+
 async def load_history(
-    tx: AsyncSession, content: Content, user: User, today: date
+    env: Env, tx: AsyncSession, user: User, today: date, key: Key | None = None
 ) -> rules.History:
-    rows = await checkins.history(tx, user_id=user.id, since=today - timedelta(days=HISTORY_DAYS))
-    return build_history(content, user, rows, today)
+    """The runner's last HISTORY_DAYS days as the rules read them. With the `key` this
+    unit took before it wrote anything (history_key), the history read at that version,
+    by this process, is used instead of reading it again."""
+    since = today - timedelta(days=HISTORY_DAYS)
+    cache = env.histories
+    if key is not None:
+        history = cache.get(key, since)
+        if history is not None:
+            history = replace(history, **_of_runner(env.content, user))
+            if cache.verify:
+                await _same_as_stored(env, tx, user, since, history)
+            return history
+    rows = await checkins.history(tx, user_id=user.id, since=since)
+    history = build_history(env.content, user, rows, today)
+    if key is not None:  # read in a write unit, under the runner's lock
+        cache.put(key, since, history)
+    return history
+
+
+def remember_history(
+    env: Env,
+    tx: AsyncSession,
+    key: Key | None,
+    read: rules.History,
+    *,
+    today: date,
+    rating: rules.Rating,
+    decisions: Sequence[rules.Decision],
+) -> None:
+    """Once a check-in's unit commits: the history it read (`read`, at `key`) with the
+    rating and the decisions it stored, under the version those rows moved it to (one per
+    row), as the query would read it back. Only when the unit had written nothing before
+    it read (a key), and the new rows come last in the query's order (they would not if
+    the clock had gone back)."""
+    if key is None:
+        return
+    at = rating.at
+    if any(r.at > at for r in read.ratings) or any(d.at > at for d in read.decisions):
+        return
+    since = today - timedelta(days=HISTORY_DAYS)
+    recorded = tuple(
+        rules.Recorded(
+            day=d.day,
+            at=at,
+            kind=d.kind,
+            rule_id=d.rule_id,
+            from_level=d.from_level,
+            to_level=d.to_level,
+            numbers=json.loads(json.dumps(dict(d.numbers))),  # as stored (JSON), read back
+        )
+        for d in decisions
+        if d.kind in rules.DECISION_KINDS and d.day >= since
+    )
+    written = replace(
+        read,
+        ratings=(*read.ratings, *((rating,) if rating.day >= since else ())),
+        decisions=(*read.decisions, *recorded),
+    )
+    version = replace(key, version=key.version + 1 + len(decisions))
+    cache = env.histories
+    env.db.after_commit(tx, lambda: cache.put(version, since, written))
+
+
+async def _same_as_stored(
+    env: Env, tx: AsyncSession, user: User, since: date, history: rules.History
+) -> None:
+    """HistoryCache.verify: the history read again must be the one the cache gave."""
+    rows = await checkins.history(tx, user_id=user.id, since=since)
+    stored = build_history(env.content, user, rows, since)
+    if stored != history:
+        differ = [
+            f.name for f in fields(stored) if getattr(stored, f.name) != getattr(history, f.name)
+        ]
+        raise AssertionError(f"the cached history of runner row {user.id} differs in {differ}")
 
 
 def apply(
@@ -161,7 +252,7 @@ async def daily_jobs(env: Env, tx: AsyncSession, user: User, *, now: datetime) -
     if memory.daily_on is None:  # new to the daily jobs: they start from yesterday
         user.rules_memory = replace(memory, daily_on=yesterday).to_json()
         return DailyNews((), rescreen=False)
-    history = await load_history(tx, env.content, user, today)
+    history = await load_history(env, tx, user, today, history_key(tx, user))
     caught, _ = rules.catch_up(history, yesterday, env.content.progression)
     sentences = apply(env, tx, user, caught.decisions, caught.runner, now=now)
     return DailyNews(sentences, rescreen=caught.rescreen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from bot.content import Content, Texts
 from bot.db.engine import Database
 from bot.db.models import User
 from bot.db.repo import users
+from bot.services.histories import HistoryCache
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class Env:
     db: Database
     content: Content
     clock: Clock
+    # Runners' histories read last, used while the database says they hold (histories.py)
+    histories: HistoryCache = field(default_factory=HistoryCache, compare=False)
 
     @property
     def texts(self) -> Texts:

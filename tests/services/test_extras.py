@@ -43,7 +43,7 @@ async def record_of(env: Env, session_id: int) -> SessionRecord:
         user = await tx.scalar(select(User).where(User.telegram_user_id == ALEX))
         assert user is not None
         today = local_date_of(env.clock.now(), "Europe/Berlin")
-        history = await progression.load_history(tx, env.content, user, today)
+        history = await progression.load_history(env, tx, user, today)
     [record] = [s for s in history.sessions if s.id == session_id]
     return record
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, select, type_coerce
+from sqlalchemy import Date, Integer, String, and_, bindparam, event, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent
 from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
@@ -271,3 +272,40 @@ async def history(tx: AsyncSession, *, user_id: int, since: date) -> HistoryRows
             for day, at, decision, rule, old, new, numbers in decisions
         ],
     )
+
+
+# --- whether a unit of work has written history yet ---------------------------------------
+
+_HISTORY_MODELS = (PainCheckin, RoutineSession, StepEvent, LevelChange)
+_HISTORY_TABLES = frozenset(model.__tablename__ for model in _HISTORY_MODELS)
+_WROTE_HISTORY = "wrote_history"  # in session.info
+
+
+def wrote_history(tx: AsyncSession) -> bool:
+    """This unit of work has written rows of the history `history` reads, or its next flush
+    would (any statement it cannot tell apart counts as one)."""
+    session = tx.sync_session
+    return bool(session.info.get(_WROTE_HISTORY)) or _history_pending(session)
+
+
+def _history_pending(session: Session) -> bool:
+    return any(
+        isinstance(obj, _HISTORY_MODELS)
+        for objects in (session.new, session.dirty, session.deleted)
+        for obj in objects
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _note_history_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    if not session.info.get(_WROTE_HISTORY) and _history_pending(session):
+        session.info[_WROTE_HISTORY] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_history_statement(state: ORMExecuteState) -> None:
+    if state.is_select and not state.is_from_statement:
+        return
+    table = getattr(state.statement, "table", None)
+    if table is None or getattr(table, "name", None) in _HISTORY_TABLES:
+        state.session.info[_WROTE_HISTORY] = True
