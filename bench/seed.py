@@ -19,7 +19,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
@@ -142,9 +142,11 @@ async def _history(
     for user in users:
         user_id, final = ids[user["telegram_user_id"]], min(user["level"], len(ladder))
         level = max(1, final - days // 14)
+        zone = tzinfo_for(user["time_zone"])
         today = local_date_of(now, user["time_zone"])
         for back in range(days, 0, -1):
-            noon = datetime.combine(today - timedelta(days=back), dtime(12), tzinfo=UTC)
+            # Local noon of a day before today: in the past wherever the runner lives.
+            noon = datetime.combine(today - timedelta(days=back), dtime(12), tzinfo=zone)
             if rng.random() < 0.9:
                 checkins.append(_checkin(user_id, rng.randint(0, 5), CheckinKind.MORNING, noon))
             if rng.random() < 0.85:
