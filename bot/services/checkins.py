@@ -94,7 +94,7 @@ async def log_rating(
     caught, history = rules.catch_up(read, today - timedelta(days=1), env.content.progression)
     rating = rules.Rating(day, score, kind, now, session_id)
     history = replace(history, ratings=(*history.ratings, rating))
-    checkins.add(
+    await checkins.add(
         tx, user_id=user.id, score=score, kind=kind, local_date=day, at=now, session_id=session_id
     )
     event: rules.Event

@@ -157,8 +157,10 @@ def remember_history(
     the clock had gone back)."""
     if key is None:
         return
-    at = rating.at
-    if any(r.at > at for r in read.ratings) or any(d.at > at for d in read.decisions):
+    at = rating.at  # both in the query's order, by time: the last is the latest
+    if (read.ratings and read.ratings[-1].at > at) or (
+        read.decisions and read.decisions[-1].at > at
+    ):
         return
     since = today - timedelta(days=HISTORY_DAYS)
     recorded = tuple(

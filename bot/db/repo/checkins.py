@@ -6,9 +6,20 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, event, select, type_coerce
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    event,
+    insert,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -17,7 +28,7 @@ from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
 from bot.domain.progression import Rating
 
 
-def add(
+async def add(
     tx: AsyncSession,
     *,
     user_id: int,
@@ -27,16 +38,21 @@ def add(
     at: datetime,
     session_id: int | None = None,
 ) -> None:
-    tx.add(
-        PainCheckin(
-            user_id=user_id,
-            score=score,
-            context=kind,
-            session_id=session_id,
-            local_date=local_date,
-            recorded_at=at,
-        )
+    """One rating, inserted at once (Core: no ORM object to flush, nobody reads it back)."""
+    await tx.execute(
+        _INSERT_CHECKIN,
+        {
+            "user_id": user_id,
+            "score": score,
+            "context": kind,
+            "session_id": session_id,
+            "local_date": local_date,
+            "recorded_at": at,
+        },
     )
+
+
+_INSERT_CHECKIN = insert(cast(Table, PainCheckin.__table__))
 
 
 async def for_session(tx: AsyncSession, *, session_id: int) -> bool:

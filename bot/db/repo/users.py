@@ -40,20 +40,25 @@ async def get(
     step would read the step before that one moved it; the session is read after the
     lock, as its own statement. SQLite's BEGIN IMMEDIATE took the lock before any read."""
     if with_session is None or tx.get_bind().dialect.name != "sqlite":
-        query = select(User).where(User.telegram_user_id == telegram_user_id)
-        if tx.info.get(WRITE_UNIT):
-            query = query.with_for_update()
-        return await tx.scalar(query)
-    both = (
-        select(User, RoutineSession)
-        .outerjoin(RoutineSession, RoutineSession.id == with_session)
-        .where(User.telegram_user_id == telegram_user_id)
-    )
-    row = (await tx.execute(both)).first()
+        query = _GET_LOCKED if tx.info.get(WRITE_UNIT) else _GET
+        return await tx.scalar(query, {"telegram_user_id": telegram_user_id})
+    params = {"telegram_user_id": telegram_user_id, "session_id": with_session}
+    row = (await tx.execute(_GET_WITH_SESSION, params)).first()
     if row is None:
         return None
     tx.info[_READ_WITH] = row[1]  # the identity map holds objects weakly: keep it for the unit
     return row[0]
+
+
+# Built once: building a statement and its cache key again on every update cost more
+# than running it (every tap and check-in reads the runner first).
+_GET = select(User).where(User.telegram_user_id == bindparam("telegram_user_id"))
+_GET_LOCKED = _GET.with_for_update()
+_GET_WITH_SESSION = (
+    select(User, RoutineSession)
+    .outerjoin(RoutineSession, RoutineSession.id == bindparam("session_id"))
+    .where(User.telegram_user_id == bindparam("telegram_user_id"))
+)
 
 
 async def get_or_create(
