@@ -112,13 +112,13 @@ class Database:
             for action in session.info.pop(_AFTER_COMMIT, ()):
                 action()
 
-    async def apply(self, statement: Executable) -> int:
+    async def apply(self, statement: Executable, params: dict[str, Any] | None = None) -> int:
         """One statement that writes and needs nothing read before it, atomic by itself:
         on SQLite it runs outside a transaction (no BEGIN IMMEDIATE, no COMMIT: one trip
         instead of three), still after the writers queued before it. Rows it changed."""
         async with self._queued(), self.engine.connect() as conn:
             conn = await conn.execution_options(**{_ONE_STATEMENT: True})
-            result = await conn.execute(statement)
+            result = await conn.execute(statement, params)
             await conn.commit()
             return int(getattr(result, "rowcount", 0))
 

@@ -39,9 +39,9 @@ def watch(db: Database) -> Iterator[Watched]:
         async with original() as session:
             yield session
 
-    async def applied(statement: Any) -> int:
+    async def applied(statement: Any, params: dict[str, Any] | None = None) -> int:
         seen.write_units += 1
-        return await apply(statement)
+        return await apply(statement, params)
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.statements.append(statement)

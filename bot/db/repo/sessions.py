@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,6 +16,13 @@ from bot.domain.enums import SessionStatus, StepOutcome
 
 _SESSIONS = cast(Table, RoutineSession.__table__)
 _EVENTS = cast(Table, StepEvent.__table__)
+# The statements of every tap, built once: building one and its cache key again on every
+# tap cost more than running it.
+_ADD_EVENT = insert(_EVENTS)
+_MOVE = update(_SESSIONS).where(_SESSIONS.c.id == bindparam("moved_id"))
+_SET_STEP_MESSAGE = update(_SESSIONS).where(
+    _SESSIONS.c.id == bindparam("on_id"), _SESSIONS.c.current_step == bindparam("on_step")
+)
 
 
 async def open_for(tx: AsyncSession, *, user_id: int) -> RoutineSession | None:
@@ -46,22 +53,15 @@ async def add_event(
     at: datetime,
 ) -> None:
     """A step's outcome: one INSERT (Core: no object to track, on the path of every tap)."""
-    await tx.execute(
-        insert(_EVENTS).values(
-            session_id=session_id,
-            step_index=step_index,
-            exercise_id=exercise_id,
-            outcome=outcome,
-            at=at,
-        )
-    )
+    values = {"session_id": session_id, "step_index": step_index, "exercise_id": exercise_id}
+    await tx.execute(_ADD_EVENT, {**values, "outcome": outcome, "at": at})
 
 
 async def move(tx: AsyncSession, *, session: RoutineSession, values: dict[str, Any]) -> None:
     """A tap's change to the session row, as one UPDATE of just those columns (Core: no
     flush of the unit of work on the path of every tap); the loaded object shows the new
     values, as committed, so what is drawn next reads them."""
-    await tx.execute(update(_SESSIONS).where(_SESSIONS.c.id == session.id).values(**values))
+    await tx.execute(_MOVE, {"moved_id": session.id, **values})  # the keys are the SET
     for key, value in values.items():
         set_committed_value(session, key, value)
 
@@ -102,11 +102,8 @@ async def set_step_message(
 ) -> None:
     """The message carrying the current step (only while the session is still on it): one
     UPDATE by itself, which needs nothing read first (Database.apply)."""
-    await db.apply(
-        update(_SESSIONS)
-        .where(_SESSIONS.c.id == session_id, _SESSIONS.c.current_step == step_index)
-        .values(step_message_id=message_id)
-    )
+    params = {"on_id": session_id, "on_step": step_index, "step_message_id": message_id}
+    await db.apply(_SET_STEP_MESSAGE, params)
 
 
 async def started_since(tx: AsyncSession, *, user_id: int, since: datetime) -> bool:

@@ -54,6 +54,11 @@ async def get(
 # than running it (every tap and check-in reads the runner first).
 _GET = select(User).where(User.telegram_user_id == bindparam("telegram_user_id"))
 _GET_LOCKED = _GET.with_for_update()
+_SET_PROMPT = (
+    update(User)
+    .where(User.telegram_user_id == bindparam("prompted"))
+    .values(prompt_message_id=bindparam("prompt"))
+)
 _GET_WITH_SESSION = (
     select(User, RoutineSession)
     .outerjoin(RoutineSession, RoutineSession.id == bindparam("session_id"))
@@ -117,11 +122,7 @@ async def by_id(tx: AsyncSession, *, user_id: int) -> User | None:
 
 async def set_prompt(tx: AsyncSession, *, telegram_user_id: int, message_id: int) -> None:
     """Remember the message that carries the open question: only its buttons are live."""
-    await tx.execute(
-        update(User)
-        .where(User.telegram_user_id == telegram_user_id)
-        .values(prompt_message_id=message_id)
-    )
+    await tx.execute(_SET_PROMPT, {"prompted": telegram_user_id, "prompt": message_id})
 
 
 async def open_mornings(tx: AsyncSession, *, sent: Sequence[tuple[int, int, int]]) -> None:
@@ -167,8 +168,7 @@ async def touch(tx: AsyncSession, user: User | None, *, now: datetime) -> None:
     if session.is_modified(user, include_collections=False):
         user.updated_at = now
     elif user.updated_at != now and (session.info.get(_CHANGED) or _pending_changes(session)):
-        table = cast(Table, User.__table__)
-        await tx.execute(update(table).where(table.c.id == user.id).values(updated_at=now))
+        await tx.execute(_TOUCH, {"touched_id": user.id, "touched_at": now})
         set_committed_value(user, "updated_at", now)
 
 
@@ -203,6 +203,11 @@ async def language_of(db: Database, *, telegram_user_id: int) -> tuple[bool, str
 
 
 _USERS = cast(Table, User.__table__)
+_TOUCH = (  # built once (see _GET)
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("touched_id"))
+    .values(updated_at=bindparam("touched_at"))
+)
 _LANGUAGE_OF = select(_USERS.c.language).where(
     _USERS.c.telegram_user_id == bindparam("telegram_user_id")
 )
