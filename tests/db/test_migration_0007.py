@@ -25,6 +25,18 @@ def _upgrade_to(database_url: str, revision: str) -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+async def _store_a_runner(db: Database) -> None:
+    """A runner with a session and a check-in, in the columns of revision 0006."""
+    stamp = bindparam("t0", type_=DateTime(timezone=True))
+    day = bindparam("day", type_=Date())
+    times = bindparam("reminder", type_=Time()), bindparam("morning", type_=Time())
+    async with db.write() as tx:
+        values = {"reminder": time(7, 0), "morning": time(8, 0), "t0": T0}
+        await tx.execute(text(USER).bindparams(*times, stamp), values)
+        for statement in (SESSION, CHECKIN):
+            await tx.execute(text(statement).bindparams(stamp, day), {"day": T0.date(), "t0": T0})
+
+
 async def test_a_runner_from_before_0007_keeps_their_history_and_starts_at_version_0(
     database_url: str,
 ) -> None:
@@ -33,19 +45,7 @@ async def test_a_runner_from_before_0007_keeps_their_history_and_starts_at_versi
     stamp = bindparam("t0", type_=DateTime(timezone=True))
     day = bindparam("day", type_=Date())
     try:
-        async with db.write() as tx:
-            await tx.execute(
-                text(USER).bindparams(
-                    bindparam("reminder", type_=Time()), bindparam("morning", type_=Time()), stamp
-                ),
-                {"reminder": time(7, 0), "morning": time(8, 0), "t0": T0},
-            )
-            await tx.execute(
-                text(SESSION).bindparams(stamp, day), {"day": date(2026, 3, 1), "t0": T0}
-            )
-            await tx.execute(
-                text(CHECKIN).bindparams(stamp, day), {"day": date(2026, 3, 1), "t0": T0}
-            )
+        await _store_a_runner(db)
         await asyncio.to_thread(upgrade_to_head, database_url)
 
         async def version() -> tuple[int, int, int]:
@@ -75,20 +75,10 @@ async def test_downgrade_removes_the_triggers_and_the_column(database_url: str) 
     await asyncio.to_thread(upgrade_to_head, database_url)
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0006")
     db = Database(database_url)
-    stamp = bindparam("t0", type_=DateTime(timezone=True))
-    day = bindparam("day", type_=Date())
     try:
         async with db.engine.connect() as conn:
             columns = await conn.run_sync(lambda c: inspect(c).get_columns("users"))
-        async with db.write() as tx:  # a trigger left behind would fail on the lost column
-            await tx.execute(
-                text(USER).bindparams(
-                    bindparam("reminder", type_=Time()), bindparam("morning", type_=Time()), stamp
-                ),
-                {"reminder": time(7, 0), "morning": time(8, 0), "t0": T0},
-            )
-            await tx.execute(text(SESSION).bindparams(stamp, day), {"day": T0.date(), "t0": T0})
-            await tx.execute(text(CHECKIN).bindparams(stamp, day), {"day": T0.date(), "t0": T0})
+        await _store_a_runner(db)  # a trigger left behind would fail on the lost column
     finally:
         await db.dispose()
     assert "history_version" not in {column["name"] for column in columns}
