@@ -5,12 +5,13 @@ check-in's cost. Every write to a history row moves the runner's `history_versio
 the same transaction (triggers, migration 0007), whoever writes it, so a history read at
 version N is still the whole truth while their row says N, in this process or any other.
 
-An entry is used only in a unit of work that has not changed anything yet (its own
-writes are not in the entry) and only for the same runner row (`created_at` too: SQLite
-can give a deleted runner's id to a new one). It is stored from a unit that read it under
-the runner's lock before writing, or, after a check-in commits, as the history the unit
-read plus the rows it wrote, under the version those rows moved it to; if that guess is
-wrong (something else wrote history in the unit), the entry is simply never used.
+An entry is used only in a write unit that has not written history yet (its own rows
+are not in the entry; repo.checkins.wrote_history) and only for the same runner row
+(`created_at` too: SQLite can give a deleted runner's id to a new one). It is stored from
+a unit that read it under the runner's lock before writing, or, after a check-in
+commits, as the history the unit read plus the rows it wrote, under the version those
+rows moved it to; if that guess is wrong (something else wrote history in the unit), the
+entry is simply never used.
 A window that moved on (a new day) drops the rows that left it, as the query would.
 
 `verify` (the tests switch it on) reads the history again on every use and fails loudly
@@ -24,10 +25,11 @@ from datetime import date, datetime
 
 from bot.domain import progression as rules
 
-# Bounded: nothing here grows with the number of runners. A runner's 120 days take about
-# 100 KB; this keeps the runners who checked in last (a burst of them, or one runner's
-# morning and after-run ratings), about 25 MB at most.
-MAX_RUNNERS = 256
+# Bounded: nothing here grows with the number of runners. A runner's 120 days with two
+# ratings and a session a day take about 150 KB (measured with tracemalloc); this keeps
+# the runners who checked in last (a burst of them, or one runner's morning and
+# after-run ratings), about 19 MB at most.
+MAX_RUNNERS = 128
 
 
 @dataclass(frozen=True)
