@@ -53,6 +53,8 @@ async def confirm_delete(
             log.info("event=delete confirmed=False")
             return Reply(record=answered, notes=(note(Say("delete_kept")),))
         counts = await privacy.delete_everything(tx, user_id=user.id)
+        deleted = user.id
     language.forget(env, telegram_user_id)  # a later /start begins from nothing, this too
+    env.histories.forget(deleted)  # their ratings leave this process's memory as well
     log.info("event=delete confirmed=True rows=%s", sum(counts.values()))
     return Reply(record=answered, notes=(note(Say("deleted")),))

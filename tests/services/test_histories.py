@@ -10,17 +10,21 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import Executable
 
+from bot.callbacks import DeleteTap
 from bot.clock import ManualClock
 from bot.content import Content
 from bot.db.engine import Database
-from bot.db.models import PainCheckin
+from bot.db.models import PainCheckin, RoutineSession, User
 from bot.domain import progression as rules
 from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
 from bot.domain.schedule import local_date_of
-from bot.services import checkins, progression
+from bot.services import checkins, privacy, progression
 from bot.services.histories import HistoryCache, Key
+from bot.services.questions import remember_prompt
 from bot.services.unit import Env, runner_unit
 from tests.utils.factories import make_checkin, make_decision, make_runner, make_session
 from tests.utils.rows import history_version, level_changes
@@ -207,6 +211,37 @@ async def test_a_unit_that_wrote_history_first_does_not_use_or_fill_the_cache(en
     assert env.histories.hits == hits
     await rate(env, 3)  # the remembered history is not the one those two rows made
     assert env.histories.hits == hits
+
+
+async def test_a_write_it_cannot_name_counts_as_a_history_write(env: Env) -> None:
+    """An aliased table, a text statement: the unit no longer trusts the cache; writes to
+    the runner's own row do not count."""
+    await runner_with_history(env)
+    writes: list[Executable] = [
+        update(aliased(RoutineSession, name="rs")).values(level=2),
+        text("UPDATE routine_sessions SET level = level"),
+    ]
+    for write in writes:
+        async with runner_unit(env, ALEX) as (tx, user):
+            assert user is not None
+            await tx.execute(update(User).where(User.id == user.id).values(level=2))
+            assert progression.history_key(tx, user) is not None
+            await tx.execute(write)
+            assert progression.history_key(tx, user) is None
+
+
+async def test_delete_forgets_the_runners_history(env: Env) -> None:
+    user_id = await runner_with_history(env)
+    await rate(env, 2)
+    assert len(env.histories) == 1
+    await privacy.ask_delete(env, telegram_user_id=ALEX)
+    async with env.db.read() as tx:
+        prompt = await tx.scalar(select(User.prompt_message_id).where(User.id == user_id))
+    await remember_prompt(env, telegram_user_id=ALEX, message_id=prompt or 4242)
+
+    await privacy.confirm_delete(env, telegram_user_id=ALEX, tap=DeleteTap(True), message_id=4242)
+
+    assert len(env.histories) == 0
 
 
 async def test_a_stale_entry_fails_the_suite_loudly(env: Env) -> None:

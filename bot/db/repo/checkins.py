@@ -293,13 +293,16 @@ async def history(tx: AsyncSession, *, user_id: int, since: date) -> HistoryRows
 # --- whether a unit of work has written history yet ---------------------------------------
 
 _HISTORY_MODELS = (PainCheckin, RoutineSession, StepEvent, LevelChange)
-_HISTORY_TABLES = frozenset(model.__tablename__ for model in _HISTORY_MODELS)
+# The tables a write to which is known not to touch the history; a write to any other
+# (or one this cannot name, such as an alias) counts as a write to the history.
+_NOT_HISTORY = frozenset(("users", "reminder_deliveries", "picture_uploads"))
 _WROTE_HISTORY = "wrote_history"  # in session.info
 
 
 def wrote_history(tx: AsyncSession) -> bool:
     """This unit of work has written rows of the history `history` reads, or its next flush
-    would (any statement it cannot tell apart counts as one)."""
+    would (any statement through the session it cannot tell apart counts as one; nothing
+    here writes through the bare connection)."""
     session = tx.sync_session
     return bool(session.info.get(_WROTE_HISTORY)) or _history_pending(session)
 
@@ -323,5 +326,5 @@ def _note_history_statement(state: ORMExecuteState) -> None:
     if state.is_select and not state.is_from_statement:
         return
     table = getattr(state.statement, "table", None)
-    if table is None or getattr(table, "name", None) in _HISTORY_TABLES:
+    if not isinstance(table, Table) or table.name not in _NOT_HISTORY:
         state.session.info[_WROTE_HISTORY] = True

@@ -54,11 +54,6 @@ async def get(
 # than running it (every tap and check-in reads the runner first).
 _GET = select(User).where(User.telegram_user_id == bindparam("telegram_user_id"))
 _GET_LOCKED = _GET.with_for_update()
-_SET_PROMPT = (
-    update(User)
-    .where(User.telegram_user_id == bindparam("prompted"))
-    .values(prompt_message_id=bindparam("prompt"))
-)
 _GET_WITH_SESSION = (
     select(User, RoutineSession)
     .outerjoin(RoutineSession, RoutineSession.id == bindparam("session_id"))
@@ -122,7 +117,11 @@ async def by_id(tx: AsyncSession, *, user_id: int) -> User | None:
 
 async def set_prompt(tx: AsyncSession, *, telegram_user_id: int, message_id: int) -> None:
     """Remember the message that carries the open question: only its buttons are live."""
-    await tx.execute(_SET_PROMPT, {"prompted": telegram_user_id, "prompt": message_id})
+    await tx.execute(
+        update(User)
+        .where(User.telegram_user_id == telegram_user_id)
+        .values(prompt_message_id=message_id)
+    )
 
 
 async def open_mornings(tx: AsyncSession, *, sent: Sequence[tuple[int, int, int]]) -> None:
