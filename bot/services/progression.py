@@ -34,7 +34,7 @@ HISTORY_DAYS = 120  # enough for the baseline's 4-week recompute
 # --- the runner's history, as the pure rules see it -------------------------------------
 
 
-def build_history(content: Content, user: User, rows: HistoryRows, today: date) -> rules.History:
+def build_history(content: Content, user: User, rows: HistoryRows) -> rules.History:
     ladder = content.ladder
     position = {step: i + 1 for i, step in enumerate(ladder.steps)}
     for exercise in content.exercises.values():  # substitutes count as the step they replace
@@ -133,8 +133,7 @@ async def load_history(
             if cache.verify:
                 await _same_as_stored(env, tx, user, since, history)
             return history
-    rows = await checkins.history(tx, user_id=user.id, since=since)
-    history = build_history(env.content, user, rows, today)
+    history = await _read_history(env, tx, user, since)
     if key is not None:  # read in a write unit, under the runner's lock
         cache.put(key, since, history)
     return history
@@ -186,12 +185,16 @@ def remember_history(
     env.db.after_commit(tx, lambda: cache.put(version, since, written))
 
 
+async def _read_history(env: Env, tx: AsyncSession, user: User, since: date) -> rules.History:
+    rows = await checkins.history(tx, user_id=user.id, since=since)
+    return build_history(env.content, user, rows)
+
+
 async def _same_as_stored(
     env: Env, tx: AsyncSession, user: User, since: date, history: rules.History
 ) -> None:
     """HistoryCache.verify: the history read again must be the one the cache gave."""
-    rows = await checkins.history(tx, user_id=user.id, since=since)
-    stored = build_history(env.content, user, rows, since)
+    stored = await _read_history(env, tx, user, since)
     if stored != history:
         differ = [
             f.name for f in fields(stored) if getattr(stored, f.name) != getattr(history, f.name)

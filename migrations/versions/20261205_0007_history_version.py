@@ -5,9 +5,10 @@
   step_events, level_changes; a change of a column the history reads), by triggers in
   the database itself, so no writer can forget it, in this process or another. Only the
   runner's own units take their row's lock this way: the writes outside one (the step
-  message's id, the hold timer) change no column the history reads. A process that read a runner's history at
-  version N may use what it read while the runner's row still says N (the check-ins'
-  history cache, bot/services/histories.py); any other number means read it again.
+  message's id, the hold timer) change no column the history reads. A process that read
+  a runner's history at version N may use what it read while the runner's row still
+  says N (the check-ins' history cache, bot/services/histories.py); any other number
+  means read it again.
 
 Revision ID: 0007
 Revises: 0006
@@ -32,8 +33,7 @@ depends_on: str | Sequence[str] | None = None
 _COLUMNS = {
     "pain_checkins": "user_id, local_date, score, context, recorded_at, session_id",
     "routine_sessions": (
-        "user_id, local_date, started_at, level, planned_level, in_flare, routine_id,"
-        " status, steps"
+        "user_id, local_date, started_at, level, planned_level, in_flare, routine_id, status, steps"
     ),
     "level_changes": "user_id, local_date, at, decision, rule_id, from_level, to_level, numbers",
     "step_events": "session_id, exercise_id, outcome",
@@ -47,20 +47,16 @@ _OWNER = {
 _EVENTS = ("INSERT", "UPDATE", "DELETE")
 
 
-def _bump(owner: str) -> str:
-    return f"UPDATE users SET history_version = history_version + 1 WHERE id = {owner};"
+def _bump(*owners: str) -> str:
+    return (
+        f"UPDATE users SET history_version = history_version + 1 WHERE id IN ({', '.join(owners)});"
+    )
 
 
 def _sqlite_trigger(table: str, event: str) -> str:
-    owner = _OWNER[table]
+    # An update that moved the row to another runner moves both runners.
     rows = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}[event]
-    if len(rows) == 2:  # an update that moved the row to another runner moves both
-        body = (
-            "UPDATE users SET history_version = history_version + 1"
-            f" WHERE id IN ({owner.format(row='OLD')}, {owner.format(row='NEW')});"
-        )
-    else:
-        body = _bump(owner.format(row=rows[0]))
+    body = _bump(*(_OWNER[table].format(row=row) for row in rows))
     when = f"UPDATE OF {_COLUMNS[table]}" if event == "UPDATE" else event
     return (
         f"CREATE TRIGGER {table}_history_{event.lower()} AFTER {when} ON {table}"

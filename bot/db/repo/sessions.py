@@ -53,8 +53,16 @@ async def add_event(
     at: datetime,
 ) -> None:
     """A step's outcome: one INSERT (Core: no object to track, on the path of every tap)."""
-    values = {"session_id": session_id, "step_index": step_index, "exercise_id": exercise_id}
-    await tx.execute(_ADD_EVENT, {**values, "outcome": outcome, "at": at})
+    await tx.execute(
+        _ADD_EVENT,
+        {
+            "session_id": session_id,
+            "step_index": step_index,
+            "exercise_id": exercise_id,
+            "outcome": outcome,
+            "at": at,
+        },
+    )
 
 
 async def move(tx: AsyncSession, *, session: RoutineSession, values: dict[str, Any]) -> None:
