@@ -27,6 +27,9 @@ received ("tap→answer"), and -> the next message with buttons received ("tap�
 3. human pace: ``--users`` other runners wait ``--think-ms`` (0.5x-1.5x) before each tap,
    starts spread over twice that: at most users/think updates/s (200 / 5 s = 40/s). Its
    p95 tap→answer of a step, against the bare bot's, is the latency target.
+3b. with ``--api-latency-ms MS``: the human pace again, each Bot API call answered MS later
+   (Telegram's round trip from a server, which the stand-in on this machine lacks): the
+   tap→answer and tap→next a runner meets on a phone, printed, not judged.
 4. capacity (``--capacity 100,200,400,...``): the real bot alone at the same pace with
    more runners each time, until its p95 passes 100 ms: how many runners one process serves.
 5. open sessions (``--open-sessions 10000``): that many runners each open a session and
@@ -74,6 +77,7 @@ from bot.devtools.standin import BotApiStandIn, StoredMessage
 RATIO_TARGET, CPU_RATIO_TARGET, P95_TARGET_MS, P95_RATIO_TARGET = 0.8, 1.25, 50.0, 3.0
 WARMUP_IDS, ROUND_IDS, PACED_IDS = 500_001, 1_000_001, 2_000_001  # round r: + r * 100_000
 CAPACITY_IDS, OPEN_IDS = 3_000_001, 5_000_001  # capacity size k: + k * 100_000
+ROUND_TRIP_IDS = 6_000_001
 CAPACITY_P95_MS = 100.0
 GROWTH_TARGET = 512  # bytes per runner with an open session: nothing that grows with them
 STEP_RE = re.compile(r"Step (\d+)(?: of (\d+))?")
@@ -426,12 +430,13 @@ async def amain(args: argparse.Namespace) -> int:
     sizes = [int(n) for n in args.capacity.split(",") if n.strip()] if args.capacity else []
     capacity = [[CAPACITY_IDS + k * 100_000 + i for i in range(n)] for k, n in enumerate(sizes)]
     opened = [OPEN_IDS + i for i in range(args.open_sessions)]
+    tripped = [ROUND_TRIP_IDS + i for i in range(args.users)] if args.api_latency_ms else []
     if args.py_spy:
         args.py_spy.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
         async with contextlib.AsyncExitStack() as stack:
             seeded = [*warm, *(i for ids in rounds for i in ids), *paced, *opened]
-            seeded += [i for ids in capacity for i in ids]
+            seeded += [*(i for ids in capacity for i in ids), *tripped]
             bots = {k: await stack.enter_async_context(start(k, args, Path(tmp) / k, seeded))
                     for k in ("real", "bare")}  # fmt: skip
             for bot in bots.values():
@@ -452,6 +457,13 @@ async def amain(args: argparse.Namespace) -> int:
                     spy = args.py_spy / f"{kind}-paced.txt" if args.py_spy else None
                     human[kind] = await bot.phase(paced, args.think_ms / 1000, spy)
                     print(f"  human pace, {kind}: done", flush=True)
+            far = {}  # the human pace again, each Bot API call answered args.api_latency_ms later
+            if tripped:
+                for kind, bot in bots.items():
+                    bot.standin.latency_seconds = args.api_latency_ms / 1000
+                    far[kind] = await bot.phase(tripped, args.think_ms / 1000)
+                    bot.standin.latency_seconds = 0.0
+                    print(f"  human pace, {args.api_latency_ms:g} ms a call, {kind}: done")
             served: list[tuple[int, float]] = []  # runners, p95 of a step's tap→answer, ms
             for ids in capacity:
                 phase = await bots["real"].phase(ids, args.think_ms / 1000)
@@ -535,6 +547,13 @@ async def amain(args: argparse.Namespace) -> int:
                 p95 < P95_TARGET_MS and p95 <= P95_RATIO_TARGET * bare_p95,
             )
         )
+    if far:
+        print(
+            f"\n3b) the same human pace with each Bot API call answered "
+            f"{args.api_latency_ms:g} ms later (a round trip to Telegram from a server; "
+            "--api-latency-ms): what a runner waits for on a phone, not judged"
+        )
+        print("\n".join(latency_lines(far)))
     if served:
         print(
             f"\n4) capacity: the real bot alone at a human pace ({args.think_ms:.0f} ms), more "
@@ -604,6 +623,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N,N,...",
         help="runners at a human pace, the real "
         "bot alone, in turn until p95 passes 100 ms (e.g. 100,200,400,700,1000)",
+    )
+    add(
+        "--api-latency-ms",
+        type=float,
+        default=0,
+        metavar="MS",
+        help="then the human pace again with each Bot API call answered MS later (a round "
+        "trip to Telegram; e.g. 50): the latencies a runner meets, not judged",
     )
     add(
         "--open-sessions",

@@ -1,6 +1,9 @@
 """Turning a use case's result into Telegram calls, in one order for every handler:
 answer the tap, close or redraw the tapped message, take old buttons off, send the notes,
-the step, the question (and remember the message that carries it).
+the step, the question (and remember the message that carries it). The tap's answer and
+the tapped message's edits go out alongside the rest, not before it: each Bot API call is
+a round trip to Telegram, and the next step need not wait for the spinner to stop or for
+the last step to close (three round trips before the next step, now one).
 
 No call Telegram would refuse: an edit that would leave the tapped message as the runner
 sees it (same text, same buttons) is not sent, nor is a keyboard removal from a message
@@ -9,7 +12,9 @@ and a tap's answer is kept within its limit (`bot.views`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Sequence
 
 from telegram import (
     BotCommand,
@@ -78,22 +83,79 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
         await chat_menu(context, update, reply.menu_language)
     texts, content = context.texts, context.content
     query = update.callback_query
-    chat = update.effective_chat
     tapped = Shown(query)
-    if query is not None:
-        if reply.refused is not None:
-            await answer_query(query, said(texts, reply.refused), alert=reply.alert)
-            return
-        await answer_query(query, said(texts, reply.toast) if reply.toast else None)
-        if reply.record is not None:
-            await _edit(query, tapped, said(texts, reply.record), None)
-        if reply.redraw is not None:
-            await _edit(query, tapped, None, keyboards.question(content, reply.redraw))
-        if reply.edit_step is not None:
-            view = reply.edit_step
-            # a step that is over keeps its text and shows its status instead of buttons
-            markup = None if view.status is not None else keyboards.step(content, view)
-            await _edit(query, tapped, step_text(content, view), markup)
+    if query is None:
+        await _show_in_chat(context, update, reply, tapped)
+        return
+    if reply.refused is not None:
+        await answer_query(query, said(texts, reply.refused), alert=reply.alert)
+        return
+    edits: list[tuple[str | None, InlineKeyboardMarkup | None]] = []
+    if reply.record is not None:
+        edits.append((said(texts, reply.record), None))
+    if reply.redraw is not None:
+        edits.append((None, keyboards.question(content, reply.redraw)))
+    if reply.edit_step is not None:
+        view = reply.edit_step
+        # a step that is over keeps its text and shows its status instead of buttons
+        markup = None if view.status is not None else keyboards.step(content, view)
+        edits.append((step_text(content, view), markup))
+    # What the tapped message will show is known now (`tapped`), before any call is made.
+    edits = [(text, markup) for text, markup in edits if _will_edit(tapped, text, markup)]
+    toast_text = said(texts, reply.toast) if reply.toast else None
+    if _touches(reply, tapped.message_id):  # then one after the other, as before
+        await answer_query(query, toast_text)
+        await _edit_in_order(query, tapped, edits)
+        await _show_in_chat(context, update, reply, tapped)
+        return
+    calls = [
+        asyncio.ensure_future(answer_query(query, toast_text)),
+        asyncio.ensure_future(_edit_in_order(query, tapped, edits)),
+    ]
+    await asyncio.sleep(0)  # the answer, then the first edit, on their way before the rest
+    await _alongside(calls, _show_in_chat(context, update, reply, tapped))
+
+
+def _touches(reply: Reply, message_id: int | None) -> bool:
+    """Whether the rest of the reply may edit the tapped message as well."""
+    replaced = reply.ask.replaces if reply.ask is not None else None
+    return reply.page is not None or message_id in reply.strip or message_id == replaced
+
+
+async def _edit_in_order(
+    query: CallbackQuery,
+    tapped: Shown,
+    edits: list[tuple[str | None, InlineKeyboardMarkup | None]],
+) -> None:
+    for text, markup in edits:
+        await _send_edit(query, tapped, text, markup)
+
+
+async def _alongside(calls: Sequence[asyncio.Future[None]], rest: Awaitable[None]) -> None:
+    """`rest` while `calls` run; then `calls` to their end, the first failure raised. If
+    `rest` fails, the calls still end (the spinner stops) unless the whole update is
+    being cancelled."""
+    try:
+        await rest
+    except asyncio.CancelledError:
+        for call in calls:
+            call.cancel()
+        raise
+    except Exception:
+        await asyncio.gather(*calls, return_exceptions=True)
+        raise
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failed:  # every call ran to its end; the first failure goes to the error handler
+        raise failed[0]
+
+
+async def _show_in_chat(context: BotContext, update: Update, reply: Reply, tapped: Shown) -> None:
+    """Everything after the tap's own answer and edits: old buttons off, the notes, the
+    step, the question, a library page."""
+    texts, content = context.texts, context.content
+    query = update.callback_query
+    chat = update.effective_chat
     if chat is None:  # a tap on an inline-mode message: there is no chat to write to
         return
     if query is None and reply.refused is not None:
@@ -270,10 +332,22 @@ async def _edit(
 ) -> None:
     """Edit the tapped message (its text and buttons, or with `text` None its buttons
     only), unless that would leave it as the runner sees it."""
+    if _will_edit(tapped, text, markup):
+        await _send_edit(query, tapped, text, markup)
+
+
+def _will_edit(tapped: Shown, text: str | None, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether the edit changes what the runner sees; if so `tapped` shows its result."""
     if tapped.unchanged(text, markup):
         log.debug("event=edit_skipped reason=unchanged")
-        return
+        return False
     tapped.now(text, markup)
+    return True
+
+
+async def _send_edit(
+    query: CallbackQuery, tapped: Shown, text: str | None, markup: InlineKeyboardMarkup | None
+) -> None:
     try:
         if text is None:
             await query.edit_message_reply_markup(markup)

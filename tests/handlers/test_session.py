@@ -401,6 +401,61 @@ async def test_concurrent_updates_from_different_runners(new_user, bot_runner: B
         assert (r.last().text or "").startswith(ONE_STEP)
 
 
+async def test_the_next_step_does_not_wait_for_the_taps_answer(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    """Every Bot API call is a round trip to Telegram: the next step goes out while the
+    tap's answer (the button's spinner) and the closing of the step are still unanswered."""
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    await to_last_part(onboarded)
+    standin = onboarded.standin
+    first = onboarded.last().message_id
+    answers, edits = standin.hold("answerCallbackQuery"), standin.hold("editMessageCaption")
+    after = len(standin.calls)
+
+    standin.user_tap_label(onboarded.user_id, "✅ Done", chat_id=onboarded.chat_id)
+    sent = await standin.wait_for_call("sendPhoto", after=after)
+
+    assert str(sent.get("caption", "")).startswith("Step 2 of 3")
+    waiting = [name for name, params in standin.calls[after:] if name != "getUpdates"]
+    assert {"answerCallbackQuery", "editMessageCaption"} <= set(waiting)
+    answers.set()
+    edits.set()
+    await onboarded.settled()
+    closed = next(m for m in onboarded.bot_messages() if m.message_id == first)
+    assert not closed.buttons()  # the step that was done shows no buttons
+    second = [m for m in step_messages(onboarded) if (m.text or "").startswith("Step 2 of 3")]
+    assert len(second) == 1
+    assert second[0].buttons()
+    assert_nothing_tappable_but_last(onboarded)
+
+
+async def test_a_failed_answer_does_not_stop_the_next_step(
+    onboarded: ChatUser, bot_runner: BotRunner
+) -> None:
+    """Telegram refuses the tap's answer (the query is too old): the step still closes
+    and the next one still comes, once."""
+    await set_user(bot_runner.db, onboarded.user_id, level=3)
+    await onboarded.say("/session")
+    await to_last_part(onboarded)
+    onboarded.standin.inject_error(
+        onboarded.chat_id,
+        400,
+        methods=["answerCallbackQuery"],
+        description=(
+            "Bad Request: query is too old and response timeout expired or query ID is invalid"
+        ),
+    )
+
+    await onboarded.tap("✅ Done")
+
+    second = [m for m in step_messages(onboarded) if (m.text or "").startswith("Step 2 of 3")]
+    assert len(second) == 1
+    assert second[0].buttons()
+    assert_nothing_tappable_but_last(onboarded)
+
+
 async def test_429_in_the_middle_of_a_session(onboarded: ChatUser, bot_runner: BotRunner) -> None:
     await set_user(bot_runner.db, onboarded.user_id, level=3)
     await onboarded.say("/session")

@@ -324,3 +324,33 @@ async def test_call_observers_see_each_call_before_it_is_answered(
         "_fault": True,
     }
     assert "stand-in call observer failed on sendMessage" in caplog.text
+
+
+async def test_a_held_method_is_answered_only_once_released(
+    standin: BotApiStandIn, http: aiohttp.ClientSession
+) -> None:
+    gate = standin.hold("sendMessage")
+    held = asyncio.ensure_future(
+        api(http, standin, "sendMessage", json={"chat_id": USER, "text": "held"})
+    )
+    await standin.wait_for_call("sendMessage")  # received
+    assert (await api(http, standin, "getMe"))[0] == 200  # other methods are not held
+    assert not held.done()
+    assert standin.chat_messages(USER) == []  # nor carried out yet
+
+    gate.set()
+    status, body = await held
+    assert status == 200
+    assert body["result"]["text"] == "held"
+
+
+async def test_latency_delays_every_answer_but_the_long_poll(
+    standin: BotApiStandIn, http: aiohttp.ClientSession
+) -> None:
+    standin.latency_seconds = 0.2
+    started = time.monotonic()
+    assert (await api(http, standin, "getMe"))[0] == 200
+    assert time.monotonic() - started >= 0.2
+    standin.latency_seconds = 60.0
+    polled = api(http, standin, "getUpdates", json={"timeout": 0})
+    assert (await asyncio.wait_for(polled, timeout=10))[0] == 200

@@ -19,7 +19,7 @@ from bot.devtools.standin.errors import ApiError, bad
 from bot.devtools.standin.faults import Faults
 from bot.devtools.standin.limits import FloodControl
 from bot.devtools.standin.methods import BotApiMethods, Handler
-from bot.devtools.standin.store import UploadedFile
+from bot.devtools.standin.store import UploadedFile, method_key
 from bot.devtools.standin.user import UserSide
 
 # Bots may upload files of up to 50 MB (https://core.telegram.org/bots/api#sending-files,
@@ -147,6 +147,10 @@ class BotApiStandIn(UserSide, BotApiMethods):
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
         self._faults = Faults()
+        # Each Bot API call (but getUpdates) answered this much later: Telegram's round trip
+        # from a server, which the stand-in on the same machine does not have.
+        self.latency_seconds = 0.0
+        self._held: dict[str, asyncio.Event] = {}
         # Follows a reassigned clock; user actions add their pace (see user_pace_seconds).
         self.flood = FloodControl(lambda: self.monotonic() + self._user_time)
         self._methods: dict[str, tuple[str, Handler]] = {
@@ -253,6 +257,12 @@ class BotApiStandIn(UserSide, BotApiMethods):
         """Forget injected errors that have not fired yet."""
         self._faults.clear_errors()
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls of ``method`` wait, unanswered, until the returned event is set: which
+        calls a bot makes before it has the answer to this one."""
+        gate = self._held[method_key(method)] = asyncio.Event()
+        return gate
+
     # ------------------------------------------------------------------ HTTP
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -277,6 +287,11 @@ class BotApiStandIn(UserSide, BotApiMethods):
             self._observe_call(name, params, self.monotonic())
             if entry is None:
                 raise ApiError(404, "Not Found")
+            if name != "getUpdates" and self.latency_seconds > 0:
+                await asyncio.sleep(self.latency_seconds)
+            gate = self._held.get(method_key(name))
+            if gate is not None:
+                await gate.wait()
             self._faults.check(name, params)
             self.flood.check(name, params.get("chat_id"))
             result = await entry[1](params)
