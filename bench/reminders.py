@@ -265,7 +265,7 @@ async def deliver_from_processes(
 
 
 async def serve_standin() -> int:
-    """Child: the Bot API stand-in, driven by one-line commands on stdin (rate R|none,
+    """Child: the Bot API stand-in, driven by one-line commands on stdin (rate R|none, latency S,
     reset, stats, quit), one JSON line of answer each."""
     sends: list[float] = []
     chats: set[int] = set()  # every chat a message went to: a reminder sent twice shows here
@@ -287,6 +287,8 @@ async def serve_standin() -> int:
             answer: dict[str, Any] = {}
             if command == "rate":
                 standin.rate_limit_per_second = None if arg == "none" else float(arg)
+            elif command == "latency":
+                standin.latency_seconds = float(arg)
             elif command == "reset":
                 sends.clear()
                 chats.clear()
@@ -571,7 +573,12 @@ async def amain(args: argparse.Namespace) -> int:
                 )
             )
 
-            print("\ndelivery: the real sweep, then a bare send_message loop, A B A B:")
+            if args.api_latency_ms:
+                await standin.child.ask(f"latency {args.api_latency_ms / 1000}")
+            latency = f", each call answered {args.api_latency_ms:g} ms later" * bool(
+                args.api_latency_ms
+            )
+            print(f"\ndelivery: the real sweep, then a bare send_message loop, A B A B{latency}:")
             results: dict[float, list[tuple[Delivery, Delivery]]] = {}
             for rate in rates:
 
@@ -767,6 +774,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     add("--deliver-seconds", type=float, default=10.0, help="due = rate x this (default 10)")
     add("--max-due", type=int, default=5000, help="at most this many due per run (default 5000)")
     add("--rounds", type=int, default=2, help="delivery rounds, sweep then bare (default 2)")
+    add(
+        "--api-latency-ms",
+        type=float,
+        default=0,
+        metavar="MS",
+        help="delivery and ceiling with each Bot API call answered MS later (Telegram's round "
+        "trip from a server, e.g. 100)",
+    )
     add(
         "--ceiling-concurrency",
         default="16,64,128,256",
