@@ -34,6 +34,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import text
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
@@ -43,6 +45,7 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from bot.config import OPS_PATHS
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
+from bot.services.histories import MAX_RUNNERS, HistoryCache
 from bot.services.reminders import SweepResult
 
 log = logging.getLogger(__name__)
@@ -136,8 +139,37 @@ class Metrics:
             if count:
                 self.reminders.labels(outcome).inc(count)
 
+    def watch_histories(self, cache: HistoryCache) -> None:
+        """The check-ins' history cache (bot/services/histories.py), read at each scrape:
+        how often a check-in found the runner's history in memory, and for how many."""
+        self.registry.register(_HistoryCacheCollector(cache))
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _HistoryCacheCollector(Collector):
+    def __init__(self, cache: HistoryCache) -> None:
+        self._cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        cache, prefix = self._cache, "mobility_bot_history_cache"
+        yield CounterMetricFamily(
+            f"{prefix}_hits",
+            "Check-ins and daily jobs that found the runner's history in this process's "
+            "memory at the version the database holds",
+            value=cache.hits,
+        )
+        yield CounterMetricFamily(
+            f"{prefix}_misses",
+            "Check-ins and daily jobs that read the runner's history from the database",
+            value=cache.misses,
+        )
+        yield GaugeMetricFamily(
+            f"{prefix}_runners",
+            f"Runners whose history this process holds (at most {MAX_RUNNERS})",
+            value=len(cache),
+        )
 
 
 def api_method(url: str) -> str:
@@ -239,7 +271,11 @@ class Ops:
 
     def install(self, app: BotApplication) -> None:
         """Count updates by kind (a handler in group -1, before every other handler) and
-        errors of handlers and jobs (an error handler next to the bot's own)."""
+        errors of handlers and jobs (an error handler next to the bot's own); report the
+        history cache of the application's Deps."""
+        deps = app.bot_data[DEPS_KEY]
+        assert isinstance(deps, Deps)
+        self.metrics.watch_histories(deps.histories)
         app.add_handler(TypeHandler(Update, self._count_update), group=-1)
         app.add_error_handler(self._count_error)
 

@@ -43,6 +43,9 @@ FAMILIES = {
     "mobility_bot_sweep_lag_seconds": "gauge",
     "mobility_bot_telegram_request_duration_seconds": "histogram",
     "mobility_bot_telegram_errors": "counter",
+    "mobility_bot_history_cache_hits": "counter",
+    "mobility_bot_history_cache_misses": "counter",
+    "mobility_bot_history_cache_runners": "gauge",
 }
 # One database is enough here: what is measured does not depend on it.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -287,6 +290,43 @@ async def test_polling_mode_serves_healthz_and_metrics_on_metrics_port(
     with pytest.raises(aiohttp.ClientConnectionError):
         await Ops(http, port).health()
     assert ops_of(app).server is None
+
+
+@sqlite_only
+async def test_metrics_show_how_often_a_check_in_found_the_history_in_memory(
+    make_settings: Callable[..., Settings],
+    content: Content,
+    clock: ManualClock,
+    standin: BotApiStandIn,
+    http: aiohttp.ClientSession,
+) -> None:
+    port = free_port()
+    settings = await _migrated(make_settings(metrics_port=port))
+    runner = 6262
+    await make_runner(Database(settings.database_url), runner, now=clock.now(), standin=standin)
+    app = build_application(settings, content, clock=clock)
+
+    async with polling(app, settings):
+        ops = Ops(http, port)
+        before = await ops.metrics()
+        for score in ("3", "4"):  # the second finds what the first read and stored
+            asked = standin.user_text(runner, "/checkin")
+            prompt = await standin.wait_for_bot_message(runner, after_message_id=asked.message_id)
+            standin.user_tap_label(runner, score, chat_id=runner)
+            logged = await standin.wait_for_bot_message(runner, after_message_id=prompt.message_id)
+            assert (logged.text or "").startswith(f"Logged {score}/10")
+        scrape = await ops.until(
+            lambda s: (
+                s.value("mobility_bot_history_cache_hits_total")
+                + s.value("mobility_bot_history_cache_misses_total")
+                >= 2
+            )
+        )
+
+    assert before.value("mobility_bot_history_cache_runners") == 0
+    assert scrape.value("mobility_bot_history_cache_misses_total") == 1
+    assert scrape.value("mobility_bot_history_cache_hits_total") == 1
+    assert scrape.value("mobility_bot_history_cache_runners") == 1
 
 
 @sqlite_only
