@@ -115,6 +115,12 @@ async def _migrated(settings: Settings) -> Settings:
     return settings
 
 
+async def _on_metrics_port(make_settings: Callable[..., Settings]) -> tuple[int, Settings]:
+    """Polling settings with /healthz and /metrics on a free port, the database migrated."""
+    port = free_port()
+    return port, await _migrated(make_settings(metrics_port=port))
+
+
 def _update_of(standin: BotApiStandIn, user_id: int, text: str) -> dict[str, Any]:
     """What Telegram would post for `text` from the user (the stand-in keeps the message, so
     the chat exists there as it would at Telegram)."""
@@ -265,8 +271,7 @@ async def test_polling_mode_serves_healthz_and_metrics_on_metrics_port(
     standin: BotApiStandIn,
     http: aiohttp.ClientSession,
 ) -> None:
-    port = free_port()
-    settings = await _migrated(make_settings(metrics_port=port))
+    port, settings = await _on_metrics_port(make_settings)
     app = build_application(settings, content, clock=clock)
 
     async with polling(app, settings):
@@ -300,8 +305,7 @@ async def test_metrics_show_how_often_a_check_in_found_the_history_in_memory(
     standin: BotApiStandIn,
     http: aiohttp.ClientSession,
 ) -> None:
-    port = free_port()
-    settings = await _migrated(make_settings(metrics_port=port))
+    port, settings = await _on_metrics_port(make_settings)
     runner = 6262
     await make_runner(Database(settings.database_url), runner, now=clock.now(), standin=standin)
     app = build_application(settings, content, clock=clock)
