@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -108,12 +109,10 @@ async def show(context: BotContext, update: Update, reply: Reply) -> None:
         await _edit_in_order(query, tapped, edits)
         await _show_in_chat(context, update, reply, tapped)
         return
-    calls = [
-        asyncio.ensure_future(answer_query(query, toast_text)),
-        asyncio.ensure_future(_edit_in_order(query, tapped, edits)),
-    ]
-    await asyncio.sleep(0)  # the answer, then the first edit, on their way before the rest
-    await _alongside(calls, _show_in_chat(context, update, reply, tapped))
+    await _alongside(
+        (answer_query(query, toast_text), _edit_in_order(query, tapped, edits)),
+        _show_in_chat(context, update, reply, tapped),
+    )
 
 
 def _touches(reply: Reply, message_id: int | None) -> bool:
@@ -131,22 +130,28 @@ async def _edit_in_order(
         await _send_edit(query, tapped, text, markup)
 
 
-async def _alongside(calls: Sequence[asyncio.Future[None]], rest: Awaitable[None]) -> None:
-    """`rest` while `calls` run; then `calls` to their end, the first failure raised. If
-    `rest` fails, the calls still end (the spinner stops) unless the whole update is
-    being cancelled."""
+async def _alongside(
+    first: Sequence[Coroutine[Any, Any, None]], rest: Coroutine[Any, Any, None]
+) -> None:
+    """The `first` calls on their way, in order, then `rest` while they run; the update
+    ends when all have. If `rest` fails, its error is the one raised and a call's own is
+    logged; if not, the first call's error is raised."""
+    calls = [asyncio.ensure_future(call) for call in first]
     try:
+        await asyncio.sleep(0)  # the answer, then the first edit, sent before the rest
         await rest
-    except asyncio.CancelledError:
-        for call in calls:
-            call.cancel()
-        raise
-    except Exception:
-        await asyncio.gather(*calls, return_exceptions=True)
+    except BaseException as exc:
+        rest.close()  # never started if the update was cancelled before it
+        if isinstance(exc, asyncio.CancelledError):
+            for call in calls:
+                call.cancel()
+        for outcome in await asyncio.gather(*calls, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.warning("event=tap_call_failed error=%s", type(outcome).__name__)
         raise
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
     failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-    if failed:  # every call ran to its end; the first failure goes to the error handler
+    if failed:
         raise failed[0]
 
 
@@ -320,11 +325,14 @@ async def remove_buttons(
 async def answer_query(
     query: CallbackQuery, text: str | None = None, *, alert: bool = False
 ) -> None:
-    """Answer a tap (stops the spinner); a failure here must not stop the work."""
+    """Answer a tap (stops the spinner); a failure here must not stop the work, nor tell
+    the runner something went wrong when the rest of the reply reached them."""
     try:
         await query.answer(toast(text) if text else None, show_alert=alert or None)
     except (BadRequest, Forbidden) as exc:
         log.debug("event=answer_query_failed reason=%s", exc.message[:60])
+    except TelegramError as exc:  # a timeout, a network error, 429 after the retries
+        log.warning("event=answer_query_failed error=%s", type(exc).__name__)
 
 
 async def _edit(

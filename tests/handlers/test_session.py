@@ -431,29 +431,36 @@ async def test_the_next_step_does_not_wait_for_the_taps_answer(
     assert_nothing_tappable_but_last(onboarded)
 
 
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [
+        (400, "Bad Request: query is too old and response timeout expired or query ID is invalid"),
+        (502, "Bad Gateway"),
+    ],
+)
 async def test_a_failed_answer_does_not_stop_the_next_step(
-    onboarded: ChatUser, bot_runner: BotRunner
+    onboarded: ChatUser, bot_runner: BotRunner, status: int, description: str
 ) -> None:
-    """Telegram refuses the tap's answer (the query is too old): the step still closes
-    and the next one still comes, once."""
+    """Telegram refuses or loses the tap's answer: the step still closes, the next one
+    still comes, once, and the runner is not told that something went wrong."""
     await set_user(bot_runner.db, onboarded.user_id, level=3)
     await onboarded.say("/session")
     await to_last_part(onboarded)
     onboarded.standin.inject_error(
-        onboarded.chat_id,
-        400,
-        methods=["answerCallbackQuery"],
-        description=(
-            "Bad Request: query is too old and response timeout expired or query ID is invalid"
-        ),
+        onboarded.chat_id, status, methods=["answerCallbackQuery"], description=description
     )
 
     await onboarded.tap("✅ Done")
 
+    failed = [
+        p for name, p in onboarded.standin.calls if name == "answerCallbackQuery" and "_fault" in p
+    ]
+    assert len(failed) == 1
     second = [m for m in step_messages(onboarded) if (m.text or "").startswith("Step 2 of 3")]
     assert len(second) == 1
     assert second[0].buttons()
     assert_nothing_tappable_but_last(onboarded)
+    assert not [m for m in onboarded.bot_messages() if "went wrong" in (m.text or "")]
 
 
 async def test_429_in_the_middle_of_a_session(onboarded: ChatUser, bot_runner: BotRunner) -> None:

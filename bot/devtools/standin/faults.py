@@ -73,9 +73,10 @@ class Faults:
             return ApiError(400, rule.description or "Bad Request")
         return ApiError(status, rule.description or f"Error {status}")
 
-    def check(self, name: str, params: dict[str, Any]) -> None:
-        """Raise the injected error this call is answered with, if any."""
-        chat_id = params.get("chat_id")
+    def check(self, name: str, params: dict[str, Any], chat_id: object = None) -> None:
+        """Raise the injected error this call is answered with, if any. `chat_id`: the
+        chat of a call that names none (answerCallbackQuery: the tapped message's)."""
+        chat_id = params.get("chat_id", chat_id)
         if isinstance(chat_id, int) and not isinstance(chat_id, bool):
             key = method_key(name)
             for rule in self._faults:

@@ -184,6 +184,8 @@ class BotApiStandIn(UserSide, BotApiMethods):
         if runner is None:
             return
         self._closing = True
+        for gate in self._held.values():  # nothing held is left waiting on a stopped server
+            gate.set()
         self._notify()
         await asyncio.sleep(0)  # let the released long polls write their answers
         await runner.cleanup()
@@ -260,7 +262,10 @@ class BotApiStandIn(UserSide, BotApiMethods):
     def hold(self, method: str) -> asyncio.Event:
         """Calls of ``method`` wait, unanswered, until the returned event is set: which
         calls a bot makes before it has the answer to this one."""
-        gate = self._held[method_key(method)] = asyncio.Event()
+        key = method_key(method)
+        gate = self._held.get(key)
+        if gate is None or gate.is_set():  # still held: the same gate, none left waiting
+            gate = self._held[key] = asyncio.Event()
         return gate
 
     # ------------------------------------------------------------------ HTTP
@@ -292,7 +297,8 @@ class BotApiStandIn(UserSide, BotApiMethods):
             gate = self._held.get(method_key(name))
             if gate is not None:
                 await gate.wait()
-            self._faults.check(name, params)
+            tapped_in = self._callback_chats.get(str(params.get("callback_query_id")))
+            self._faults.check(name, params, tapped_in)
             self.flood.check(name, params.get("chat_id"))
             result = await entry[1](params)
         except ApiError as error:

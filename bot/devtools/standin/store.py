@@ -153,6 +153,7 @@ class Store:
         self._users: dict[int, dict[str, Any]] = {}
         self._opened_chats: set[int] = set()  # private chats whose user wrote or tapped
         self._open_callbacks: set[str] = set()
+        self._callback_chats: dict[str, int] = {}  # query id -> the chat of the tapped message
         self._callback_ids = itertools.count(4_611_686_018_427_387_904)
         self._files: dict[str, StoredFile] = {}
         self._file_paths: dict[str, str] = {}

@@ -45,6 +45,8 @@ class UserSide(Store):
                 self._open_callbacks.add(item["id"])
             message = item.get("message") if key == "callback_query" else item
             chat = message.get("chat") if isinstance(message, dict) else None
+            if key == "callback_query" and isinstance(chat, dict) and "id" in chat:
+                self._callback_chats[str(item.get("id"))] = int(chat["id"])
             sender = item.get("from")
             if not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
                 continue
