@@ -162,7 +162,8 @@ class _HistoryCacheCollector(Collector):
         )
         yield CounterMetricFamily(
             f"{prefix}_misses",
-            "Check-ins and daily jobs that read the runner's history from the database",
+            "Check-ins and daily jobs that could have used it but read the runner's history "
+            "from the database (not held, or held at another version)",
             value=cache.misses,
         )
         yield GaugeMetricFamily(
