@@ -19,6 +19,8 @@ CHECKIN = (
     "INSERT INTO pain_checkins (user_id, score, context, session_id, local_date, recorded_at)"
     " VALUES (1, 3, 'after_session', 7, :day, :t0)"
 )
+# The types of the statements' parameters, for either database.
+STAMP, DAY = bindparam("t0", type_=DateTime(timezone=True)), bindparam("day", type_=Date())
 
 
 def _upgrade_to(database_url: str, revision: str) -> None:
@@ -27,14 +29,12 @@ def _upgrade_to(database_url: str, revision: str) -> None:
 
 async def _store_a_runner(db: Database) -> None:
     """A runner with a session and a check-in, in the columns of revision 0006."""
-    stamp = bindparam("t0", type_=DateTime(timezone=True))
-    day = bindparam("day", type_=Date())
     times = bindparam("reminder", type_=Time()), bindparam("morning", type_=Time())
     async with db.write() as tx:
         values = {"reminder": time(7, 0), "morning": time(8, 0), "t0": T0}
-        await tx.execute(text(USER).bindparams(*times, stamp), values)
+        await tx.execute(text(USER).bindparams(*times, STAMP), values)
         for statement in (SESSION, CHECKIN):
-            await tx.execute(text(statement).bindparams(stamp, day), {"day": T0.date(), "t0": T0})
+            await tx.execute(text(statement).bindparams(STAMP, DAY), {"day": T0.date(), "t0": T0})
 
 
 async def test_a_runner_from_before_0007_keeps_their_history_and_starts_at_version_0(
@@ -42,8 +42,6 @@ async def test_a_runner_from_before_0007_keeps_their_history_and_starts_at_versi
 ) -> None:
     await asyncio.to_thread(_upgrade_to, database_url, "0006")
     db = Database(database_url)
-    stamp = bindparam("t0", type_=DateTime(timezone=True))
-    day = bindparam("day", type_=Date())
     try:
         await _store_a_runner(db)
         await asyncio.to_thread(upgrade_to_head, database_url)
@@ -63,7 +61,7 @@ async def test_a_runner_from_before_0007_keeps_their_history_and_starts_at_versi
         assert await version() == (0, 4, 1)
         async with db.write() as tx:
             await tx.execute(
-                text(CHECKIN).bindparams(stamp, day), {"day": date(2026, 3, 2), "t0": T0}
+                text(CHECKIN).bindparams(STAMP, DAY), {"day": date(2026, 3, 2), "t0": T0}
             )
             await tx.execute(text("UPDATE routine_sessions SET status = 'completed'"))
         assert await version() == (2, 4, 2)
