@@ -575,8 +575,10 @@ async def amain(args: argparse.Namespace) -> int:
 
             if args.api_latency_ms:
                 await standin.child.ask(f"latency {args.api_latency_ms / 1000}")
-            latency = f", each call answered {args.api_latency_ms:g} ms later" * bool(
-                args.api_latency_ms
+            latency = (
+                f", each call answered {args.api_latency_ms:g} ms later"
+                if args.api_latency_ms
+                else ""
             )
             print(f"\ndelivery: the real sweep, then a bare send_message loop, A B A B{latency}:")
             results: dict[float, list[tuple[Delivery, Delivery]]] = {}
