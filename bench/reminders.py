@@ -91,6 +91,9 @@ from bot.services.unit import Env
 SEED_NOW = datetime(2026, 1, 12, 0, 0, tzinfo=UTC)
 STARTUP_DUE = 100
 TARGET_STARTUP_RATIO, TARGET_MEMORY_RATIO, TARGET_RATE_SHARE = 10.0, 3.0, 0.95
+# The ratios to one run_daily job per runner are judged at the scale: with a few
+# thousand runners the baseline is small too, and a smoke run would print a MISS.
+RATIO_JUDGED_FROM = 100_000
 TARGET_CEILING_SHARE = 0.8  # of the bare sender's ceiling, where that caps the rate
 TARGET_STARTUP_S, TARGET_PEAK_MIB, TARGET_DUE_SELECT_MS = 1.0, 200, 5.0
 
@@ -678,20 +681,22 @@ async def amain(args: argparse.Namespace) -> int:
         startup_ratio = base["startup_s"] / bot["startup_s"]
         memory_ratio = base["peak_rss_kib"] / bot["peak_rss_kib"]
         over_base = base["peak_rss_kib"] - base["rss_imports_kib"]
+        judged = args.users >= RATIO_JUDGED_FROM
+        unjudged = f"judged from {RATIO_JUDGED_FROM:,} runners"
         rows += [
             Row(
                 "  start-up, ratio baseline/bot",
                 f"{startup_ratio:.1f}x",
                 f"run_daily per runner: {base['startup_s']:.2f} s",
-                f">= {TARGET_STARTUP_RATIO:g}x",
-                startup_ratio >= TARGET_STARTUP_RATIO,
+                f">= {TARGET_STARTUP_RATIO:g}x" if judged else unjudged,
+                startup_ratio >= TARGET_STARTUP_RATIO if judged else None,
             ),
             Row(
                 "  peak memory, ratio baseline/bot",
                 f"{memory_ratio:.1f}x",
                 f"run_daily per runner: {base['peak_rss_kib'] / 1024:.0f} MiB",
-                f">= {TARGET_MEMORY_RATIO:g}x",
-                memory_ratio >= TARGET_MEMORY_RATIO,
+                f">= {TARGET_MEMORY_RATIO:g}x" if judged else unjudged,
+                memory_ratio >= TARGET_MEMORY_RATIO if judged else None,
             ),
             Row("  over imports", f"{over_bot / 1024:.1f} MiB", f"{over_base / 1024:.1f} MiB"),
         ]
