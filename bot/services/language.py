@@ -30,7 +30,7 @@ class _Remembered:
     process on the same file answers in a new language soon after the first one stored
     it. On PostgreSQL, where several processes share the runners, it is always read.
 
-    An entry takes about 200 bytes. One process serves about 300 runners tapping at a
+    An entry takes about 200 bytes. One process serves 200-300 runners tapping at a
     human pace (README, Performance), so 2,048 holds everyone active in the last minute
     several times over; a bound of 10,000 made 10,000 runners with a session open cost
     about 200 bytes each, memory that looked as if it grew with the runners."""
