@@ -7,6 +7,15 @@ event loop: bench/updates.py found 27 trips in a tap of 7 statements). This curs
 the four steps in one trip, so a statement costs one. Everything else (the connection, its
 thread, transactions, errors) is aiosqlite's and SQLAlchemy's own.
 
+A statement of a unit that holds the write lock (after BEGIN IMMEDIATE) makes no trip at
+all: it runs where it is called, on the event loop's thread. There it cannot wait for a
+lock (in WAL mode the writer waits for no one once BEGIN IMMEDIATE returned, and a
+checkpoint runs only after COMMIT), and the statements of a tap take well under a
+millisecond each; a trip to the thread and back cost more than that, and at a human pace
+each one also waited for the interpreter lock. BEGIN IMMEDIATE itself (which waits for
+another process's writer), COMMIT, ROLLBACK, a read unit's statements and a statement
+applied alone still go to the thread.
+
 Built on SQLAlchemy's aiosqlite adapter (`sqlalchemy.dialects.sqlite.aiosqlite`) and
 aiosqlite's queue of calls for its thread (`Connection._execute`, as SQLAlchemy's adapter
 itself uses `_tx`): tests/db/test_sqlite.py checks both on every upgrade.
@@ -17,6 +26,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+from weakref import WeakSet
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -26,6 +36,11 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 _Done = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
+
+# The connections whose open transaction began with BEGIN IMMEDIATE (every transaction
+# here begins with an explicit BEGIN: bot/db/engine.py sets isolation_level None).
+_WRITING: WeakSet[aiosqlite.Connection] = WeakSet()
+_BEGIN_WRITING = "BEGIN IMMEDIATE"
 
 
 class OneTripCursor:
@@ -57,9 +72,21 @@ class OneTripCursor:
         finally:
             cursor.close()
 
+    def _holds_write_lock(self) -> bool:
+        raw: sqlite3.Connection | None = self._connection._connection
+        return raw is not None and raw.in_transaction and self._connection in _WRITING
+
     async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
-        queue: Callable[..., Awaitable[_Done]] = self._connection._execute  # the thread's queue
-        done = await queue(self._run, operation, parameters, many)
+        connection = self._connection
+        if self._holds_write_lock():
+            done = self._run(operation, parameters, many)  # here: it cannot wait for a lock
+        else:
+            if operation.startswith("BEGIN"):
+                _WRITING.discard(connection)
+            queue: Callable[..., Awaitable[_Done]] = connection._execute  # the thread's queue
+            done = await queue(self._run, operation, parameters, many)
+            if operation == _BEGIN_WRITING:
+                _WRITING.add(connection)
         self.description, self.rowcount, self.lastrowid, self._rows = done
 
     async def execute(self, operation: str, parameters: Sequence[Any] = ()) -> None:
@@ -110,6 +137,8 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """The DB-API module for `create_async_engine(..., module=...)`."""
 
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        # Used from the event loop's thread too, never at the same time (see _trip).
+        kw.setdefault("check_same_thread", False)
         adapted = super().connect(*arg, **kw)
         adapted.__class__ = _Connection  # same slots; only its cursors differ
         return adapted

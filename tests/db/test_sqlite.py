@@ -1,8 +1,12 @@
-"""SQLite through aiosqlite, one trip to its thread per statement (bot/db/sqlite.py)."""
+"""SQLite through aiosqlite (bot/db/sqlite.py): one trip to its thread per statement, and
+none for a statement of a unit that holds the write lock."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +16,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.db import sqlite as one_trip
 from bot.db.engine import Database
 from bot.db.models import User
 from bot.db.repo import sessions, users
@@ -36,6 +41,25 @@ def trips() -> Iterator[list[Any]]:
         aiosqlite.Connection._execute = original  # type: ignore[method-assign]
 
 
+@contextmanager
+def statements() -> Iterator[list[tuple[str, bool]]]:
+    """Every statement run while inside: (its SQL's first word, whether it ran on this,
+    the event loop's, thread)."""
+    seen: list[tuple[str, bool]] = []
+    original = one_trip.OneTripCursor._run
+    loop_thread = threading.get_ident()
+
+    def recorded(self: one_trip.OneTripCursor, operation: str, *args: Any) -> Any:
+        seen.append((operation.split()[0], threading.get_ident() == loop_thread))
+        return original(self, operation, *args)
+
+    one_trip.OneTripCursor._run = recorded  # type: ignore[method-assign,assignment]
+    try:
+        yield seen
+    finally:
+        one_trip.OneTripCursor._run = original  # type: ignore[method-assign]
+
+
 @pytest.fixture
 def sqlite_db(migrated_db: Database) -> Database:
     if migrated_db.dialect != "sqlite":
@@ -45,13 +69,78 @@ def sqlite_db(migrated_db: Database) -> Database:
 
 async def test_a_statement_is_one_trip(sqlite_db: Database) -> None:
     user_id = await _make_user(sqlite_db)
-    async with sqlite_db.write() as tx:
+    async with sqlite_db.read() as tx:
+        await tx.execute(select(User.id))  # the unit's BEGIN
         with trips() as seen:
             user = await users.get(tx, telegram_user_id=1)
-            await tx.execute(update(User).where(User.id == user_id).values(level=3))
+            level = await tx.scalar(select(User.level).where(User.id == user_id))
         assert user is not None
-        assert user.id == user_id
-    assert len(seen) == 2  # a SELECT with its row, an UPDATE
+        assert (user.id, level) == (user_id, 1)
+    assert len(seen) == 2  # a SELECT with its row, another
+
+
+async def test_a_writing_units_statements_run_here_without_a_trip(sqlite_db: Database) -> None:
+    """Once BEGIN IMMEDIATE holds the write lock, nothing can make a statement wait: it runs
+    on the event loop's thread. BEGIN IMMEDIATE and COMMIT still go to the thread."""
+    user_id = await _make_user(sqlite_db)
+    with trips() as trip, statements() as ran:
+        async with sqlite_db.write() as tx:
+            user = await users.get(tx, telegram_user_id=1)
+            await tx.execute(update(User).where(User.id == user_id).values(level=3))
+    assert user is not None
+    assert ran == [("BEGIN", False), ("SELECT", True), ("UPDATE", True)]
+    assert len(trip) == 2  # BEGIN IMMEDIATE, COMMIT
+    with statements() as ran:  # the same connection, now reading: back to the thread
+        async with sqlite_db.read() as tx:
+            assert await tx.scalar(select(User.level).where(User.id == user_id)) == 3
+    assert ran == [("BEGIN", False), ("SELECT", False)]
+
+
+async def test_waiting_for_another_processs_writer_does_not_stop_the_loop(
+    sqlite_db: Database, tmp_path: Any
+) -> None:
+    """BEGIN IMMEDIATE waits (busy_timeout) while another connection writes: it waits on
+    SQLite's thread, and the event loop serves everyone else meanwhile."""
+    user_id = await _make_user(sqlite_db)
+    path = sqlite_db.engine.url.database
+    assert path is not None
+    holding, release = threading.Event(), threading.Event()
+
+    def other_process() -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            holding.set()
+            release.wait(5)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    writer = threading.Thread(target=other_process)
+    writer.start()
+    try:
+        assert await asyncio.to_thread(holding.wait, 5)
+        ticks = 0
+
+        async def ticking() -> None:
+            nonlocal ticks
+            started = time.monotonic()
+            while time.monotonic() - started < 0.3:
+                await asyncio.sleep(0.01)
+                ticks += 1
+            release.set()
+
+        async def unit() -> None:
+            async with sqlite_db.write() as tx:
+                await tx.execute(update(User).where(User.id == user_id).values(level=2))
+
+        await asyncio.gather(ticking(), unit())
+    finally:
+        release.set()
+        writer.join(5)
+    assert ticks >= 10  # the loop ran on while the unit waited for the lock
+    async with sqlite_db.read() as tx:
+        assert await tx.scalar(select(User.level).where(User.id == user_id)) == 2
 
 
 async def test_rows_rowcount_and_errors_as_before(sqlite_db: Database) -> None:
@@ -77,7 +166,7 @@ async def test_a_unit_costs_its_statements_begin_and_commit_only(sqlite_db: Data
     with trips() as seen:
         async with sqlite_db.write() as tx:
             await tx.execute(update(User).where(User.id == user_id).values(level=3))
-    assert len(seen) == 3  # BEGIN IMMEDIATE, the UPDATE, COMMIT
+    assert len(seen) == 2  # BEGIN IMMEDIATE, COMMIT (the UPDATE runs here)
     with trips() as seen:
         async with sqlite_db.read() as tx:
             assert await tx.scalar(select(User.level).where(User.id == user_id)) == 3
@@ -137,7 +226,7 @@ async def test_a_session_read_with_its_runner_is_not_read_again(sqlite_db: Datab
     user_id = await _make_user(sqlite_db)
     session_id = await make_session(sqlite_db, user_id, steps=["cat_cow"], now=NOW)
     async with sqlite_db.write() as tx:
-        with trips() as seen:
+        with statements() as seen:
             user = await users.get(tx, telegram_user_id=1, with_session=session_id)
             rs = await sessions.get(tx, session_id=session_id)
         assert user is not None
