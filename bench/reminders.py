@@ -76,7 +76,7 @@ from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
 from bot.content import load_languages
-from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
+from bot.context import BotApplication, BotContext, deps_of
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ReminderDelivery, User
@@ -104,12 +104,6 @@ def settings(api_url: str, database_url: str, **overrides: Any) -> Settings:
         polling_timeout=1, log_level="WARNING", _env_file=None,
     )  # fmt: skip
     return Settings(**{**values, **overrides})
-
-
-def deps_of(app: BotApplication) -> Deps:
-    deps = app.bot_data[DEPS_KEY]
-    assert isinstance(deps, Deps)
-    return deps
 
 
 def kib(name: str) -> int:

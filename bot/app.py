@@ -22,7 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.config import Settings
 from bot.content import Content
-from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
+from bot.context import DEPS_KEY, BotApplication, BotContext, Deps, deps_of
 from bot.db.engine import Database
 from bot.ops import OPS_KEY, MeteredRequest, Ops, OpsServer, WebhookRoute, ops_of
 from bot.sender import SweepConfig, sweep
@@ -40,7 +40,7 @@ class StartError(Exception):
 
 async def post_init(app: BotApplication) -> None:
     """Open the database and register the command menu."""
-    deps: Deps = app.bot_data[DEPS_KEY]
+    deps = deps_of(app)
     deps.db = Database(deps.settings.database_url)
     # The menu in English for everyone, and in each other language for the runners whose
     # Telegram is set to it (Telegram takes two-letter codes: a regional catalogue's menu
@@ -103,7 +103,7 @@ async def post_shutdown(app: BotApplication) -> None:
     if ops.server is not None:
         await ops.server.stop()
         ops.server = None
-    deps: Deps = app.bot_data[DEPS_KEY]
+    deps = deps_of(app)
     if deps.db is not None:
         await deps.db.dispose()
         deps.db = None

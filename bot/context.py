@@ -40,9 +40,7 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
 
     @property
     def deps(self) -> Deps:
-        deps = self.application.bot_data[DEPS_KEY]
-        assert isinstance(deps, Deps)
-        return deps
+        return deps_of(self.application)
 
     @property
     def content(self) -> Content:
@@ -73,3 +71,10 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
 BotApplication = Application[
     ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
 ]
+
+
+def deps_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Deps:
+    """What build_application put in the application's bot_data."""
+    deps = app.bot_data[DEPS_KEY]
+    assert isinstance(deps, Deps)
+    return deps

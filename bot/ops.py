@@ -44,7 +44,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import OPS_PATHS
-from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
+from bot.context import BotApplication, BotContext, Deps, deps_of
 from bot.services.histories import MAX_RUNNERS, HistoryCache
 from bot.services.reminders import SweepResult
 
@@ -274,9 +274,7 @@ class Ops:
         """Count updates by kind (a handler in group -1, before every other handler) and
         errors of handlers and jobs (an error handler next to the bot's own); report the
         history cache of the application's Deps."""
-        deps = app.bot_data[DEPS_KEY]
-        assert isinstance(deps, Deps)
-        self.metrics.watch_histories(deps.histories)
+        self.metrics.watch_histories(deps_of(app).histories)
         app.add_handler(TypeHandler(Update, self._count_update), group=-1)
         app.add_error_handler(self._count_error)
 
@@ -289,7 +287,7 @@ class Ops:
     async def health(self, app: BotApplication) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body): 200 when the database answers and the sweep is not
         stale, else 503."""
-        database = await _ping_database(app.bot_data[DEPS_KEY])
+        database = await _ping_database(deps_of(app))
         sweep = self.sweep.describe()
         healthy = database == "ok" and sweep["state"] != "stale"
         body = {

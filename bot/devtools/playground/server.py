@@ -22,7 +22,7 @@ from bot.app import build_application, polling, sweep_config
 from bot.clock import TravelClock
 from bot.config import Settings
 from bot.content import Content
-from bot.context import DEPS_KEY, BotApplication, Deps
+from bot.context import BotApplication, deps_of
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import User
@@ -161,7 +161,7 @@ class Playground:
     @property
     def db(self) -> Database:
         assert self._app is not None
-        deps: Deps = self._app.bot_data[DEPS_KEY]
+        deps = deps_of(self._app)
         assert deps.db is not None
         return deps.db
 
