@@ -23,7 +23,7 @@ from bot.app import StartError, build_application, polling, webhook
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.content import Content
-from bot.context import BotApplication
+from bot.context import BotApplication, deps_of
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.devtools.standin import BotApiStandIn
@@ -229,7 +229,7 @@ async def test_healthz_is_503_when_the_database_is_unreachable_or_the_sweep_is_s
     app = build_application(settings, content, clock=clock)
     async with webhook(app, settings):
         ops = Ops(http, port)
-        deps = app.bot_data["deps"]
+        deps = deps_of(app)
         swept = await ops.until(lambda s: s.value("mobility_bot_sweep_duration_seconds_count") >= 1)
         assert swept.value("mobility_bot_reminders_total", outcome="sent") == 1
         assert swept.value("mobility_bot_reminders_total", outcome="failed") == 0

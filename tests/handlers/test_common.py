@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.context import BotApplication, Deps
+from bot.context import BotApplication, deps_of
 from bot.db.models import User
 from bot.devtools.standin import BotApiStandIn
 from bot.domain.enums import UserStatus
 from tests.utils.chat import ChatUser
-
-
-def _db(app: BotApplication) -> Deps:
-    deps = app.bot_data["deps"]
-    assert isinstance(deps, Deps)
-    return deps
 
 
 async def test_start_greets_with_disclaimer_and_remembers_the_runner(
@@ -25,7 +19,7 @@ async def test_start_greets_with_disclaimer_and_remembers_the_runner(
     assert reply.text is not None
     assert "Hi Alex" in reply.text
     assert "not medical advice" in reply.text
-    db = _db(bot_app).db
+    db = deps_of(bot_app).db
     assert db is not None
     async with db.read() as session:
         user = await session.scalar(select(User).where(User.telegram_user_id == runner.user_id))
@@ -42,7 +36,7 @@ async def test_second_start_welcomes_back_and_keeps_one_row(
 
     assert "Welcome back" in (replies[0].text or "")
     assert "numbness" in (replies[-1].text or "")  # the open question again
-    db = _db(bot_app).db
+    db = deps_of(bot_app).db
     assert db is not None
     async with db.read() as session:
         count = await session.scalar(
@@ -66,7 +60,7 @@ async def test_help_lists_every_menu_command(
 async def test_command_menu_matches_content(
     bot_app: BotApplication, standin: BotApiStandIn
 ) -> None:
-    content = _db(bot_app).content
+    content = deps_of(bot_app).content
     assert [(c["command"], c["description"]) for c in standin.commands] == [
         (c.command, c.description) for c in content.commands
     ]

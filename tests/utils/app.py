@@ -11,7 +11,7 @@ from bot.app import build_application, polling, sweep_config
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.content import Content
-from bot.context import BotApplication
+from bot.context import BotApplication, deps_of
 from bot.db.engine import Database
 from bot.devtools.standin import BotApiStandIn
 from bot.sender import SweepConfig, sweep
@@ -97,6 +97,6 @@ class BotRunner:
     @property
     def db(self) -> Database:
         assert self.app is not None
-        deps = self.app.bot_data["deps"]
+        deps = deps_of(self.app)
         assert deps.db is not None
-        return deps.db  # type: ignore[no-any-return]
+        return deps.db
