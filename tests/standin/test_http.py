@@ -354,3 +354,26 @@ async def test_latency_delays_every_answer_but_the_long_poll(
     standin.latency_seconds = 60.0
     polled = api(http, standin, "getUpdates", json={"timeout": 0})
     assert (await asyncio.wait_for(polled, timeout=10))[0] == 200
+
+
+async def test_a_client_gone_before_its_body_arrived_made_no_call(
+    standin: BotApiStandIn, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bot stopping mid-call hangs up after the headers: no call, no error in the log
+    (it used to log aiohttp's "Error handling request" with a traceback), and the next
+    call is served as usual."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", standin.port)
+    writer.write(
+        f"POST /bot{TOKEN}/sendMessage HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+        f"chat_id={USER}&te".encode()
+    )
+    await writer.drain()
+    await standin.wait_for_call("sendMessage")  # its headers arrived
+    writer.close()
+    await writer.wait_closed()
+    assert (await api(http, standin, "getMe"))[0] == 200
+    assert [name for name, _ in standin.calls] == ["getMe"]
+    assert standin.chat_messages(USER) == []
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [], errors[0].getMessage()

@@ -287,7 +287,13 @@ class BotApiStandIn(UserSide, BotApiMethods):
         if name != "getUpdates":
             self._last_activity = time.monotonic()
         try:
-            params.update(await self._read_params(request))
+            try:
+                params.update(await self._read_params(request))
+            except ConnectionResetError:
+                # The client went away before its body arrived (a bot stopping mid-call):
+                # no call reached "Telegram", and there is no one left to answer.
+                self.calls.remove((name, params))
+                return web.Response(status=400)
             self._notify()
             self._observe_call(name, params, self.monotonic())
             if entry is None:
