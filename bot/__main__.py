@@ -248,6 +248,9 @@ def cmd_playground(args: argparse.Namespace) -> int:
         content = load_languages(content_dir)
     except ContentError as exc:
         return _fail(f"content error: {exc}")
+    import signal
+
+    from bot.app import stop_signals
     from bot.devtools.playground import Playground
 
     async def serve(database: Path) -> None:
@@ -259,14 +262,15 @@ def cmd_playground(args: argparse.Namespace) -> int:
             # the runners' Telegram language, e.g. PLAYGROUND_LANGUAGE=de for German
             language_code=os.environ.get("PLAYGROUND_LANGUAGE") or "en",
         )
-        async with playground:
-            print(f"Playground: open {playground.url} in your browser (Ctrl-C stops it)")
-            print(f"Its database: {database}", flush=True)
-            if args.browser and _has_display():
-                import webbrowser
+        with stop_signals(signal.SIGINT, signal.SIGTERM) as stop:
+            async with playground:
+                print(f"Playground: open {playground.url} in your browser (Ctrl-C stops it)")
+                print(f"Its database: {database}", flush=True)
+                if args.browser and _has_display():
+                    import webbrowser
 
-                webbrowser.open(playground.url)
-            await asyncio.Event().wait()
+                    webbrowser.open(playground.url)
+                await stop.wait()
 
     try:
         if args.db is not None:
@@ -276,8 +280,9 @@ def cmd_playground(args: argparse.Namespace) -> int:
                 asyncio.run(serve(Path(folder) / "playground.db"))
     except OSError as exc:
         return _fail(f"playground: could not start: {exc}")
-    except KeyboardInterrupt:
-        print("Playground stopped.")
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers are in place
+        pass
+    print("Playground stopped.")
     return 0
 
 

@@ -7,8 +7,8 @@ import gc
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from typing import cast
 from urllib.parse import urlsplit
@@ -154,15 +154,24 @@ def run(app: BotApplication, settings: Settings) -> None:
 
 async def _serve_webhook(app: BotApplication, settings: Settings) -> None:
     """What run_webhook does, with our server: until SIGINT, SIGTERM or SIGABRT."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    try:
+    with stop_signals(signal.SIGINT, signal.SIGTERM, signal.SIGABRT) as stop:
         async with webhook(app, settings):
             await stop.wait()
             log.info("event=stopping")
+
+
+@contextmanager
+def stop_signals(*signals: signal.Signals) -> Iterator[asyncio.Event]:
+    """An event set when one of `signals` arrives, from now until the block ends (then the
+    handlers are removed). Also when the process was started with the signal ignored, as a
+    shell's background job starts with SIGINT: stopping is then still a signal away, and
+    the block still ends as usual (the database closed, temporary files removed)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)

@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -350,3 +355,50 @@ def test_playground_options_belong_to_the_playground(capsys: pytest.CaptureFixtu
         assert "are for the playground command only" in capsys.readouterr().err
     assert main(["playground", "--port", "70000"]) == 2
     assert "--port must be 0-65535, not 70000" in capsys.readouterr().err
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("stop", "started_in_background"),
+    [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["ctrl-c", "ctrl-c-background-job", "sigterm"],
+)
+def test_the_playground_stops_cleanly_on_a_signal(
+    stop: signal.Signals, started_in_background: bool
+) -> None:
+    """Ctrl-C stops it, also when started as a shell's background job (which starts with
+    SIGINT ignored: it used to run on, and a test waiting for it hung), and so does SIGTERM;
+    either way it says so and removes its temporary database."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONTENT_DIR")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "playground", "--port", "0", "--no-browser"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignore_sigint if started_in_background else None,
+    )
+    try:
+        assert process.stdout is not None
+        assert "Playground: open http://127.0.0.1:" in process.stdout.readline()
+        match = re.match(r"Its database: (.+)$", process.stdout.readline().strip())
+        assert match, "the database's path is printed"
+        database = Path(match.group(1))
+        assert database.exists()
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err[-3000:]
+    assert "Playground stopped." in out
+    assert "Traceback" not in err, err[-3000:]
+    assert not database.parent.exists()  # the temporary folder is gone with it
