@@ -165,15 +165,22 @@ def stop_signals(*signals: signal.Signals) -> Iterator[asyncio.Event]:
     """An event set when one of `signals` arrives, from now until the block ends (then the
     handlers are removed). Also when the process was started with the signal ignored, as a
     shell's background job starts with SIGINT: stopping is then still a signal away, and
-    the block still ends as usual (the database closed, temporary files removed)."""
+    the block still ends as usual (the database closed, temporary files removed). Where
+    the event loop cannot handle signals (Windows), nothing is installed and Ctrl-C
+    raises KeyboardInterrupt as before."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
+    installed = []
+    try:
+        for sig in signals:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+    except NotImplementedError:  # Windows' loops: Ctrl-C stays a KeyboardInterrupt
+        pass
     try:
         yield stop
     finally:
-        for sig in signals:
+        for sig in installed:
             loop.remove_signal_handler(sig)
 
 

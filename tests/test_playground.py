@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from bot.app import build_application
+from bot.app import build_application, stop_signals
 from bot.clock import ManualClock, SystemClock, TravelClock
 from bot.config import Settings
 from bot.content import DEFAULT_CONTENT_DIR, Content
@@ -402,3 +402,20 @@ def test_the_playground_stops_cleanly_on_a_signal(
     assert "Playground stopped." in out
     assert "Traceback" not in err, err[-3000:]
     assert not database.parent.exists()  # the temporary folder is gone with it
+
+
+async def test_where_the_loop_cannot_handle_signals_ctrl_c_stays_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Windows' event loops have no add_signal_handler: the playground still starts, and
+    Ctrl-C stays Python's KeyboardInterrupt (cmd_playground catches it)."""
+    loop = asyncio.get_running_loop()
+
+    def refuse(*_: object) -> None:
+        raise NotImplementedError
+
+    before = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(loop, "add_signal_handler", refuse)
+    with stop_signals(signal.SIGINT, signal.SIGTERM) as stop:
+        assert not stop.is_set()
+    assert signal.getsignal(signal.SIGINT) is before
