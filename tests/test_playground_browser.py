@@ -48,6 +48,7 @@ def playground_url() -> Iterator[str]:
     """The real command, in its own process, on a free port; stopped with Ctrl-C."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONTENT_DIR")}
     env["LOG_LEVEL"] = "WARNING"
+    env["PYTHONFAULTHANDLER"] = "1"  # if it hangs on stopping, SIGABRT shows every thread
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "playground", "--port", "0", "--no-browser"],
         cwd=ROOT,
@@ -69,10 +70,14 @@ def playground_url() -> Iterator[str]:
         try:
             _, stderr = process.communicate(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate()
-    assert process.returncode == 0, stderr[-3000:]
-    assert "Traceback" not in stderr, stderr[-3000:]
+            process.send_signal(signal.SIGABRT)
+            try:
+                _, stderr = process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, stderr = process.communicate()
+    assert process.returncode == 0, stderr[-6000:]
+    assert "Traceback" not in stderr, stderr[-6000:]
 
 
 def test_a_newcomer_tries_the_bot_in_the_browser(playground_url: str) -> None:
