@@ -12,9 +12,12 @@ all: it runs where it is called, on the event loop's thread. There it cannot wai
 lock (in WAL mode the writer waits for no one once BEGIN IMMEDIATE returned, and a
 checkpoint runs only after COMMIT), and the statements of a tap take well under a
 millisecond each; a trip to the thread and back cost more than that, and at a human pace
-each one also waited for the interpreter lock. BEGIN IMMEDIATE itself (which waits for
-another process's writer), COMMIT, ROLLBACK, a read unit's statements and a statement
-applied alone still go to the thread.
+each one also waited for the interpreter lock. BEGIN IMMEDIATE is tried here too, with
+SQLite's busy timeout at 0 so that it cannot wait: it succeeds whenever no other process
+is writing (this process's writers queue before they begin). When another process holds
+the lock, it is begun on the thread instead, which waits for it. COMMIT (which may
+checkpoint), ROLLBACK, a read unit's statements and a statement applied alone still go to
+the thread.
 
 Built on SQLAlchemy's aiosqlite adapter (`sqlalchemy.dialects.sqlite.aiosqlite`) and
 aiosqlite's queue of calls for its thread (`Connection._execute`, as SQLAlchemy's adapter
@@ -76,10 +79,30 @@ class OneTripCursor:
         raw: sqlite3.Connection | None = self._connection._connection
         return raw is not None and raw.in_transaction and self._connection in _WRITING
 
+    def _begin_writing_now(self) -> _Done | None:
+        """BEGIN IMMEDIATE here, if the write lock is free this instant: SQLite's busy
+        timeout is 0 for it, so it cannot wait. None when another connection (another
+        process: this one's writers queue before they begin) holds the lock; then it is
+        begun on the thread, where it may wait as long as the busy timeout allows."""
+        raw: sqlite3.Connection = self._connection._conn
+        (timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            return self._run(_BEGIN_WRITING, (), False)
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
+                return None
+            raise
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
     async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
         connection = self._connection
         if self._holds_write_lock():
             done = self._run(operation, parameters, many)  # here: it cannot wait for a lock
+        elif operation == _BEGIN_WRITING and (begun := self._begin_writing_now()) is not None:
+            done = begun
+            _WRITING.add(connection)
         else:
             if operation.startswith("BEGIN"):
                 _WRITING.discard(connection)

@@ -1,5 +1,5 @@
 """SQLite through aiosqlite (bot/db/sqlite.py): one trip to its thread per statement, and
-none for a statement of a unit that holds the write lock."""
+none for a writing unit's BEGIN IMMEDIATE (when no other process writes) and statements."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import sqlite as one_trip
-from bot.db.engine import Database
+from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, Database
 from bot.db.models import User
 from bot.db.repo import sessions, users
 from tests.db.test_engine import NOW, _make_user
@@ -80,16 +80,19 @@ async def test_a_statement_is_one_trip(sqlite_db: Database) -> None:
 
 
 async def test_a_writing_units_statements_run_here_without_a_trip(sqlite_db: Database) -> None:
-    """Once BEGIN IMMEDIATE holds the write lock, nothing can make a statement wait: it runs
-    on the event loop's thread. BEGIN IMMEDIATE and COMMIT still go to the thread."""
+    """With no other process writing, BEGIN IMMEDIATE gets the write lock at once, and then
+    nothing can make a statement wait: they all run on the event loop's thread. COMMIT
+    still goes to the thread. SQLite's busy timeout is as before."""
     user_id = await _make_user(sqlite_db)
     with trips() as trip, statements() as ran:
         async with sqlite_db.write() as tx:
             user = await users.get(tx, telegram_user_id=1)
             await tx.execute(update(User).where(User.id == user_id).values(level=3))
+            timeout = await tx.scalar(text("PRAGMA busy_timeout"))
     assert user is not None
-    assert ran == [("BEGIN", False), ("SELECT", True), ("UPDATE", True)]
-    assert len(trip) == 2  # BEGIN IMMEDIATE, COMMIT
+    assert ran == [("BEGIN", True), ("SELECT", True), ("UPDATE", True), ("PRAGMA", True)]
+    assert len(trip) == 1  # COMMIT
+    assert timeout == SQLITE_BUSY_TIMEOUT_MS
     with statements() as ran:  # the same connection, now reading: back to the thread
         async with sqlite_db.read() as tx:
             assert await tx.scalar(select(User.level).where(User.id == user_id)) == 3
@@ -133,12 +136,18 @@ async def test_waiting_for_another_processs_writer_does_not_stop_the_loop(
         async def unit() -> None:
             async with sqlite_db.write() as tx:
                 await tx.execute(update(User).where(User.id == user_id).values(level=2))
+                timeouts.append(await tx.scalar(text("PRAGMA busy_timeout")))
 
-        await asyncio.gather(ticking(), unit())
+        timeouts: list[int] = []
+        with statements() as ran:
+            await asyncio.gather(ticking(), unit())
     finally:
         release.set()
         writer.join(5)
     assert ticks >= 10  # the loop ran on while the unit waited for the lock
+    # tried here without waiting, refused, then begun (and waited for) on the thread
+    assert ran[:3] == [("BEGIN", True), ("BEGIN", False), ("UPDATE", True)]
+    assert timeouts == [SQLITE_BUSY_TIMEOUT_MS]  # as it was, for the next wait
     async with sqlite_db.read() as tx:
         assert await tx.scalar(select(User.level).where(User.id == user_id)) == 2
 
@@ -166,7 +175,7 @@ async def test_a_unit_costs_its_statements_begin_and_commit_only(sqlite_db: Data
     with trips() as seen:
         async with sqlite_db.write() as tx:
             await tx.execute(update(User).where(User.id == user_id).values(level=3))
-    assert len(seen) == 2  # BEGIN IMMEDIATE, COMMIT (the UPDATE runs here)
+    assert len(seen) == 1  # COMMIT (BEGIN IMMEDIATE and the UPDATE run here)
     with trips() as seen:
         async with sqlite_db.read() as tx:
             assert await tx.scalar(select(User.level).where(User.id == user_id)) == 3
