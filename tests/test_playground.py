@@ -4,11 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +22,7 @@ from bot.content import DEFAULT_CONTENT_DIR, Content
 from bot.context import DEPS_KEY
 from bot.devtools.playground import Playground
 from bot.devtools.playground.server import FIRST_USER
+from tests.utils.playground import start_playground
 from tests.utils.settle import until_handled
 
 
@@ -357,13 +355,6 @@ def test_playground_options_belong_to_the_playground(capsys: pytest.CaptureFixtu
     assert "--port must be 0-65535, not 70000" in capsys.readouterr().err
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 @pytest.mark.parametrize(
     ("stop", "started_in_background"),
     [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
@@ -375,16 +366,7 @@ def test_the_playground_stops_cleanly_on_a_signal(
     """Ctrl-C stops it, also when started as a shell's background job (which starts with
     SIGINT ignored: it used to run on, and a test waiting for it hung), and so does SIGTERM;
     either way it says so and removes its temporary database."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONTENT_DIR")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "playground", "--port", "0", "--no-browser"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_ignore_sigint if started_in_background else None,
-    )
+    process = start_playground(as_background_job=started_in_background)
     try:
         assert process.stdout is not None
         assert "Playground: open http://127.0.0.1:" in process.stdout.readline()

@@ -11,14 +11,13 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.utils.playground import start_playground
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -46,17 +45,8 @@ def chromium_path() -> str:
 @pytest.fixture
 def playground_url() -> Iterator[str]:
     """The real command, in its own process, on a free port; stopped with Ctrl-C."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONTENT_DIR")}
-    env["LOG_LEVEL"] = "WARNING"
-    env["PYTHONFAULTHANDLER"] = "1"  # if it hangs on stopping, SIGABRT shows every thread
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "playground", "--port", "0", "--no-browser"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # PYTHONFAULTHANDLER: if it hangs on stopping, SIGABRT shows every thread
+    process = start_playground({"LOG_LEVEL": "WARNING", "PYTHONFAULTHANDLER": "1"})
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
