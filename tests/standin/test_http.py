@@ -356,12 +356,12 @@ async def test_latency_delays_every_answer_but_the_long_poll(
     assert (await asyncio.wait_for(polled, timeout=10))[0] == 200
 
 
-async def test_a_client_gone_before_its_body_arrived_made_no_call(
+async def test_a_client_gone_before_its_body_arrived_is_marked_not_carried_out(
     standin: BotApiStandIn, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A bot stopping mid-call hangs up after the headers: no call, no error in the log
-    (it used to log aiohttp's "Error handling request" with a traceback), and the next
-    call is served as usual."""
+    """A bot stopping mid-call hangs up after the headers: nothing carried out, the call
+    marked as gone (not a success, not a refusal), no error in the log (it used to log
+    aiohttp's "Error handling request" with a traceback); the next call is served."""
     reader, writer = await asyncio.open_connection("127.0.0.1", standin.port)
     writer.write(
         f"POST /bot{TOKEN}/sendMessage HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -373,7 +373,12 @@ async def test_a_client_gone_before_its_body_arrived_made_no_call(
     writer.close()
     await writer.wait_closed()
     assert (await api(http, standin, "getMe"))[0] == 200
-    assert [name for name, _ in standin.calls] == ["getMe"]
+    assert [(name, params.get("_gone")) for name, params in standin.calls] == [
+        ("sendMessage", True),
+        ("getMe", None),
+    ]
+    assert standin.successful_calls("sendMessage") == []
+    assert standin.refused_calls() == []
     assert standin.chat_messages(USER) == []
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert errors == [], errors[0].getMessage()

@@ -12,7 +12,7 @@ Call = tuple[str, dict[str, Any]]
 
 # Marks the stand-in may put on an error answer the bot is not to blame for: a fault the
 # test injected, a flood limit's 429 (the bot waits and retries).
-NOT_REFUSALS = ("_fault", "_limited")
+NOT_REFUSALS = ("_fault", "_limited", "_gone")  # "_gone": the bot hung up mid-call
 
 
 def bot_calls(standin: BotApiStandIn) -> list[Call]:

@@ -291,8 +291,10 @@ class BotApiStandIn(UserSide, BotApiMethods):
                 params.update(await self._read_params(request))
             except ConnectionResetError:
                 # The client went away before its body arrived (a bot stopping mid-call):
-                # no call reached "Telegram", and there is no one left to answer.
-                self.calls.remove((name, params))
+                # nothing was carried out, and no one is left to answer. The call stays in
+                # the record, marked, so that positions in it stay as waiters counted them.
+                params.update(_error=400, _description="the body never arrived", _gone=True)
+                self._notify()
                 return web.Response(status=400)
             self._notify()
             self._observe_call(name, params, self.monotonic())
