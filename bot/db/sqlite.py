@@ -96,20 +96,23 @@ class OneTripCursor:
         finally:
             raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
+    async def _on_thread(self, operation: str, parameters: Any, many: bool) -> _Done:
+        queue: Callable[..., Awaitable[_Done]] = self._connection._execute  # the thread's queue
+        return await queue(self._run, operation, parameters, many)
+
     async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
         connection = self._connection
         if self._holds_write_lock():
             done = self._run(operation, parameters, many)  # here: it cannot wait for a lock
-        elif operation == _BEGIN_WRITING and (begun := self._begin_writing_now()) is not None:
-            done = begun
+        elif operation == _BEGIN_WRITING:
+            _WRITING.discard(connection)
+            # here if the lock is free this instant, else on the thread, which waits for it
+            done = self._begin_writing_now() or await self._on_thread(operation, parameters, many)
             _WRITING.add(connection)
         else:
             if operation.startswith("BEGIN"):
                 _WRITING.discard(connection)
-            queue: Callable[..., Awaitable[_Done]] = connection._execute  # the thread's queue
-            done = await queue(self._run, operation, parameters, many)
-            if operation == _BEGIN_WRITING:
-                _WRITING.add(connection)
+            done = await self._on_thread(operation, parameters, many)
         self.description, self.rowcount, self.lastrowid, self._rows = done
 
     async def execute(self, operation: str, parameters: Sequence[Any] = ()) -> None:
