@@ -83,6 +83,22 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def system_and_switches(pid: int) -> tuple[float, int]:
+    """System CPU time of a process so far, and the times its threads gave up the CPU to
+    wait (voluntary context switches: a thread waiting for a queue, a lock or I/O), from
+    /proc; (0, 0) where there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        switches = 0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    switches += int(line.split()[1])
+    except OSError:
+        return 0.0, 0
+    return int(fields[12]) / os.sysconf("SC_CLK_TCK"), switches
+
+
 class Child:
     """``python -m MODULE ARGS`` from the checkout: stderr to ``log`` (or ours), stdout read
     as one JSON object a line, stdin for one-line commands."""

@@ -23,7 +23,9 @@ received ("tap→answer"), and -> the next message with buttons received ("tap�
 1. warm-up: one runner alone (the Bot API calls per update are printed), then ``--warmup``.
 2. throughput: ``--users`` runners at once, no pause; ``--rounds`` rounds, real then bare
    (A B A B). Updates per second, each round's real/bare ratio (the target is their
-   median), and each bot process's CPU time per update. Latency here is queueing.
+   median), and each bot process's CPU time per update (with, for each phase, its system
+   time and its threads' waits: a trip to SQLite's thread costs a few). Latency here is
+   queueing.
 3. human pace: ``--users`` other runners wait ``--think-ms`` (0.5x-1.5x) before each tap,
    starts spread over twice that: at most users/think updates/s (200 / 5 s = 40/s). Its
    p95 tap→answer of a step, against the bare bot's, is the latency target.
@@ -69,6 +71,7 @@ from bench.harness import (
     print_summary,
     ratio,
     run,
+    system_and_switches,
 )
 from bench.seed import Runners, seed
 from bot.content import load_languages
@@ -219,6 +222,8 @@ class Phase:
     calls: int  # Bot API calls other than getUpdates
     polls: int
     errors: Counter[str]  # "method status" of calls answered with an error
+    bot_system: float = 0.0  # s of the bot's CPU time in the kernel (part of bot_cpu)
+    bot_waits: int = 0  # the bot's threads' voluntary context switches
 
     @property
     def updates(self) -> int:
@@ -240,7 +245,8 @@ class Phase:
     def row(self, label: str) -> str:
         return (
             f"  {label:<14}{self.updates:>8}{self.wall:>8.2f}{self.rate:>8.1f}{self.calls:>7}"
-            f"{self.polls:>7}{self.cpu_ms():>9.2f}{self.bench_cpu / self.updates * 1000:>11.2f}"
+            f"{self.polls:>7}{self.cpu_ms():>9.2f}{self.bot_system / self.updates * 1000:>11.2f}"
+            f"{self.bot_waits / self.updates:>7.1f}{self.bench_cpu / self.updates * 1000:>11.2f}"
         )
 
     @staticmethod
@@ -253,12 +259,15 @@ class Phase:
             sum(p.calls for p in phases),
             sum(p.polls for p in phases),
             sum((p.errors for p in phases), Counter()),
+            sum(p.bot_system for p in phases),
+            sum(p.bot_waits for p in phases),
         )
 
 
 HEADER = (
     f"  {'':<14}{'updates':>8}{'wall s':>8}{'upd/s':>8}{'calls':>7}{'polls':>7}"
-    f"{'bot CPU':>9}{'bench CPU':>11}  (CPU: ms per update)"
+    f"{'bot CPU':>9}{'of it sys':>11}{'waits':>7}{'bench CPU':>11}\n  (CPU: ms per update;"
+    " waits: the bot's threads' voluntary context switches, per update)"
 )
 
 
@@ -325,6 +334,7 @@ class Bot:
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
         mark, cpu = len(self.standin.calls), (self.proc.cpu, cpu_seconds())
+        kernel = system_and_switches(self.proc.proc.pid)
         started = time.perf_counter()
         try:
             users = await self.crowd(ids, think)
@@ -334,13 +344,17 @@ class Bot:
                 await profiler.wait()
         wall = time.perf_counter() - started
         bot_cpu, bench_cpu = self.proc.cpu - cpu[0], cpu_seconds() - cpu[1]
+        now = system_and_switches(self.proc.proc.pid)
+        system, waits = now[0] - kernel[0], now[1] - kernel[1]
         if {len(u.taps) for u in users} != {self.taps}:
             print(f"  warning: sessions took {sorted({len(u.taps) for u in users})} taps")
         await self.standin.wait_idle(quiet=0.3, timeout=self.patience)
         calls = self.standin.calls[mark:]
         polls = sum(1 for name, _ in calls if name == "getUpdates")
         errors = Counter(f"{name} {p['_error']}" for name, p in calls if "_error" in p)
-        return Phase(users, wall, bot_cpu, bench_cpu, len(calls) - polls, polls, errors)
+        return Phase(
+            users, wall, bot_cpu, bench_cpu, len(calls) - polls, polls, errors, system, waits
+        )
 
 
 @contextlib.asynccontextmanager
