@@ -84,18 +84,23 @@ def cpu_seconds(pid: int | None = None) -> float:
 
 
 def system_and_switches(pid: int) -> tuple[float, int]:
-    """System CPU time of a process so far, and the times its threads gave up the CPU to
-    wait (voluntary context switches: a thread waiting for a queue, a lock or I/O), from
-    /proc; (0, 0) where there is none."""
+    """System CPU time of a process so far, and the times its living threads gave up the
+    CPU to wait (voluntary context switches: a thread waiting for a queue, a lock or I/O),
+    from /proc; (0, 0) where there is none."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        switches = 0
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for line in (task / "status").read_text().splitlines():
-                if line.startswith("voluntary_ctxt_switches:"):
-                    switches += int(line.split()[1])
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return 0.0, 0
+    switches = 0
+    for task in tasks:
+        try:
+            status = (task / "status").read_text()
+        except OSError:
+            continue  # the thread ended meanwhile
+        for line in status.splitlines():
+            if line.startswith("voluntary_ctxt_switches:"):
+                switches += int(line.split()[1])
     return int(fields[12]) / os.sysconf("SC_CLK_TCK"), switches
 
 
