@@ -74,13 +74,20 @@ def latencies(seconds: Sequence[float]) -> str:
 # --- child processes ----------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int | None = None) -> float:
-    """User + system CPU time of a process (all its threads) so far, from /proc."""
+def _cpu_times(pid: int | None) -> tuple[float, float]:
+    """User and system CPU time of a process (all its threads) so far, from /proc; (0, 0)
+    where there is none."""
     try:
         fields = Path(f"/proc/{pid or 'self'}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc."""
+    return sum(_cpu_times(pid))
 
 
 def system_and_switches(pid: int) -> tuple[float, int]:
@@ -88,7 +95,6 @@ def system_and_switches(pid: int) -> tuple[float, int]:
     CPU to wait (voluntary context switches: a thread waiting for a queue, a lock or I/O),
     from /proc; (0, 0) where there is none."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return 0.0, 0
@@ -101,7 +107,7 @@ def system_and_switches(pid: int) -> tuple[float, int]:
         for line in status.splitlines():
             if line.startswith("voluntary_ctxt_switches:"):
                 switches += int(line.split()[1])
-    return int(fields[12]) / os.sysconf("SC_CLK_TCK"), switches
+    return _cpu_times(pid)[1], switches
 
 
 class Child:
