@@ -462,6 +462,24 @@ def catch_up(history: History, through: date, rules: Progression) -> tuple[Outco
     return Outcome(tuple(decisions), history.runner, rescreen), history
 
 
+def daily_jobs_read_from(last: date, rules: Progression) -> date:
+    """The first day of history the daily jobs of the days after `last` (the last day
+    whose jobs ran) look at: R6b's W of the last week and its once-a-week, the B
+    recompute's mornings of the last 28 days, a session's missing morning two days back,
+    R8's sessions of the last week and its once-a-week, the session level's week of
+    ratings. `catch_up` from `last` decides the same on the history from this day on as
+    on all of it (tests/domain/test_daily_window.py), so a reminder need not read months
+    of it."""
+    back = max(
+        rules.baseline.recompute_window_days,
+        rules.baseline.trend_days,
+        rules.dosing.nudge_window_days,
+        rules.flare.clinician_every_days,
+        3,  # _missing_morning: a session two days back and the morning after it
+    )
+    return last + _DAY - timedelta(days=back - 1)  # the window of `back` days to last + 1
+
+
 def applied(history: History, outcome: Outcome) -> History:
     """The history after an outcome: its runner, and its decisions recorded."""
     recorded = tuple(

@@ -125,17 +125,28 @@ async def load_history(
     unit took before it wrote anything (history_key), the history read at that version,
     by this process, is used instead of reading it again."""
     since = today - timedelta(days=HISTORY_DAYS)
-    cache = env.histories
-    if key is not None:
-        history = cache.get(key, since)
-        if history is not None:
-            history = replace(history, **_of_runner(env.content, user))
-            if cache.verify:
-                await _same_as_stored(env, tx, user, since, history)
-            return history
+    history = await _cached(env, tx, user, key, since)
+    if history is not None:
+        return history
     history = await _read_history(env, tx, user, since)
     if key is not None:  # read in a write unit, under the runner's lock
-        cache.put(key, since, history)
+        env.histories.put(key, since, history)
+    return history
+
+
+async def _cached(
+    env: Env, tx: AsyncSession, user: User, key: Key | None, since: date
+) -> rules.History | None:
+    """The history from `since` on as this process read it at the version `key` names."""
+    cache = env.histories
+    if key is None:
+        return None
+    history = cache.get(key, since)
+    if history is None:
+        return None
+    history = replace(history, **_of_runner(env.content, user))
+    if cache.verify:
+        await _same_as_stored(env, tx, user, since, history)
     return history
 
 
@@ -202,6 +213,20 @@ async def _same_as_stored(
         raise AssertionError(f"the cached history of runner row {user.id} differs in {differ}")
 
 
+async def _same_as_with_all(
+    env: Env, tx: AsyncSession, user: User, caught: rules.Outcome, through: date
+) -> None:
+    """HistoryCache.verify: the daily jobs decide the same on all HISTORY_DAYS days."""
+    today = through + timedelta(days=1)
+    whole = await _read_history(env, tx, user, today - timedelta(days=HISTORY_DAYS))
+    expected, _ = rules.catch_up(whole, through, env.content.progression)
+    if expected != caught:
+        raise AssertionError(
+            f"the daily jobs of runner row {user.id} differ on their window: "
+            f"{caught} against {expected}"
+        )
+
+
 def apply(
     env: Env,
     tx: AsyncSession,
@@ -245,22 +270,83 @@ def apply(
     return tuple(sentences)
 
 
-async def daily_jobs(env: Env, tx: AsyncSession, user: User, *, now: datetime) -> DailyNews:
+async def daily_jobs(
+    env: Env, tx: AsyncSession, users: Sequence[User], *, now: datetime
+) -> dict[int, DailyNews]:
     """The rules' daily jobs up to yesterday (R6b in flare mode, the B recompute, the R8
-    nudge, a session's missing morning) when they have not run yet: a reminder or morning
-    question about to be sent carries what they say."""
-    today = local_date_of(now, zone_of(user))
-    yesterday = today - timedelta(days=1)
-    memory = rules.Memory.from_json(user.rules_memory)
-    if memory.daily_on is not None and memory.daily_on >= yesterday:
-        return DailyNews((), rescreen=False)
-    if memory.daily_on is None:  # new to the daily jobs: they start from yesterday
-        user.rules_memory = replace(memory, daily_on=yesterday).to_json()
-        return DailyNews((), rescreen=False)
-    history = await load_history(env, tx, user, today, history_key(tx, user))
-    caught, _ = rules.catch_up(history, yesterday, env.content.progression)
-    sentences = apply(env, tx, user, caught.decisions, caught.runner, now=now)
-    return DailyNews(sentences, rescreen=caught.rescreen)
+    nudge, a session's missing morning) of each runner whose jobs have not run yet: the
+    reminder or morning question about to be sent carries what they say (by user id).
+
+    Every runner who used the bot the day before comes here with their first reminder or
+    morning question of the day, a batch of them at a time: only the weeks the jobs look
+    at are read (`rules.daily_jobs_read_from`), not months, for the batch at once."""
+    news: dict[int, DailyNews] = {}
+    due: list[_Due] = []
+    for user in users:  # every key is taken before any of the jobs writes history
+        today = local_date_of(now, zone_of(user))
+        yesterday = today - timedelta(days=1)
+        memory = rules.Memory.from_json(user.rules_memory)
+        if memory.daily_on is not None and memory.daily_on >= yesterday:
+            news[user.id] = DailyNews((), rescreen=False)
+        elif memory.daily_on is None:  # new to the daily jobs: they start from yesterday
+            user.rules_memory = replace(memory, daily_on=yesterday).to_json()
+            news[user.id] = DailyNews((), rescreen=False)
+        else:
+            since = max(
+                rules.daily_jobs_read_from(memory.daily_on, env.content.progression),
+                today - timedelta(days=HISTORY_DAYS),
+            )
+            speaking = env.speaking(user.language)
+            due.append(_Due(speaking, user, yesterday, since, history_key(tx, user)))
+    histories = await _histories_of(tx, due)
+    for job in due:
+        user, thresholds = job.user, job.env.content.progression
+        caught, _ = rules.catch_up(histories[user.id], job.through, thresholds)
+        if env.histories.verify:
+            await _same_as_with_all(job.env, tx, user, caught, job.through)
+        sentences = apply(job.env, tx, user, caught.decisions, caught.runner, now=now)
+        news[user.id] = DailyNews(sentences, rescreen=caught.rescreen)
+    return news
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A runner whose daily jobs run now: through which day, on their history from when."""
+
+    env: Env  # in the runner's language
+    user: User
+    through: date
+    since: date
+    key: Key | None
+
+
+# A runner whose history starts this many days before the latest start in a batch (back
+# after weeks away) is read alone: read with the others, each of them would be read from it.
+_TOGETHER_DAYS = 3
+
+
+async def _histories_of(tx: AsyncSession, due: Sequence[_Due]) -> dict[int, rules.History]:
+    found: dict[int, rules.History] = {}
+    missing: dict[int, _Due] = {}
+    for job in due:
+        history = await _cached(job.env, tx, job.user, job.key, job.since)
+        if history is None:
+            missing[job.user.id] = job
+        else:
+            found[job.user.id] = history
+    latest = max((job.since for job in missing.values()), default=None)
+    together = {
+        user_id: job.since
+        for user_id, job in missing.items()
+        if latest is not None and job.since >= latest - timedelta(days=_TOGETHER_DAYS)
+    }
+    rows = await checkins.histories(tx, since=together)
+    for user_id, job in missing.items():
+        read = rows.get(user_id)
+        if read is None:
+            read = await checkins.history(tx, user_id=user_id, since=job.since)
+        found[user_id] = build_history(job.env.content, job.user, read)
+    return found
 
 
 @dataclass(frozen=True)

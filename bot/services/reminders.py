@@ -95,8 +95,9 @@ async def claim(
 
     The batch is one SELECT of the due runners (locked), one SELECT of the deliveries
     already recorded for their dates and one multi-row INSERT of the new ones; the runners'
-    next times go out in the flush, grouped by the ORM. Per runner only the rules' daily
-    jobs may read more, once a day."""
+    next times go out in the flush, grouped by the ORM. The rules' daily jobs, once a day
+    per runner, read the weeks of history they need of the whole batch in one SELECT per
+    table (progression.daily_jobs)."""
     async with env.db.write() as tx:
         runners = await deliveries.due_runners(tx, kind=kind, now=now, limit=batch_size)
         reminder = kind is DeliveryKind.REMINDER
@@ -137,11 +138,12 @@ async def claim(
                 rows.append(new)
             # else: already delivered (or missed, or skipped) for that date
         ids = await deliveries.add_many(tx, rows=rows)
+        news_of = await progression.daily_jobs(env, tx, [user for user, _ in chosen], now=now)
         claimed: list[Outgoing] = []
         for user, item in chosen:
             delivery_id = item.delivery_id or ids[user.id, item.local_date]
             result.claimed += 1
-            news = await progression.daily_jobs(env.speaking(user.language), tx, user, now=now)
+            news = news_of[user.id]
             outgoing = _outgoing(
                 env.content,
                 user,

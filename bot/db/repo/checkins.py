@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import groupby
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -196,55 +197,74 @@ _KINDS = {kind.value: kind for kind in CheckinKind}
 _STATUSES = {status.value: status for status in SessionStatus}
 _OUTCOMES = {outcome.value: outcome for outcome in StepOutcome}
 _SINCE, _USER = bindparam("since", type_=Date()), bindparam("user_id", type_=Integer())
-_CHECKINS = (
-    select(
-        _raw(PainCheckin.local_date),
-        PainCheckin.score,
-        _raw(PainCheckin.context),
-        _raw(PainCheckin.recorded_at),
-        PainCheckin.session_id,
-    )
-    .where(PainCheckin.user_id == _USER, PainCheckin.local_date >= _SINCE)
-    .order_by(PainCheckin.recorded_at, PainCheckin.id)
+_USERS = bindparam("user_ids", expanding=True, type_=Integer())
+_CHECKIN_COLUMNS = (
+    _raw(PainCheckin.local_date),
+    PainCheckin.score,
+    _raw(PainCheckin.context),
+    _raw(PainCheckin.recorded_at),
+    PainCheckin.session_id,
 )
 # Each session with its skipped and "hurts" steps, if any, in one statement: a session
 # comes once, or once per such step (rare).
+_SESSION_COLUMNS = (
+    RoutineSession.id,
+    _raw(RoutineSession.local_date),
+    _raw(RoutineSession.started_at),
+    RoutineSession.level,
+    RoutineSession.planned_level,
+    RoutineSession.in_flare,
+    RoutineSession.routine_id,
+    _raw(RoutineSession.status),
+    _raw(RoutineSession.steps),
+    StepEvent.exercise_id,
+    _raw(StepEvent.outcome),
+)
+_SKIPPED_OR_HURTS = and_(
+    StepEvent.session_id == RoutineSession.id,
+    StepEvent.outcome.in_((StepOutcome.HURTS, StepOutcome.SKIPPED)),
+)
+_DECISION_COLUMNS = (
+    _raw(LevelChange.local_date),
+    _raw(LevelChange.at),
+    LevelChange.decision,
+    LevelChange.rule_id,
+    LevelChange.from_level,
+    LevelChange.to_level,
+    _raw(LevelChange.numbers),
+)
+_CHECKINS = (
+    select(*_CHECKIN_COLUMNS)
+    .where(PainCheckin.user_id == _USER, PainCheckin.local_date >= _SINCE)
+    .order_by(PainCheckin.recorded_at, PainCheckin.id)
+)
 _SESSIONS = (
-    select(
-        RoutineSession.id,
-        _raw(RoutineSession.local_date),
-        _raw(RoutineSession.started_at),
-        RoutineSession.level,
-        RoutineSession.planned_level,
-        RoutineSession.in_flare,
-        RoutineSession.routine_id,
-        _raw(RoutineSession.status),
-        _raw(RoutineSession.steps),
-        StepEvent.exercise_id,
-        _raw(StepEvent.outcome),
-    )
-    .outerjoin(
-        StepEvent,
-        and_(
-            StepEvent.session_id == RoutineSession.id,
-            StepEvent.outcome.in_((StepOutcome.HURTS, StepOutcome.SKIPPED)),
-        ),
-    )
+    select(*_SESSION_COLUMNS)
+    .outerjoin(StepEvent, _SKIPPED_OR_HURTS)
     .where(RoutineSession.user_id == _USER, RoutineSession.local_date >= _SINCE)
     .order_by(RoutineSession.started_at, RoutineSession.id)
 )
 _DECISIONS = (
-    select(
-        _raw(LevelChange.local_date),
-        _raw(LevelChange.at),
-        LevelChange.decision,
-        LevelChange.rule_id,
-        LevelChange.from_level,
-        LevelChange.to_level,
-        _raw(LevelChange.numbers),
-    )
+    select(*_DECISION_COLUMNS)
     .where(LevelChange.user_id == _USER, LevelChange.local_date >= _SINCE)
     .order_by(LevelChange.at, LevelChange.id)
+)
+# The same for many runners at once, each runner's rows together (the first column).
+_CHECKINS_OF_MANY = (
+    select(PainCheckin.user_id, *_CHECKIN_COLUMNS)
+    .where(PainCheckin.user_id.in_(_USERS), PainCheckin.local_date >= _SINCE)
+    .order_by(PainCheckin.user_id, PainCheckin.recorded_at, PainCheckin.id)
+)
+_SESSIONS_OF_MANY = (
+    select(RoutineSession.user_id, *_SESSION_COLUMNS)
+    .outerjoin(StepEvent, _SKIPPED_OR_HURTS)
+    .where(RoutineSession.user_id.in_(_USERS), RoutineSession.local_date >= _SINCE)
+    .order_by(RoutineSession.user_id, RoutineSession.started_at, RoutineSession.id)
+)
+_DECISIONS_OF_MANY = (
+    select(LevelChange.user_id, *_DECISION_COLUMNS)
+    .where(LevelChange.user_id.in_(_USERS), LevelChange.local_date >= _SINCE)
+    .order_by(LevelChange.user_id, LevelChange.at, LevelChange.id)
 )
 
 
@@ -255,8 +275,50 @@ async def history(tx: AsyncSession, *, user_id: int, since: date) -> HistoryRows
     conn = await tx.connection()
     params = {"user_id": user_id, "since": since}
     checkins = (await conn.execute(_CHECKINS, params)).all()
-    rows = (await conn.execute(_SESSIONS, params)).all()
+    sessions = (await conn.execute(_SESSIONS, params)).all()
     decisions = (await conn.execute(_DECISIONS, params)).all()
+    return _history_rows(checkins, sessions, decisions)
+
+
+async def histories(tx: AsyncSession, *, since: Mapping[int, date]) -> dict[int, HistoryRows]:
+    """`history` of many runners (user id: from which day), one statement per table: what
+    a batch of reminders reads for the rules' daily jobs. Each runner gets exactly the
+    rows `history` would give them; the statements read from the earliest day asked for,
+    so runners asked for much earlier days than the others are better read alone."""
+    result: dict[int, HistoryRows] = {}
+    if not since:
+        return result
+    conn = await tx.connection()
+    params = {"user_ids": sorted(since), "since": min(since.values())}
+    of = {
+        table: {
+            user_id: [row[1:] for row in rows if _date(row[day]) >= since[user_id]]
+            for user_id, rows in groupby((await conn.execute(statement, params)).all(), _first)
+        }
+        for table, statement, day in (
+            ("checkins", _CHECKINS_OF_MANY, 1),
+            ("sessions", _SESSIONS_OF_MANY, 2),
+            ("decisions", _DECISIONS_OF_MANY, 1),
+        )
+    }
+    for user_id in since:
+        result[user_id] = _history_rows(
+            of["checkins"].get(user_id, ()),
+            of["sessions"].get(user_id, ()),
+            of["decisions"].get(user_id, ()),
+        )
+    return result
+
+
+def _first(row: Sequence[Any]) -> Any:
+    return row[0]
+
+
+def _history_rows(
+    checkins: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
+    decisions: Iterable[Sequence[Any]],
+) -> HistoryRows:
     sessions: list[SessionRow] = []
     answers: list[tuple[int, str, StepOutcome]] = []
     for sid, day, at, level, planned, flare, routine, status, steps, exercise, outcome in rows:
