@@ -6,7 +6,10 @@
 
 One SQLite database (real migrations and models) with ``--users`` runners in 15 zones,
 reminders spread over the day, a few paused, blocked or on weekdays only; and, for each
-measurement, a group of runners due at a minute of its own, before all of the others:
+measurement, a group of runners due at a minute of its own, before all of the others. The
+runners due in a delivery or the claim have ``--history-days`` days of use behind them and
+used the bot yesterday, so their first reminder today runs the rules' daily jobs, which read
+weeks of their history, as it does for every runner who uses the bot daily:
 
 * start-up and peak memory of the bot (``build_application`` + ``polling``: one sweep job,
   whose first run sends the group due at start) against the usual approach, the same
@@ -553,11 +556,16 @@ async def amain(args: argparse.Namespace) -> int:
     minutes = (SEED_NOW - timedelta(minutes=60 - m) for m in itertools.count())
     first_ids = itertools.count(200_000_000, 1_000_000)
 
-    def group(size: int) -> Runners:
-        start = next(first_ids)
-        return Runners(range(start, start + size), due_at=next(minutes))
+    def group(size: int, used: bool = True) -> Runners:
+        start, days = next(first_ids), args.history_days if used else 0
+        return Runners(
+            range(start, start + size),
+            due_at=next(minutes),
+            history_days=days,
+            used_yesterday=days > 0,
+        )
 
-    startup = group(STARTUP_DUE)
+    startup = group(STARTUP_DUE, used=False)
     deliveries = {(rate, r): group(due[rate]) for rate in rates for r in range(args.rounds)}
     claim_group = group(SweepConfig.batch_size)
     population = Runners(range(100_000_000, 100_000_000 + args.users), mixed=True)
@@ -806,6 +814,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     add("--rates", default="30,1000", help="allowed rates of the stand-in (default 30,1000)")
     add("--deliver-seconds", type=float, default=10.0, help="due = rate x this (default 10)")
     add("--max-due", type=int, default=5000, help="at most this many due per run (default 5000)")
+    add(
+        "--history-days",
+        type=int,
+        default=35,
+        help="days of use behind each runner due in a delivery or the claim, who also used "
+        "the bot yesterday, so the rules' daily jobs run with their first reminder today "
+        "(default 35, more than the jobs read; 0: new runners, whose jobs do not run)",
+    )
     add("--rounds", type=int, default=2, help="delivery rounds, sweep then bare (default 2)")
     add(
         "--api-latency-ms",

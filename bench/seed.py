@@ -71,6 +71,9 @@ class Runners:
     due_at: datetime | None = None  # every reminder due at this minute; None: spread out
     history_days: int = 0
     mixed: bool = False  # like a real population: a few paused, blocked, on weekdays only
+    # They used the bot yesterday: the rules' daily jobs last ran the day before (as a
+    # check-in or reminder yesterday leaves them), so their first reminder today runs them.
+    used_yesterday: bool = False
 
 
 def _user(rng: random.Random, telegram_id: int, spec: Runners, now: datetime) -> dict[str, Any]:
@@ -84,6 +87,7 @@ def _user(rng: random.Random, telegram_id: int, spec: Runners, now: datetime) ->
         roll = rng.random()
         status = UserStatus.BLOCKED if roll > 0.98 else UserStatus.PAUSED if roll > 0.95 else status
     schedule = Schedule(at, zone, days)
+    used = {"daily_on": (local_date_of(due or now, zone) - timedelta(days=2)).isoformat()}
     return {
         "telegram_user_id": telegram_id,
         "chat_id": telegram_id,
@@ -106,6 +110,7 @@ def _user(rng: random.Random, telegram_id: int, spec: Runners, now: datetime) ->
         ),
         "created_at": now - timedelta(days=spec.history_days + 1),
         "updated_at": now,
+        **({"rules_memory": used} if spec.used_yesterday else {}),
     }
 
 
