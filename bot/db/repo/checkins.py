@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from itertools import groupby
 from typing import Any, cast
 
@@ -192,6 +193,16 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+def _steps(value: Any) -> Sequence[str]:
+    """A session's exercise ids: the same few lists, stored over and over."""
+    return _parsed_steps(value) if isinstance(value, str) else _json(value)
+
+
+@lru_cache(maxsize=256)
+def _parsed_steps(value: str) -> tuple[str, ...]:
+    return tuple(json.loads(value))
+
+
 # The enums by stored value: a dict lookup, where calling the enum costs several times more.
 _KINDS = {kind.value: kind for kind in CheckinKind}
 _STATUSES = {status.value: status for status in SessionStatus}
@@ -292,7 +303,7 @@ async def histories(tx: AsyncSession, *, since: Mapping[int, date]) -> dict[int,
     params = {"user_ids": sorted(since), "since": min(since.values())}
     of = {
         table: {
-            user_id: [row[1:] for row in rows if _date(row[day]) >= since[user_id]]
+            user_id: _from(rows, day, since[user_id])
             for user_id, rows in groupby((await conn.execute(statement, params)).all(), _first)
         }
         for table, statement, day in (
@@ -314,6 +325,13 @@ def _first(row: Sequence[Any]) -> Any:
     return row[0]
 
 
+def _from(rows: Iterable[Sequence[Any]], day: int, since: date) -> list[Sequence[Any]]:
+    """One runner's rows (their id first) from `since` on (their local date at `day`), as
+    `history` reads them. SQLite gives the dates as ISO text, which sorts as they do."""
+    text = since.isoformat()
+    return [row[1:] for row in rows if (text if isinstance(row[day], str) else since) <= row[day]]
+
+
 def _history_rows(
     checkins: Iterable[Sequence[Any]],
     rows: Iterable[Sequence[Any]],
@@ -333,7 +351,7 @@ def _history_rows(
                     bool(flare),
                     routine,
                     _STATUSES[status],
-                    _json(steps),
+                    _steps(steps),
                 )
             )
         if exercise is not None:
