@@ -462,21 +462,28 @@ def catch_up(history: History, through: date, rules: Progression) -> tuple[Outco
     return Outcome(tuple(decisions), history.runner, rescreen), history
 
 
-def daily_jobs_read_from(last: date, rules: Progression) -> date:
-    """The first day of history the daily jobs of the days after `last` (the last day
-    whose jobs ran) look at: R6b's W of the last week and its once-a-week, the B
-    recompute's mornings of the last 28 days, a session's missing morning two days back,
-    R8's sessions of the last week and its once-a-week, the session level's week of
-    ratings. `catch_up` from `last` decides the same on the history from this day on as
-    on all of it (tests/domain/test_daily_window.py), so a reminder need not read months
-    of it."""
+def daily_jobs_read_from(memory: Memory, through: date, rules: Progression) -> date:
+    """The first day of history the daily jobs of the days after `memory.daily_on` (the
+    last day whose jobs ran) through `through` look at: R6b's W of the last week and its
+    once-a-week, a session's missing morning two days back, R8's sessions of the last week
+    and its once-a-week, the session level's week of ratings; and, when the B recompute
+    falls on one of those days (every 28 days from B0), its mornings of the last 28 days.
+    `catch_up` decides the same on the history from this day on as on all of it
+    (tests/domain/test_daily_window.py), so a reminder need not read months of it, and
+    on most days reads a week."""
+    last = memory.daily_on
+    assert last is not None, "the daily jobs of a runner new to them do not run"
     back = max(
-        rules.baseline.recompute_window_days,
         rules.baseline.trend_days,
         rules.dosing.nudge_window_days,
         rules.flare.clinician_every_days,
         3,  # _missing_morning: a session two days back and the morning after it
     )
+    if memory.b0_on is not None:
+        every = rules.baseline.recompute_days
+        days = range((last - memory.b0_on).days + 1, (through - memory.b0_on).days + 1)
+        if any(n > 0 and n % every == 0 for n in days):  # as _recompute decides
+            back = max(back, rules.baseline.recompute_window_days)
     return last + _DAY - timedelta(days=back - 1)  # the window of `back` days to last + 1
 
 

@@ -293,7 +293,7 @@ async def daily_jobs(
             news[user.id] = DailyNews((), rescreen=False)
         else:
             since = max(
-                rules.daily_jobs_read_from(memory.daily_on, env.content.progression),
+                rules.daily_jobs_read_from(memory, yesterday, env.content.progression),
                 today - timedelta(days=HISTORY_DAYS),
             )
             speaking = env.speaking(user.language)

@@ -146,21 +146,35 @@ def test_the_daily_jobs_decide_the_same_on_their_weeks_as_on_everything(
     history, through = data.draw(histories(len(content.ladder.steps)))
     memory = history.runner.memory
     assert memory.daily_on is not None
-    since = rules.daily_jobs_read_from(memory.daily_on, content.progression)
+    since = rules.daily_jobs_read_from(memory, through, content.progression)
     assert since < memory.daily_on  # the window is not empty
     whole, _ = rules.catch_up(history, through, content.progression)
     weeks, _ = rules.catch_up(from_day(history, since), through, content.progression)
     assert weeks == whole
 
 
-def test_the_window_follows_the_thresholds(content: Content) -> None:
-    """A longer recompute window in content/progression.yaml reads further back."""
+def test_a_week_is_read_unless_the_recompute_falls_in_the_days_caught_up(
+    content: Content,
+) -> None:
+    """The week R6b, R8 and the session level look at; the 28 days of the B recompute on
+    the day it runs, as far back as content/progression.yaml's window says."""
     thresholds = content.progression
-    last = date(2026, 5, 1)
     baseline = thresholds.baseline.model_copy(update={"recompute_window_days": 40})
     longer = thresholds.model_copy(update={"baseline": baseline})
-    assert rules.daily_jobs_read_from(last, thresholds) == last - timedelta(days=26)
-    assert rules.daily_jobs_read_from(last, longer) == last - timedelta(days=38)
+    last = date(2026, 5, 1)
+    yesterday = last + timedelta(days=1)
+
+    def since(b0_on: date | None, rules_: Any = thresholds, through: date = yesterday) -> int:
+        memory = rules.Memory(b0=None if b0_on is None else 2.0, b0_on=b0_on, daily_on=last)
+        return (last - rules.daily_jobs_read_from(memory, through, rules_)).days
+
+    assert since(None) == 5  # the week to yesterday: last - 5 .. last + 1
+    assert since(yesterday - timedelta(days=28)) == 26  # the recompute runs yesterday
+    assert since(yesterday - timedelta(days=28), longer) == 38
+    assert since(yesterday - timedelta(days=29)) == 5  # it ran the day before: not again
+    later = yesterday + timedelta(days=2)  # three days caught up, the recompute on the last
+    assert since(later - timedelta(days=28), through=later) == 26
+    assert since(yesterday) == 5  # B0 fixed yesterday: the first recompute is 28 days on
 
 
 def test_the_daily_jobs_find_something_to_decide_in_the_drawn_histories(content: Content) -> None:
