@@ -7,9 +7,9 @@
 One SQLite database (real migrations and models) with ``--users`` runners in 15 zones,
 reminders spread over the day, a few paused, blocked or on weekdays only; and, for each
 measurement, a group of runners due at a minute of its own, before all of the others. The
-runners due in a delivery or the claim have ``--history-days`` days of use behind them and
-used the bot yesterday, so their first reminder today runs the rules' daily jobs, which read
-weeks of their history, as it does for every runner who uses the bot daily:
+runners due in a delivery have ``--history-days`` days of use behind them (those of the
+claim, 120) and used the bot yesterday, so their first reminder today runs the rules' daily
+jobs, which read their history, as it does for every runner who uses the bot daily:
 
 * start-up and peak memory of the bot (``build_application`` + ``polling``: one sweep job,
   whose first run sends the group due at start) against the usual approach, the same
@@ -89,6 +89,7 @@ from bot.devtools.standin import BotApiStandIn, StoredMessage
 from bot.domain.enums import DeliveryStatus, UserStatus
 from bot.domain.zones import tzinfo_for
 from bot.sender import SweepConfig, claim_due, sweep
+from bot.services.progression import HISTORY_DAYS
 from bot.services.reminders import SweepResult
 from bot.services.unit import Env
 
@@ -556,8 +557,8 @@ async def amain(args: argparse.Namespace) -> int:
     minutes = (SEED_NOW - timedelta(minutes=60 - m) for m in itertools.count())
     first_ids = itertools.count(200_000_000, 1_000_000)
 
-    def group(size: int, used: bool = True) -> Runners:
-        start, days = next(first_ids), args.history_days if used else 0
+    def group(size: int, days: int = args.history_days) -> Runners:
+        start = next(first_ids)
         return Runners(
             range(start, start + size),
             due_at=next(minutes),
@@ -565,9 +566,10 @@ async def amain(args: argparse.Namespace) -> int:
             used_yesterday=days > 0,
         )
 
-    startup = group(STARTUP_DUE, used=False)
+    startup = group(STARTUP_DUE, days=0)
     deliveries = {(rate, r): group(due[rate]) for rate in rates for r in range(args.rounds)}
-    claim_group = group(SweepConfig.batch_size)
+    # As long a history as a check-in reads: what a runner of months costs the claim.
+    claim_group = group(SweepConfig.batch_size, days=HISTORY_DAYS)
     population = Runners(range(100_000_000, 100_000_000 + args.users), mixed=True)
     jobqueue = args.users <= args.jobqueue_max_users
     with tempfile.TemporaryDirectory(prefix="bench-reminders-") as tmp:
@@ -818,7 +820,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--history-days",
         type=int,
         default=35,
-        help="days of use behind each runner due in a delivery or the claim, who also used "
+        help="days of use behind each runner due in a delivery, who also used "
         "the bot yesterday, so the rules' daily jobs run with their first reminder today "
         "(default 35, more than the jobs read; 0: new runners, whose jobs do not run)",
     )
