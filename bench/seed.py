@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,6 +248,14 @@ async def seed(url: str, *groups: Runners, now: datetime, rng_seed: int = 8) -> 
                 added["users"] += len(users)
                 if spec.history_days:
                     added += await _history(tx, rng, users, spec.history_days, ladder, now)
+        if not is_sqlite(url) and any(g.history_days for g in groups):
+            # Each history row inserted moved its runner's history_version (a trigger), so
+            # the runners' rows now have as many dead versions as history rows, which
+            # slow every read of them (the due-runners SELECT: 9 ms instead of 2 ms).
+            # Autovacuum removes them over the months this history takes to write.
+            async with db.engine.connect() as conn:
+                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("VACUUM ANALYZE users"))
     finally:
         del keep
         await db.dispose()
