@@ -14,13 +14,13 @@ from sqlalchemy import update
 from bot.clock import ManualClock
 from bot.db.models import User
 from bot.db.repo import checkins as repo
-from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
+from bot.domain.enums import StepOutcome
 from bot.domain.schedule import local_date_of
 from bot.sender import SweepConfig, claim_due
 from bot.services.histories import HistoryCache
 from bot.services.reminders import Outgoing, SweepResult
 from bot.services.unit import Env
-from tests.utils.factories import make_checkin, make_decision, make_runner, make_session
+from tests.utils.factories import make_days_of_use, make_decision, make_runner
 from tests.utils.writes import watch
 
 RUNNERS = range(601, 606)
@@ -36,22 +36,20 @@ async def runner_who_used_the_bot(
     Berlin time today."""
     now = env.clock.now()
     user_id = await make_runner(env.db, telegram_user_id, now=now - timedelta(days=days), level=2)
-    for back in range(days, until, -1):
-        at = now - timedelta(days=back)
-        if back % 4:
-            hurts = back % 7 == 0
-            session = await make_session(
-                env.db,
-                user_id,
-                steps=STEPS,
-                now=at,
-                status=SessionStatus.COMPLETED,
-                outcomes=[StepOutcome.DONE, StepOutcome.HURTS if hurts else StepOutcome.DONE],
-            )
-            await make_checkin(env.db, user_id, score=back % 5, at=at, session_id=session)
-        if back % 3:
-            morning = at + timedelta(hours=20)
-            await make_checkin(env.db, user_id, score=1, at=morning, kind=CheckinKind.MORNING)
+    await make_days_of_use(
+        env.db,
+        user_id,
+        now=now,
+        days=range(days, until, -1),
+        steps=STEPS,
+        outcomes=lambda back: (
+            None
+            if back % 4 == 0
+            else [StepOutcome.DONE, StepOutcome.HURTS if back % 7 == 0 else StepOutcome.DONE]
+        ),
+        pain=lambda back: back % 5,
+        morning=lambda back: back % 3 != 0,
+    )
     await make_decision(
         env.db,
         user_id,

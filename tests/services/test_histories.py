@@ -20,13 +20,19 @@ from bot.content import Content
 from bot.db.engine import Database
 from bot.db.models import PainCheckin, RoutineSession, User
 from bot.domain import progression as rules
-from bot.domain.enums import CheckinKind, SessionStatus, StepOutcome
+from bot.domain.enums import CheckinKind, StepOutcome
 from bot.domain.schedule import local_date_of
 from bot.services import checkins, privacy, progression
 from bot.services.histories import HistoryCache, Key
 from bot.services.questions import remember_prompt
 from bot.services.unit import Env, runner_unit
-from tests.utils.factories import make_checkin, make_decision, make_runner, make_session
+from tests.utils.factories import (
+    make_checkin,
+    make_days_of_use,
+    make_decision,
+    make_runner,
+    make_session,
+)
 from tests.utils.rows import history_version, level_changes
 
 ALEX = 501
@@ -43,19 +49,15 @@ async def runner_with_history(env: Env) -> int:
     """Alex, a week in: sessions with answers, ratings, a recorded decision."""
     now = env.clock.now()
     user_id = await make_runner(env.db, ALEX, now=now - timedelta(days=7), level=2)
-    for back in range(6, 0, -1):
-        at = now - timedelta(days=back)
-        session = await make_session(
-            env.db,
-            user_id,
-            steps=STEPS,
-            now=at,
-            status=SessionStatus.COMPLETED,
-            outcomes=[StepOutcome.DONE, StepOutcome.SKIPPED, StepOutcome.DONE],
-        )
-        await make_checkin(env.db, user_id, score=2, at=at, session_id=session)
-        morning = at + timedelta(hours=20)
-        await make_checkin(env.db, user_id, score=1, at=morning, kind=CheckinKind.MORNING)
+    await make_days_of_use(
+        env.db,
+        user_id,
+        now=now,
+        days=range(6, 0, -1),
+        steps=STEPS,
+        outcomes=lambda _: [StepOutcome.DONE, StepOutcome.SKIPPED, StepOutcome.DONE],
+        pain=lambda _: 2,
+    )
     await make_decision(
         env.db,
         user_id,

@@ -4,8 +4,8 @@ decisions of the rules."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, time, timedelta
 
 from bot.db.engine import Database
 from bot.db.models import LevelChange, PainCheckin, RoutineSession, StepEvent, User
@@ -107,6 +107,33 @@ async def make_session(
                 )
             )
         return row.id
+
+
+async def make_days_of_use(
+    db: Database,
+    user_id: int,
+    *,
+    now: datetime,
+    days: Iterable[int],
+    steps: Sequence[str],
+    outcomes: Callable[[int], Sequence[StepOutcome] | None],
+    pain: Callable[[int], int],
+    morning: Callable[[int], bool] = lambda _: True,
+) -> None:
+    """Each of `days` (that many days before `now`): a completed session of `steps` with
+    that day's step `outcomes` (None: no session) and its pain after it, then, when
+    `morning` says so, a morning rating of 1 the next morning."""
+    for back in days:
+        at = now - timedelta(days=back)
+        answers = outcomes(back)
+        if answers is not None:
+            session = await make_session(
+                db, user_id, steps=steps, now=at, status=SessionStatus.COMPLETED, outcomes=answers
+            )
+            await make_checkin(db, user_id, score=pain(back), at=at, session_id=session)
+        if morning(back):
+            rated = at + timedelta(hours=20)
+            await make_checkin(db, user_id, score=1, at=rated, kind=CheckinKind.MORNING)
 
 
 async def make_checkin(
