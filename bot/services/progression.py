@@ -334,18 +334,17 @@ async def _histories_of(tx: AsyncSession, due: Sequence[_Due]) -> dict[int, rule
             missing[job.user.id] = job
         else:
             found[job.user.id] = history
-    latest = max((job.since for job in missing.values()), default=None)
-    together = {
-        user_id: job.since
-        for user_id, job in missing.items()
-        if latest is not None and job.since >= latest - timedelta(days=_TOGETHER_DAYS)
-    }
+    together: dict[int, date] = {}
+    if missing:
+        first = max(job.since for job in missing.values()) - timedelta(days=_TOGETHER_DAYS)
+        together = {user_id: job.since for user_id, job in missing.items() if job.since >= first}
     rows = await checkins.histories(tx, since=together)
     for user_id, job in missing.items():
         read = rows.get(user_id)
-        if read is None:
-            read = await checkins.history(tx, user_id=user_id, since=job.since)
-        found[user_id] = build_history(job.env.content, job.user, read)
+        if read is None:  # read alone
+            found[user_id] = await _read_history(job.env, tx, job.user, job.since)
+        else:
+            found[user_id] = build_history(job.env.content, job.user, read)
     return found
 
 
