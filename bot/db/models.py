@@ -231,6 +231,7 @@ class RoutineSession(Base):
 
     __table_args__ = (
         Index("ix_routine_sessions_user_status", "user_id", "status"),
+        Index("ix_routine_sessions_user_day", "user_id", "local_date"),
         # At most one session in progress per runner, whatever races the handlers lose.
         Index(
             "uq_routine_sessions_one_in_progress",
@@ -277,7 +278,8 @@ class PainCheckin(Base):
 
     __table_args__ = (
         CheckConstraint("score >= 0 AND score <= 10", name="score_range"),
-        Index("ix_pain_checkins_user_recorded", "user_id", "recorded_at"),
+        # Every read of ratings asks for a runner's from a local date on (migration 0008).
+        Index("ix_pain_checkins_user_day", "user_id", "local_date"),
     )
 
 
