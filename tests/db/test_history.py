@@ -91,3 +91,17 @@ async def test_history_reads_what_the_models_read(migrated_db: Database) -> None
     async with db.read() as tx:
         later = await checkins.history(tx, user_id=user_id, since=NOW.date() + timedelta(1))
     assert (later.checkins, later.sessions, later.answers, later.decisions) == ([], [], [], [])
+
+
+def test_times_read_as_text_come_back_aware_utc_whatever_their_form() -> None:
+    """SQLite hands back naive UTC text; text with an offset of its own is converted."""
+    expected = datetime(2026, 3, 2, 17, 30, 15, 123456, tzinfo=UTC)
+    for text in (
+        "2026-03-02 17:30:15.123456",
+        "2026-03-02T17:30:15.123456",
+        "2026-03-02 18:30:15.123456+01:00",
+        "2026-03-02 17:30:15.123456Z",
+    ):
+        read = checkins._utc(text)
+        assert (read, read.tzinfo) == (expected, UTC), text
+    assert checkins._utc("2026-03-02 17:30:15") == expected.replace(microsecond=0)
