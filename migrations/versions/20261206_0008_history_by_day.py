@@ -9,7 +9,8 @@ spent about 25 ms walking 120 days of ratings and 12 ms of sessions, with SQLite
 lock held; with these indexes, 5-10 ms and 4 ms.
 
 - ix_pain_checkins_user_day (user_id, local_date) replaces ix_pain_checkins_user_recorded
-  (user_id, recorded_at): no statement looks ratings up by the time recorded, and the
+  (user_id, recorded_at): no statement looks a runner's ratings up by the time recorded
+  (the operator's weekly count reads all runners' and could not use it either), and the
   planner chose that index for its order and walked every rating to find the week.
 - ix_routine_sessions_user_day (user_id, local_date), beside the index by status that the
   session in progress is found by.

@@ -3,7 +3,7 @@ columns and converted by hand, it must give what the models' column types give."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -105,3 +105,10 @@ def test_times_read_as_text_come_back_aware_utc_whatever_their_form() -> None:
         read = checkins._utc(text)
         assert (read, read.tzinfo) == (expected, UTC), text
     assert checkins._utc("2026-03-02 17:30:15") == expected.replace(microsecond=0)
+    midnight = checkins._utc("2026-03-02")  # a date alone: its midnight, UTC
+    assert (midnight, midnight.tzinfo) == (datetime(2026, 3, 2, tzinfo=UTC), UTC)
+    # What PostgreSQL's driver gives: aware datetimes, in UTC or not; naive ones are UTC.
+    vienna = expected.astimezone(timezone(timedelta(hours=1)))
+    for given in (expected, vienna, expected.replace(tzinfo=None)):
+        read = checkins._utc(given)
+        assert (read, read.tzinfo) == (expected, UTC), given

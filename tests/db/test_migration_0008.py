@@ -17,15 +17,11 @@ from bot.db.engine import Database
 from bot.db.migrate import alembic_config, upgrade_to_head
 from bot.db.repo import checkins as repo
 from tests.db.test_migration_0006 import SESSION
-from tests.db.test_migration_0007 import CHECKIN, DAY, STAMP, T0, _store_a_runner
+from tests.db.test_migration_0007 import CHECKIN, DAY, STAMP, T0, _store_a_runner, _upgrade_to
 
 DAYS = 40
 FIRST = T0.date()
 COUNTS = "SELECT (SELECT count(*) FROM pain_checkins), (SELECT count(*) FROM routine_sessions)"
-
-
-def _upgrade_to(database_url: str, revision: str) -> None:
-    command.upgrade(alembic_config(database_url), revision)
 
 
 async def _store_months(db: Database) -> None:
