@@ -270,8 +270,10 @@ class PainCheckin(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     score: Mapped[int] = mapped_column(SmallInteger)
     context: Mapped[CheckinKind] = mapped_column(_enum(CheckinKind, "checkin_context"))
+    # Indexed: a session's rating is looked up by it, and a deleted session's ratings
+    # are set to NULL by it (migration 0009).
     session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("routine_sessions.id", ondelete="SET NULL")
+        ForeignKey("routine_sessions.id", ondelete="SET NULL"), index=True
     )
     local_date: Mapped[date]
     recorded_at: Mapped[datetime]
