@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, time
 
-from alembic import command
 from sqlalchemy import DateTime, Time, bindparam, text
 
 from bot.db.engine import Database
-from bot.db.migrate import alembic_config, upgrade_to_head
+from bot.db.migrate import upgrade_to_head
+from tests.utils.migrations import upgrade_to
 
 T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 
@@ -23,14 +23,10 @@ USER = (
 )
 
 
-def _upgrade_to(database_url: str, revision: str) -> None:
-    command.upgrade(alembic_config(database_url), revision)
-
-
 async def test_runners_from_before_0003_keep_their_data_and_have_no_bound(
     database_url: str,
 ) -> None:
-    await asyncio.to_thread(_upgrade_to, database_url, "0001")
+    await asyncio.to_thread(upgrade_to, database_url, "0001")
     db = Database(database_url)
     try:
         async with db.write() as tx:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, time
 
-from alembic import command
 from sqlalchemy import Date, DateTime, Time, bindparam, text
 
 from bot.db.engine import Database
-from bot.db.migrate import alembic_config, upgrade_to_head
+from bot.db.migrate import upgrade_to_head
+from tests.utils.migrations import upgrade_to
 
 T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 
@@ -30,12 +30,8 @@ SESSION = (
 )
 
 
-def _upgrade_to(database_url: str, revision: str) -> None:
-    command.upgrade(alembic_config(database_url), revision)
-
-
 async def test_a_runner_from_before_0006_keeps_everything_and_english(database_url: str) -> None:
-    await asyncio.to_thread(_upgrade_to, database_url, "0005")
+    await asyncio.to_thread(upgrade_to, database_url, "0005")
     db = Database(database_url)
     stamp = bindparam("t0", type_=DateTime(timezone=True))
     try:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, time
 
-from alembic import command
 from sqlalchemy import Date, DateTime, Time, bindparam, inspect, text
 
 from bot.db.engine import Database
-from bot.db.migrate import alembic_config, upgrade_to_head
+from bot.db.migrate import upgrade_to_head
 from tests.db.test_migration_0006 import SESSION, USER
+from tests.utils.migrations import downgrade_to, upgrade_to
 
 T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 CHECKIN = (
@@ -21,10 +21,6 @@ CHECKIN = (
 )
 # The types of the statements' parameters, for either database.
 STAMP, DAY = bindparam("t0", type_=DateTime(timezone=True)), bindparam("day", type_=Date())
-
-
-def _upgrade_to(database_url: str, revision: str) -> None:
-    command.upgrade(alembic_config(database_url), revision)
 
 
 async def _store_a_runner(db: Database) -> None:
@@ -40,7 +36,7 @@ async def _store_a_runner(db: Database) -> None:
 async def test_a_runner_from_before_0007_keeps_their_history_and_starts_at_version_0(
     database_url: str,
 ) -> None:
-    await asyncio.to_thread(_upgrade_to, database_url, "0006")
+    await asyncio.to_thread(upgrade_to, database_url, "0006")
     db = Database(database_url)
     try:
         await _store_a_runner(db)
@@ -71,7 +67,7 @@ async def test_a_runner_from_before_0007_keeps_their_history_and_starts_at_versi
 
 async def test_downgrade_removes_the_triggers_and_the_column(database_url: str) -> None:
     await asyncio.to_thread(upgrade_to_head, database_url)
-    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0006")
+    await asyncio.to_thread(downgrade_to, database_url, "0006")
     db = Database(database_url)
     try:
         async with db.engine.connect() as conn:

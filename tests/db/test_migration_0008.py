@@ -9,15 +9,15 @@ import asyncio
 from datetime import date, timedelta
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import inspect, text
 from sqlalchemy.dialects import sqlite
 
 from bot.db.engine import Database
-from bot.db.migrate import alembic_config, upgrade_to_head
+from bot.db.migrate import upgrade_to_head
 from bot.db.repo import checkins as repo
 from tests.db.test_migration_0006 import SESSION
-from tests.db.test_migration_0007 import CHECKIN, DAY, STAMP, T0, _store_a_runner, _upgrade_to
+from tests.db.test_migration_0007 import CHECKIN, DAY, STAMP, T0, _store_a_runner
+from tests.utils.migrations import downgrade_to, upgrade_to
 
 DAYS = 40
 FIRST = T0.date()
@@ -47,7 +47,7 @@ async def _week(db: Database) -> tuple[repo.HistoryRows, repo.HistoryRows]:
 async def test_a_runner_from_before_0008_keeps_their_history_read_by_day(
     database_url: str,
 ) -> None:
-    await asyncio.to_thread(_upgrade_to, database_url, "0007")
+    await asyncio.to_thread(upgrade_to, database_url, "0007")
     db = Database(database_url)
     try:
         await _store_months(db)
@@ -94,7 +94,7 @@ async def test_sqlite_finds_a_weeks_ratings_and_sessions_by_day(tmp_path: Path) 
 
 async def test_downgrade_to_0007_restores_the_index_by_time(database_url: str) -> None:
     await asyncio.to_thread(upgrade_to_head, database_url)
-    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0007")
+    await asyncio.to_thread(downgrade_to, database_url, "0007")
     db = Database(database_url)
     try:
         async with db.engine.connect() as conn:

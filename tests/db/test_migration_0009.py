@@ -9,14 +9,13 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from alembic import command
 from sqlalchemy import event, inspect, text
 
 from bot.db.engine import Database
-from bot.db.migrate import alembic_config, upgrade_to_head
+from bot.db.migrate import upgrade_to_head
 from bot.db.repo import checkins as repo
-from tests.db.test_migration_0007 import _upgrade_to
 from tests.db.test_migration_0008 import DAYS, _store_months
+from tests.utils.migrations import downgrade_to, upgrade_to
 
 RATED = 7  # the session every stored rating is of (0007's runner)
 
@@ -24,7 +23,7 @@ RATED = 7  # the session every stored rating is of (0007's runner)
 async def test_a_runner_from_before_0009_keeps_their_ratings_found_by_session(
     database_url: str,
 ) -> None:
-    await asyncio.to_thread(_upgrade_to, database_url, "0008")
+    await asyncio.to_thread(upgrade_to, database_url, "0008")
     db = Database(database_url)
     try:
         await _store_months(db)
@@ -69,7 +68,7 @@ async def test_sqlite_finds_a_sessions_rating_by_the_index(tmp_path: Path) -> No
 
 async def test_downgrade_to_0008_drops_the_index(database_url: str) -> None:
     await asyncio.to_thread(upgrade_to_head, database_url)
-    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0008")
+    await asyncio.to_thread(downgrade_to, database_url, "0008")
     db = Database(database_url)
     try:
         async with db.engine.connect() as conn:
