@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import inspect, text
 
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_to_head
 from bot.db.repo import checkins as repo
 from tests.db.test_migration_0008 import DAYS, _store_months
 from tests.utils.migrations import downgrade_to, upgrade_to
+from tests.utils.writes import watch
 
 RATED = 7  # the session every stored rating is of (0007's runner)
 
@@ -49,16 +49,11 @@ async def test_sqlite_finds_a_sessions_rating_by_the_index(tmp_path: Path) -> No
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     await asyncio.to_thread(upgrade_to_head, url)
     db = Database(url)
-    ran: list[tuple[str, Any]] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        ran.append((statement, params))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", note)
     try:
-        async with db.read() as tx:
-            await repo.for_session(tx, session_id=RATED)
-        ((statement, params),) = [(s, p) for s, p in ran if "pain_checkins" in s]
+        with watch(db) as seen:
+            async with db.read() as tx:
+                await repo.for_session(tx, session_id=RATED)
+        ((statement, params),) = [(s, p) for s, p in seen.sent if "pain_checkins" in s]
         async with db.engine.connect() as conn:
             plan = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)).all()
     finally:

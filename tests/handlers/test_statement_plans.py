@@ -6,15 +6,13 @@ plans; PostgreSQL's planner reads a table of a few rows whole whatever its index
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
 from bot.clock import ManualClock
 from tests.utils.app import BotRunner
 from tests.utils.chat import ChatUser
 from tests.utils.journeys import morning_question, onboard, session_with_pain
+from tests.utils.writes import watch
 
 # What the plans may read whole: nothing a runner's day runs.
 KINDS = ("SELECT", "UPDATE", "DELETE", "WITH")
@@ -25,14 +23,7 @@ async def test_a_runners_days_read_no_table_whole(
 ) -> None:
     if not bot_runner.settings.database_url.startswith("sqlite"):
         pytest.skip("SQLite's plans")
-    ran: dict[str, Any] = {}
-
-    def note(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
-        ran.setdefault(statement, params[0] if many and params else params)
-
-    engine = bot_runner.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with watch(bot_runner.db) as seen:
         await onboard(runner)
         await session_with_pain(runner, 2)  # Monday: a session and its rating
         asked = await morning_question(runner, bot_runner, clock, 3)  # Tuesday's question
@@ -44,8 +35,7 @@ async def test_a_runners_days_read_no_table_whole(
         await runner.say("/delete")
         await runner.tap("Delete everything")
         assert "everything about you is deleted" in (runner.last().text or "")
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    ran = dict(reversed(seen.sent))  # each statement once, with the parameters it first had
 
     whole: list[tuple[list[str], str]] = []
     async with bot_runner.db.engine.connect() as conn:

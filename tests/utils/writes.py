@@ -1,5 +1,5 @@
 """Watching what a use case does to the database: how many write units it opens, and
-which statements that change rows it sends."""
+which statements it sends (with their parameters, to explain their plans)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,12 @@ CHANGES = ("INSERT", "UPDATE", "DELETE")
 @dataclass
 class Watched:
     write_units: int = 0  # Database.write entered, or Database.apply (a unit of one statement)
-    statements: list[str] = field(default_factory=list)  # every statement sent
+    # every statement sent, with its parameters (the first set of an executemany)
+    sent: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def statements(self) -> list[str]:
+        return [statement for statement, _ in self.sent]
 
     @property
     def changes(self) -> list[str]:
@@ -43,8 +48,10 @@ def watch(db: Database) -> Iterator[Watched]:
         seen.write_units += 1
         return await apply(statement, params)
 
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.statements.append(statement)
+    def on_execute(
+        _conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, many: bool
+    ) -> None:
+        seen.sent.append((statement, params[0] if many and params else params))
 
     db.write = counted  # type: ignore[method-assign]
     db.apply = applied  # type: ignore[method-assign]
