@@ -487,6 +487,58 @@ def daily_jobs_read_from(memory: Memory, through: date, rules: Progression) -> d
     return last + _DAY - timedelta(days=back - 1)  # the window of `back` days to last + 1
 
 
+def rating_read_from(memory: Memory, day: date, through: date, rules: Progression) -> date:
+    """The first day of history a rating of `day` is decided on first, the daily jobs
+    through `through` running before it when they have not run. It holds what the rules
+    look back over by date: R3's weekly means of this week and the last, R6b's second
+    flare within 14 days and its once a week, R3's days since a change, R7's hold, R6's
+    mornings in a row, and the daily jobs' own window (`daily_jobs_read_from`). What the
+    rules count rather than date (R3's row, R5's hold, a gate's last sessions, B0's first
+    mornings) may reach further back: `rating_window_holds` says whether it did."""
+    back = max(
+        2 * rules.baseline.trend_days,
+        rules.flare.second_flare_days + 1,
+        rules.flare.clinician_every_days,
+        rules.level_up.min_days_between,
+        rules.runs.no_level_up_days,
+        (rules.flare.morning_rise_days - 1) * rules.flare.morning_gap_days + 1,
+    )
+    since = min(day, through + _DAY) - timedelta(days=back - 1)
+    if memory.daily_on is not None and memory.daily_on < through:
+        since = min(since, daily_jobs_read_from(memory, through, rules))
+    return since
+
+
+def rating_window_holds(window: History, event: Event, rules: Progression) -> bool:
+    """Whether `decide(window, event)` decides as on the whole history, when `window` is
+    the history from `rating_read_from` on, with the daily jobs caught up and the event's
+    rating in it: what the rules count rather than date is all inside it. B0 is fixed
+    (its first mornings need not be read); the rated session is in it; R3's row began in
+    it (or already holds the sessions a level-up needs); R5's hold began in it (or as many
+    ladder sessions as it holds ended since); and a gate the next level-up may meet finds
+    its last sessions with the step in it. Otherwise the whole history is read."""
+    runner = window.runner
+    if runner.memory.b0 is None:
+        return False
+    if isinstance(event, SessionPain) and _session(window, event.session_id) is None:
+        return False
+    row, restarted = _row_scan(window, rules)
+    if not restarted and len(row) < rules.level_up.sessions_in_a_row:
+        return False
+    ended = [s for s in window.sessions if s.level is not None and s.ended]
+    if _last_change(window) is None and len(ended) < rules.level_down.hold_sessions:
+        return False
+    gate = rules.gates
+    for level, step in (
+        (gate.level, gate.comfortable_step),
+        (gate.top_level, gate.sharp_pain_step),
+    ):
+        with_step = sum(1 for s in ended if step in s.steps)
+        if runner.level + 1 >= level and with_step < gate.comfortable_sessions:
+            return False
+    return True
+
+
 def applied(history: History, outcome: Outcome) -> History:
     """The history after an outcome: its runner, and its decisions recorded."""
     recorded = tuple(
@@ -934,6 +986,12 @@ def _row(history: History, rules: Progression) -> list[SessionRecord]:
     """The counted sessions in a row at the stored level, oldest first: the row restarts
     after a level change, a flare's end, a session that does not count, a "hurts" and any
     rating above the level-down threshold."""
+    return _row_scan(history, rules)[0]
+
+
+def _row_scan(history: History, rules: Progression) -> tuple[list[SessionRecord], bool]:
+    """`_row`, and whether it began at a restart the history holds (a level change, a
+    flare's start or end, or a break): then no earlier row could have added to it."""
     level = history.runner.level
     reset = max(
         (d.at for d in history.decisions if d.kind in (*_CHANGES, "flare_off", "flare_on")),
@@ -949,19 +1007,20 @@ def _row(history: History, rules: Progression) -> list[SessionRecord]:
         if rating.kind is not CheckinKind.MORNING and rating.score > high:
             events.append((rating.at, 0, None))
     row: list[SessionRecord] = []
+    restarted = reset is not None
     for at, _, item in sorted(events, key=lambda e: (e[0], e[1])):
         if reset is not None and at <= reset:
             continue
         if item is not None and item.status is SessionStatus.IN_PROGRESS:
             continue  # today's session, not yet ended, decides nothing yet
         if item is None or not _counts(history, item, level, rules):
-            row = []
+            row, restarted = [], True
             continue
         if row and row[-1].day == item.day:
             row[-1] = item  # one settled morning judges one day: a day counts once
             continue
         row.append(item)
-    return row
+    return row, restarted
 
 
 def _counts(history: History, session: SessionRecord, level: int, rules: Progression) -> bool:

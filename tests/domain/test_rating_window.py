@@ -1,0 +1,242 @@
+"""A rating is decided on the weeks `rating_read_from` names when `rating_window_holds`
+says they are enough, and then decides exactly as on the whole history; otherwise the
+check-in reads the whole history (bot/services/checkins.py, log_rating).
+
+The histories are the daily jobs' (tests/domain/test_daily_window.py): ratings of every
+kind, sessions of every status and level with skipped and hurting steps, decisions of
+every kind, a baseline or none, flare mode, a safety stop, daily jobs some days behind.
+The rating is of any kind, today or (a morning's late tap) yesterday, an after-session
+rating of a recent session or of an old one."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.content import Content
+from bot.domain import progression as rules
+from bot.domain.enums import CheckinKind, SessionStatus
+from bot.domain.thresholds import Progression
+from tests.domain.test_daily_window import FIRST, from_day, histories
+
+
+@st.composite
+def ratings(draw: Any, max_level: int) -> tuple[rules.History, date, rules.Event, rules.Rating]:
+    """A drawn history (the daily jobs'), the day its daily jobs catch up to (yesterday),
+    and a rating just given."""
+    history, through = draw(histories(max_level))
+    return (history, through, *draw(a_rating(history, through)))
+
+
+@st.composite
+def coached(
+    draw: Any, content: Content, check: Check | None = None
+) -> tuple[rules.History, date, rules.Event, rules.Rating]:
+    """A history the rules made: a runner rating mornings, sessions and runs for weeks,
+    mostly comfortably or mostly not, every rating decided as the bot decides it, the
+    daily jobs run before each day's first. Level-ups, their waits and gates, holds and
+    flares happen here as they do for runners; then a rating just given. `check` sees each
+    rating before the rules decide it: the history, yesterday, the event, the rating."""
+    t, max_level = content.progression, len(content.ladder.steps)
+    rng = draw(st.randoms(use_true_random=True))
+    days = draw(st.integers(20, 70))
+    good, trained, rated = (draw(st.sampled_from(chances)) for chances in _CHANCES)
+    history = rules.History(
+        runner=rules.Runner(level=draw(st.integers(1, 3))),
+        onboarding_pain=draw(st.integers(0, 4)),
+        max_level=max_level,
+        start=FIRST,
+    )
+    clock = itertools.count()
+
+    def rate(day: date, kind: CheckinKind, session_id: int | None = None) -> None:
+        nonlocal history
+        score = rng.randint(0, 2) if rng.random() < good else rng.randint(3, 9)
+        at = datetime.combine(day, time(6), tzinfo=UTC) + timedelta(seconds=next(clock))
+        rating = rules.Rating(day, score, kind, at, session_id)
+        if check is not None:
+            check(history, day - timedelta(days=1), event_of(rating), rating)
+        history = replace(history, ratings=(*history.ratings, rating))
+        history = rules.applied(history, rules.decide(history, event_of(rating), t))
+
+    for n in range(days):
+        day = FIRST + timedelta(days=n)
+        if n:
+            history = rules.catch_up(history, day - timedelta(days=1), t)[1]
+        if rng.random() < rated:
+            rate(day, CheckinKind.MORNING)
+        if rng.random() < trained and history.runner.memory.stopped_on is None:
+            level = rules.session_level(history, day, t)
+            steps = frozenset(range(1, level + 1))
+            odd = [rng.randint(1, level)] if rng.random() < 0.08 else []
+            session = rules.SessionRecord(
+                id=len(history.sessions) + 1,
+                day=day,
+                at=datetime.combine(day, time(6), tzinfo=UTC) + timedelta(seconds=next(clock)),
+                status=rng.choice([SessionStatus.COMPLETED] * 12 + list(SessionStatus)),
+                level=level,
+                planned_level=history.runner.level,
+                in_flare=history.runner.flare_since is not None,
+                steps=steps,
+                skipped=frozenset(odd if rng.random() < 0.5 else ()),
+                hurt=frozenset(odd) - frozenset(odd if rng.random() < 0.5 else ()),
+            )
+            history = replace(history, sessions=(*history.sessions, session))
+            if session.status is not SessionStatus.ABANDONED and rng.random() < 0.9:
+                rate(day, CheckinKind.AFTER_SESSION, session.id)
+        if rng.random() < 0.3:
+            rate(day, CheckinKind.AFTER_RUN)
+        if rng.random() < 0.05:
+            rate(day, CheckinKind.AD_HOC)
+    through = FIRST + timedelta(days=days - 1)
+    return (history, through, *draw(a_rating(history, through)))
+
+
+Check = Callable[[rules.History, date, rules.Event, rules.Rating], object]
+_CHANCES = ([0.6, 0.8, 0.95], [0.5, 0.8, 1.0], [0.7, 0.9, 1.0])  # comfortable, trained, rated
+
+
+@st.composite
+def a_rating(draw: Any, history: rules.History, through: date) -> tuple[rules.Event, rules.Rating]:
+    """A rating given today (or a morning's late tap for yesterday), after everything."""
+    today = through + timedelta(days=1)
+    kind = draw(st.sampled_from([CheckinKind.MORNING, *CheckinKind]))  # mornings most
+    score = draw(st.integers(0, 2) | st.integers(0, 10))  # comfortable as often as not
+    times = (*(r.at for r in history.ratings), *(s.at for s in history.sessions))
+    latest = max((*times, *(d.at for d in history.decisions)))
+    at = latest + timedelta(seconds=1)
+    session_id, day = None, today
+    if kind is CheckinKind.AFTER_SESSION:
+        if not history.sessions:
+            kind = CheckinKind.AD_HOC
+        else:
+            recent = [s for s in history.sessions if s.day >= today - timedelta(days=2)]
+            chosen = draw(st.sampled_from(recent or list(history.sessions)))
+            if draw(st.integers(0, 9)) == 0:  # now and then a session from long ago
+                chosen = draw(st.sampled_from(list(history.sessions)))
+            session_id = chosen.id
+    elif kind is CheckinKind.MORNING:
+        day = draw(st.sampled_from([today, through]))
+    rating = rules.Rating(day, score, kind, at, session_id)
+    return event_of(rating), rating
+
+
+def event_of(rating: rules.Rating) -> rules.Event:
+    """The event log_rating decides on for the rating it stored."""
+    if rating.kind is CheckinKind.AFTER_SESSION and rating.session_id is not None:
+        return rules.SessionPain(rating.day, rating.session_id, rating.score)
+    if rating.kind is CheckinKind.MORNING:
+        return rules.Morning(rating.day, rating.score)
+    if rating.kind is CheckinKind.AFTER_RUN:
+        return rules.RunPain(rating.day, rating.score)
+    return rules.AdHoc(rating.day, rating.score)
+
+
+def decided(
+    history: rules.History, through: date, event: rules.Event, rating: rules.Rating, t: Progression
+) -> tuple[rules.Outcome, rules.Outcome, rules.History]:
+    """What log_rating does: the daily jobs, the rating stored, the rules on it."""
+    caught, history = rules.catch_up(history, through, t)
+    history = replace(history, ratings=(*history.ratings, rating))
+    return caught, rules.decide(history, event, t), history
+
+
+def holds_and_agrees(
+    t: Progression, history: rules.History, through: date, event: rules.Event, r: rules.Rating
+) -> tuple[bool, rules.Outcome]:
+    """Whether the weeks held for this rating, and what it decided on them; when they held,
+    the same as on the whole history (else the check-in reads the whole history)."""
+    since = rules.rating_read_from(history.runner.memory, event.day, through, t)
+    caught, outcome, window = decided(from_day(history, since), through, event, r, t)
+    holds = rules.rating_window_holds(window, event, t)
+    if holds:
+        assert (caught, outcome) == decided(history, through, event, r, t)[:2]
+    return holds, outcome
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.large_base_example])
+@given(data=st.data())
+def test_a_rating_decides_the_same_on_its_weeks_as_on_everything_when_they_hold(
+    content: Content, data: st.DataObject
+) -> None:
+    holds_and_agrees(content.progression, *data.draw(ratings(len(content.ladder.steps))))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_so_does_a_rating_after_weeks_the_rules_coached(
+    content: Content, data: st.DataObject
+) -> None:
+    holds_and_agrees(content.progression, *data.draw(coached(content)))
+
+
+def test_the_window_is_two_weeks_and_the_daily_jobs_own(content: Content) -> None:
+    t = content.progression
+    today = date(2026, 5, 10)
+    yesterday = today - timedelta(days=1)
+
+    def back(memory: rules.Memory, day: date = today) -> int:
+        return (today - rules.rating_read_from(memory, day, yesterday, t)).days
+
+    assert back(rules.Memory(daily_on=yesterday)) == 14  # R6b's second flare: today - 14
+    assert back(rules.Memory(daily_on=yesterday), yesterday) == 15  # a late morning tap
+    assert back(rules.Memory()) == 14  # new to the daily jobs
+    # The daily jobs of three days run first, the B recompute on the last of them.
+    b0_on = yesterday - timedelta(days=28)
+    recompute = rules.Memory(b0=2.0, b0_on=b0_on, daily_on=today - timedelta(days=4))
+    assert back(recompute) == 30
+
+
+def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
+    content: Content,
+) -> None:
+    """Every rating of coached weeks, compared as above: most are decided on two weeks,
+    and those cover level-ups and their waits, level-downs and flares (a gate's holds are
+    rare in coached weeks: the drawn histories above have them).
+    Without B0 the whole history is read."""
+    t = content.progression
+    held: Counter[bool] = Counter()
+    seen: set[str] = set()
+
+    def check(
+        history: rules.History, through: date, event: rules.Event, rating: rules.Rating
+    ) -> None:
+        holds, outcome = holds_and_agrees(t, history, through, event, rating)
+        if history.runner.memory.b0 is None:
+            assert not holds
+        held[holds] += 1
+        if holds:
+            seen.update(d.message_key for d in outcome.decisions)
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(data=st.data())
+    def collect(data: st.DataObject) -> None:
+        data.draw(coached(content, check))
+
+    collect()
+    assert held[True] > 2 * held[False]
+    assert {
+        "decision_level_up",
+        "decision_wait_days",
+        "decision_wait_trend",
+        "decision_wait_run",
+        "decision_missing_pain",
+        "decision_level_down_pain",
+        "decision_level_down_morning",
+        "decision_flare_on_pain",
+        "decision_flare_off",
+        "decision_repeat_amber",
+    } <= seen
