@@ -31,8 +31,8 @@ from bot.services import reminders, safety
 from bot.services.progression import (
     apply,
     ask_next_morning,
+    history_for_rating,
     history_key,
-    load_history,
     remember_history,
 )
 from bot.services.questions import (
@@ -90,13 +90,7 @@ async def log_rating(
     today = local_date_of(now, zone)
     day = local_date or today
     key = history_key(tx, user)
-    read = await load_history(env, tx, user, today, key)
-    caught, history = rules.catch_up(read, today - timedelta(days=1), env.content.progression)
     rating = rules.Rating(day, score, kind, now, session_id)
-    history = replace(history, ratings=(*history.ratings, rating))
-    await checkins.add(
-        tx, user_id=user.id, score=score, kind=kind, local_date=day, at=now, session_id=session_id
-    )
     event: rules.Event
     if kind is CheckinKind.AFTER_SESSION and session_id is not None:
         event = rules.SessionPain(day, session_id, score)
@@ -106,10 +100,16 @@ async def log_rating(
         event = rules.RunPain(day, score)
     else:
         event = rules.AdHoc(day, score)
-    outcome = rules.decide(history, event, env.content.progression)
-    decisions = (*caught.decisions, *outcome.decisions)
+    rated = await history_for_rating(env, tx, user, key, today=today, rating=rating, event=event)
+    await checkins.add(
+        tx, user_id=user.id, score=score, kind=kind, local_date=day, at=now, session_id=session_id
+    )
+    outcome = rules.decide(rated.history, event, env.content.progression)
+    decisions = (*rated.caught.decisions, *outcome.decisions)
     said = apply(env, tx, user, decisions, outcome.runner, now=now)
-    remember_history(env, tx, key, read, today=today, rating=rating, decisions=decisions)
+    remember_history(
+        env, tx, key, rated.read, since=rated.since, rating=rating, decisions=decisions
+    )
     # The rules decide in their order (R6b before R5); the runner reads a clinician's
     # advice last, just before the safety questions it leads to.
     advice = {i for i, d in enumerate(decisions) if d.kind == "clinician"}
@@ -128,7 +128,7 @@ async def log_rating(
     )
     logged = Say("checkin_logged", {"score": str(score), "label": _label(env.content, score)})
     message = Note((logged, *sentences), " ", Buttons.SOMETHING_NEW)
-    rescreen = caught.rescreen or outcome.rescreen
+    rescreen = rated.caught.rescreen or outcome.rescreen
     return message, _rescreen(env, user) if rescreen else None
 
 

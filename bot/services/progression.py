@@ -119,12 +119,20 @@ def history_key(tx: AsyncSession, user: User) -> Key | None:
 
 
 async def load_history(
-    env: Env, tx: AsyncSession, user: User, today: date, key: Key | None = None
+    env: Env,
+    tx: AsyncSession,
+    user: User,
+    today: date,
+    key: Key | None = None,
+    *,
+    since: date | None = None,
 ) -> rules.History:
-    """The runner's last HISTORY_DAYS days as the rules read them. With the `key` this
-    unit took before it wrote anything (history_key), the history read at that version,
-    by this process, is used instead of reading it again."""
-    since = today - timedelta(days=HISTORY_DAYS)
+    """The runner's history as the rules read it, from `since` on (at most HISTORY_DAYS
+    days back; the default). With the `key` this unit took before it wrote anything
+    (history_key), the history read at that version, by this process, is used instead of
+    reading it again."""
+    whole = today - timedelta(days=HISTORY_DAYS)
+    since = whole if since is None else max(since, whole)
     history = await _cached(env, tx, user, key, since)
     if history is not None:
         return history
@@ -132,6 +140,67 @@ async def load_history(
     if key is not None:  # read in a write unit, under the runner's lock
         env.histories.put(key, since, history)
     return history
+
+
+@dataclass(frozen=True)
+class Rated:
+    """The history a rating is decided on."""
+
+    read: rules.History  # as read, from `since` on
+    since: date
+    caught: rules.Outcome  # the daily jobs through yesterday, run on it
+    history: rules.History  # with them applied and the rating in it
+
+
+async def history_for_rating(
+    env: Env,
+    tx: AsyncSession,
+    user: User,
+    key: Key | None,
+    *,
+    today: date,
+    rating: rules.Rating,
+    event: rules.Event,
+) -> Rated:
+    """Two weeks of the runner's history (`rules.rating_read_from`) when they hold all
+    the rules will count for this rating (`rules.rating_window_holds`), else the whole
+    HISTORY_DAYS: a check-in with nothing in memory reads about a tenth of the rows. The
+    daily jobs through yesterday are caught up on it and the rating is in it."""
+    thresholds = env.content.progression
+    memory = rules.Memory.from_json(user.rules_memory)
+    yesterday = today - timedelta(days=1)
+    if memory.b0 is None:  # B0's first mornings may be anywhere: the weeks cannot hold
+        return await _rated(env, tx, user, key, today, None, rating)
+    since = rules.rating_read_from(memory, rating.day, yesterday, thresholds)
+    weeks = await _rated(env, tx, user, key, today, since, rating)
+    if not rules.rating_window_holds(weeks.history, event, thresholds):
+        return await _rated(env, tx, user, key, today, None, rating)
+    if env.histories.verify:  # the tests: the same decisions as on the whole history
+        whole = await _rated(env, tx, user, None, today, None, rating)
+        on_weeks = (weeks.caught, rules.decide(weeks.history, event, thresholds))
+        on_whole = (whole.caught, rules.decide(whole.history, event, thresholds))
+        if on_weeks != on_whole:
+            raise AssertionError(
+                f"a rating of runner row {user.id} decides otherwise on the weeks from "
+                f"{since}: {on_weeks} against {on_whole}"
+            )
+    return weeks
+
+
+async def _rated(
+    env: Env,
+    tx: AsyncSession,
+    user: User,
+    key: Key | None,
+    today: date,
+    since: date | None,
+    rating: rules.Rating,
+) -> Rated:
+    read = await load_history(env, tx, user, today, key, since=since)
+    caught, history = rules.catch_up(read, today - timedelta(days=1), env.content.progression)
+    history = replace(history, ratings=(*history.ratings, rating))
+    start = today - timedelta(days=HISTORY_DAYS)
+    return Rated(read, start if since is None else max(since, start), caught, history)
 
 
 async def _cached(
@@ -156,15 +225,15 @@ def remember_history(
     key: Key | None,
     read: rules.History,
     *,
-    today: date,
+    since: date,
     rating: rules.Rating,
     decisions: Sequence[rules.Decision],
 ) -> None:
-    """Once a check-in's unit commits: the history it read (`read`, at `key`) with the
-    rating and the decisions it stored, under the version those rows moved it to (one per
-    row), as the query would read it back. Only when the unit had written nothing before
-    it read (a key), and the new rows come last in the query's order (they would not if
-    the clock had gone back)."""
+    """Once a check-in's unit commits: the history it read (`read`, from `since` on, at
+    `key`) with the rating and the decisions it stored, under the version those rows moved
+    it to (one per row), as the query would read it back. Only when the unit had written
+    nothing before it read (a key), and the new rows come last in the query's order (they
+    would not if the clock had gone back)."""
     if key is None:
         return
     at = rating.at  # both in the query's order, by time: the last is the latest
@@ -172,7 +241,6 @@ def remember_history(
         read.decisions and read.decisions[-1].at > at
     ):
         return
-    since = today - timedelta(days=HISTORY_DAYS)
     recorded = tuple(
         rules.Recorded(
             day=d.day,

@@ -188,7 +188,10 @@ async def test_the_history_is_found_the_next_day_without_the_days_that_left_it(
     clock.advance(timedelta(days=progression.HISTORY_DAYS))  # every earlier row left it
     await rate(env, 1, CheckinKind.MORNING)
 
-    assert env.histories.hits == 2
+    # Only the first rating read the database. The second found the whole history in
+    # memory; the last (B0 fixed by then) found its weeks there first, and they were not
+    # enough (R3's row and R5's hold begin before them), then the whole history.
+    assert (env.histories.misses, env.histories.hits) == (1, 3)
 
 
 async def test_a_unit_that_wrote_history_first_does_not_use_or_fill_the_cache(env: Env) -> None:
