@@ -6,8 +6,8 @@ and is either due at a given minute (the reminder at that minute's local time) o
 a reminder at a five-minute mark somewhere in the day. With ``history_days``, they leave
 behind what that many days of use do: a morning rating most days, a session most days (its
 steps, now and then a Hurts, the pain after it), a run three days a week with its rating,
-and a level change every two weeks up to their level. The ids the database gave are read
-back, never assumed.
+a level change every two weeks up to their level, and B0 fixed by their first seven
+mornings, as the rules fix it. The ids the database gave are read back, never assumed.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ import asyncio
 import contextlib
 import random
 import sqlite3
+import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,7 @@ from bot.domain.enums import (
 )
 from bot.domain.onboarding import Step
 from bot.domain.profile import Schedule, next_reminder
+from bot.domain.progression import Memory
 from bot.domain.schedule import local_date_of
 from bot.domain.zones import tzinfo_for
 
@@ -142,10 +144,12 @@ async def _history(
         )
     )
     ids = dict(found.all())
-    sessions, checkins, changes = [], [], []
+    sessions, checkins, changes, memories = [], [], [], []
     steps_of: dict[tuple[int, date], list[dict[str, Any]]] = {}  # (user, day): steps, rating
+    first_mornings = load_languages().progression.baseline.first_mornings
     for user in users:
         user_id, final = ids[user["telegram_user_id"]], min(user["level"], len(ladder))
+        mornings: list[tuple[date, int]] = []
         level = max(1, final - days // 14)
         zone = tzinfo_for(user["time_zone"])
         today = local_date_of(now, user["time_zone"])
@@ -153,7 +157,8 @@ async def _history(
             # Local noon of a day before today: in the past wherever the runner lives.
             noon = datetime.combine(today - timedelta(days=back), dtime(12), tzinfo=zone)
             if rng.random() < 0.9:
-                checkins.append(_checkin(user_id, rng.randint(0, 5), CheckinKind.MORNING, noon))
+                mornings.append((noon.date(), rng.randint(0, 5)))
+                checkins.append(_checkin(user_id, mornings[-1][1], CheckinKind.MORNING, noon))
             if rng.random() < 0.85:
                 steps = list(ladder[:level])
                 sessions.append(
@@ -205,6 +210,8 @@ async def _history(
                     }
                 )
                 level += 1
+        if len(mornings) >= first_mornings:  # B0, as the rules fixed it on the 7th morning
+            memories.append({"uid": user_id, "memory": _memory(user, mornings[:first_mornings])})
     await _insert(tx, RoutineSession, sessions)
     stored = await tx.execute(
         select(RoutineSession.id, RoutineSession.user_id, RoutineSession.local_date).where(
@@ -219,12 +226,28 @@ async def _history(
     await _insert(tx, StepEvent, events)
     await _insert(tx, PainCheckin, checkins)
     await _insert(tx, LevelChange, changes)
+    users_table = cast(Table, User.__table__)
+    if memories:
+        await tx.execute(
+            update(users_table)
+            .where(users_table.c.id == bindparam("uid"))
+            .values(rules_memory=bindparam("memory")),
+            memories,
+        )
     return Counter(
         routine_sessions=len(sessions),
         step_events=len(events),
         pain_checkins=len(checkins),
         level_changes=len(changes),
     )
+
+
+def _memory(user: dict[str, Any], first: Sequence[tuple[date, int]]) -> dict[str, Any]:
+    """What the rules remember of a runner whose B0 was fixed by these first mornings."""
+    b0, fixed = float(statistics.median(score for _, score in first)), first[-1][0]
+    memory = Memory.from_json(user.get("rules_memory"))
+    fixed_b0 = replace(memory, b0=b0, b0_on=fixed, baselines=((fixed + timedelta(days=1), b0),))
+    return fixed_b0.to_json()
 
 
 async def _insert(tx: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
