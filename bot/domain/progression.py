@@ -487,14 +487,20 @@ def daily_jobs_read_from(memory: Memory, through: date, rules: Progression) -> d
     return last + _DAY - timedelta(days=back - 1)  # the window of `back` days to last + 1
 
 
-def rating_read_from(memory: Memory, day: date, through: date, rules: Progression) -> date:
-    """The first day of history a rating of `day` is decided on first, the daily jobs
-    through `through` running before it when they have not run. It holds what the rules
-    look back over by date: R3's weekly means of this week and the last, R6b's second
-    flare within 14 days and its once a week, R3's days since a change, R7's hold, R6's
-    mornings in a row, and the daily jobs' own window (`daily_jobs_read_from`). What the
-    rules count rather than date (R3's row, R5's hold, a gate's last sessions, B0's first
-    mornings) may reach further back: `rating_window_holds` says whether it did."""
+def rating_read_from(
+    memory: Memory, event: Event, through: date, rules: Progression
+) -> date | None:
+    """The first day of history a rating (`event`) is decided on first, the daily jobs
+    through `through` running before it when they have not run; None: the whole history
+    (a morning rating before B0 is fixed, which may fix it from the first mornings, wherever
+    they are). The days hold what the rules look back over by date: R3's weekly means of
+    this week and the last, R6b's second flare within 14 days and its once a week, R3's
+    days since a change, R7's hold, R6's mornings in a row, and the daily jobs' own window
+    (`daily_jobs_read_from`). What a morning rating counts rather than dates (R3's row,
+    R5's hold, a gate's last sessions) may reach further back: `rating_window_holds` says
+    whether it did."""
+    if isinstance(event, Morning) and memory.b0 is None:
+        return None
     back = max(
         2 * rules.baseline.trend_days,
         rules.flare.second_flare_days + 1,
@@ -503,7 +509,7 @@ def rating_read_from(memory: Memory, day: date, through: date, rules: Progressio
         rules.runs.no_level_up_days,
         (rules.flare.morning_rise_days - 1) * rules.flare.morning_gap_days + 1,
     )
-    since = min(day, through + _DAY) - timedelta(days=back - 1)
+    since = min(event.day, through + _DAY) - timedelta(days=back - 1)
     if memory.daily_on is not None and memory.daily_on < through:
         since = min(since, daily_jobs_read_from(memory, through, rules))
     return since
@@ -512,15 +518,17 @@ def rating_read_from(memory: Memory, day: date, through: date, rules: Progressio
 def rating_window_holds(window: History, event: Event, rules: Progression) -> bool:
     """Whether `decide(window, event)` decides as on the whole history, when `window` is
     the history from `rating_read_from` on, with the daily jobs caught up and the event's
-    rating in it: what the rules count rather than date is all inside it. B0 is fixed
-    (its first mornings need not be read); the rated session is in it; R3's row began in
-    it (or already holds the sessions a level-up needs); R5's hold began in it (or as many
+    rating in it. An after-session rating needs its session in it. Only a morning rating
+    counts rather than dates (R3, R5, the gates), so only for one: R3's row began in it
+    (or already holds the sessions a level-up needs); R5's hold began in it (or as many
     ladder sessions as it holds ended since); and a gate the next level-up may meet finds
     its last sessions with the step in it. Otherwise the whole history is read."""
+    if isinstance(event, SessionPain):
+        return _session(window, event.session_id) is not None
+    if not isinstance(event, Morning):
+        return True
     runner = window.runner
     if runner.memory.b0 is None:
-        return False
-    if isinstance(event, SessionPain) and _session(window, event.session_id) is None:
         return False
     row, restarted = _row_scan(window, rules)
     if not restarted and len(row) < rules.level_up.sessions_in_a_row:

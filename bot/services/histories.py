@@ -1,9 +1,10 @@
 """The runners' histories this process read last, while the database says they still hold.
 
-Reading a runner's history (120 days of ratings, sessions and decisions) was most of a
-check-in's cost. Every write to a history row moves the runner's `history_version` in
-the same transaction (triggers, migration 0007), whoever writes it, so a history read at
-version N is still the whole truth while their row says N, in this process or any other.
+Reading a runner's history (ratings, sessions and decisions: two weeks of them, or 120
+days when the weeks do not hold all the rules count) is most of a check-in's cost. Every
+write to a history row moves the runner's `history_version` in the same transaction
+(triggers, migration 0007), whoever writes it, so a history read at version N is still
+the whole truth while their row says N, in this process or any other.
 
 An entry is used only in a write unit that has not written history yet (its own rows
 are not in the entry; repo.checkins.wrote_history) and only for the same runner row
@@ -26,9 +27,9 @@ from datetime import date, datetime
 from bot.domain import progression as rules
 
 # Bounded: nothing here grows with the number of runners. A runner's 120 days with two
-# ratings and a session a day take about 150 KB (measured with tracemalloc); this keeps
-# the runners who checked in last (a burst of them, or one runner's morning and
-# after-run ratings), about 19 MB at most.
+# ratings and a session a day take about 150 KB (measured with tracemalloc), two weeks
+# an eighth of it; this keeps the runners who checked in last (a burst of them, or one
+# runner's morning and after-run ratings), about 19 MB at most.
 MAX_RUNNERS = 128
 
 

@@ -164,14 +164,14 @@ async def history_for_rating(
 ) -> Rated:
     """Two weeks of the runner's history (`rules.rating_read_from`) when they hold all
     the rules will count for this rating (`rules.rating_window_holds`), else the whole
-    HISTORY_DAYS: a check-in with nothing in memory reads about a tenth of the rows. The
-    daily jobs through yesterday are caught up on it and the rating is in it."""
+    HISTORY_DAYS: a check-in with nothing in memory reads about an eighth of the rows.
+    The daily jobs through yesterday are caught up on it and the rating is in it."""
     thresholds = env.content.progression
     memory = rules.Memory.from_json(user.rules_memory)
     yesterday = today - timedelta(days=1)
-    if memory.b0 is None:  # B0's first mornings may be anywhere: the weeks cannot hold
+    since = rules.rating_read_from(memory, event, yesterday, thresholds)
+    if since is None:
         return await _rated(env, tx, user, key, today, None, rating)
-    since = rules.rating_read_from(memory, rating.day, yesterday, thresholds)
     weeks = await _rated(env, tx, user, key, today, since, rating)
     if not rules.rating_window_holds(weeks.history, event, thresholds):
         return await _rated(env, tx, user, key, today, None, rating)

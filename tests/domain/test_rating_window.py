@@ -153,7 +153,9 @@ def holds_and_agrees(
 ) -> tuple[bool, rules.Outcome]:
     """Whether the weeks held for this rating, and what it decided on them; when they held,
     the same as on the whole history (else the check-in reads the whole history)."""
-    since = rules.rating_read_from(history.runner.memory, event.day, through, t)
+    since = rules.rating_read_from(history.runner.memory, event, through, t)
+    if since is None:  # read whole
+        return False, decided(history, through, event, r, t)[1]
     caught, outcome, window = decided(from_day(history, since), through, event, r, t)
     holds = rules.rating_window_holds(window, event, t)
     if holds:
@@ -182,16 +184,22 @@ def test_the_window_is_two_weeks_and_the_daily_jobs_own(content: Content) -> Non
     today = date(2026, 5, 10)
     yesterday = today - timedelta(days=1)
 
-    def back(memory: rules.Memory, day: date = today) -> int:
-        return (today - rules.rating_read_from(memory, day, yesterday, t)).days
+    def back(memory: rules.Memory, event: rules.Event) -> int | None:
+        since = rules.rating_read_from(memory, event, yesterday, t)
+        return None if since is None else (today - since).days
 
-    assert back(rules.Memory(daily_on=yesterday)) == 14  # R6b's second flare: today - 14
-    assert back(rules.Memory(daily_on=yesterday), yesterday) == 15  # a late morning tap
-    assert back(rules.Memory()) == 14  # new to the daily jobs
+    used = rules.Memory(b0=2.0, b0_on=today - timedelta(days=50), daily_on=yesterday)
+    assert back(used, rules.RunPain(today, 3)) == 14  # R6b's second flare: today - 14
+    assert back(used, rules.Morning(today, 3)) == 14
+    assert back(used, rules.Morning(yesterday, 3)) == 15  # a late morning tap
+    assert back(rules.Memory(), rules.AdHoc(today, 3)) == 14  # new to the daily jobs
+    # A morning may fix B0 from the first mornings, wherever they are.
+    assert back(rules.Memory(daily_on=yesterday), rules.Morning(today, 3)) is None
+    assert back(rules.Memory(daily_on=yesterday), rules.SessionPain(today, 1, 3)) == 14
     # The daily jobs of three days run first, the B recompute on the last of them.
     b0_on = yesterday - timedelta(days=28)
     recompute = rules.Memory(b0=2.0, b0_on=b0_on, daily_on=today - timedelta(days=4))
-    assert back(recompute) == 30
+    assert back(recompute, rules.RunPain(today, 3)) == 30
 
 
 def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
@@ -199,8 +207,8 @@ def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
 ) -> None:
     """Every rating of coached weeks, compared as above: most are decided on two weeks,
     and those cover level-ups and their waits, level-downs and flares (a gate's holds are
-    rare in coached weeks: the drawn histories above have them).
-    Without B0 the whole history is read."""
+    rare in coached weeks: the drawn histories above have them). Every rating but a
+    morning's is decided on them, unless it rates a session before them."""
     t = content.progression
     held: Counter[bool] = Counter()
     seen: set[str] = set()
@@ -209,8 +217,11 @@ def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
         history: rules.History, through: date, event: rules.Event, rating: rules.Rating
     ) -> None:
         holds, outcome = holds_and_agrees(t, history, through, event, rating)
-        if history.runner.memory.b0 is None:
-            assert not holds
+        if not isinstance(event, rules.Morning):  # only a morning counts past dates
+            recent = not isinstance(event, rules.SessionPain) or event.session_id in {
+                s.id for s in history.sessions if s.day >= through - timedelta(days=12)
+            }
+            assert holds or not recent
         held[holds] += 1
         if holds:
             seen.update(d.message_key for d in outcome.decisions)

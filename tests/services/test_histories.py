@@ -96,10 +96,14 @@ async def test_the_remembered_history_holds_the_rating_and_decisions_stored(
     async with runner_unit(fresh, ALEX) as (tx, user):
         assert user is not None
         today = local_date_of(clock.now(), "Europe/Berlin")
-        stored = await progression.load_history(fresh, tx, user, today)
+        memory = rules.Memory.from_json(user.rules_memory)
+        rating = rules.RunPain(today, 3)  # what the ratings read: their two weeks
+        yesterday = today - timedelta(days=1)
+        since = rules.rating_read_from(memory, rating, yesterday, content.progression)
+        stored = await progression.load_history(fresh, tx, user, today, since=since)
         key = progression.history_key(tx, user)
         assert key is not None
-        remembered = await progression.load_history(env, tx, user, today, key)
+        remembered = await progression.load_history(env, tx, user, today, key, since=since)
     assert remembered == stored
     assert env.histories.hits == 3
 
@@ -184,14 +188,28 @@ async def test_the_history_is_found_the_next_day_without_the_days_that_left_it(
     await rate(env, 2)
 
     clock.advance(timedelta(days=1))
-    await rate(env, 1, CheckinKind.MORNING)
+    await rate(env, 1, CheckinKind.AD_HOC)
     clock.advance(timedelta(days=progression.HISTORY_DAYS))  # every earlier row left it
-    await rate(env, 1, CheckinKind.MORNING)
+    await rate(env, 1)
 
-    # Only the first rating read the database. The second found the whole history in
-    # memory; the last (B0 fixed by then) found its weeks there first, and they were not
-    # enough (R3's row and R5's hold begin before them), then the whole history.
-    assert (env.histories.misses, env.histories.hits) == (1, 3)
+    # Only the first rating read the database; each later one found its two weeks in
+    # memory, the days that left them dropped (the verify mode read them again: the same).
+    assert (env.histories.misses, env.histories.hits) == (1, 2)
+
+
+async def test_a_morning_before_b0_reads_the_whole_history_once(
+    env: Env, clock: ManualClock
+) -> None:
+    """B0 comes from the first seven mornings, wherever they are: a morning rating before
+    it is fixed reads everything, not the two weeks first."""
+    await runner_with_history(env)
+    await rate(env, 2)  # two weeks read
+
+    clock.advance(timedelta(days=1))
+    await rate(env, 1, CheckinKind.MORNING)  # everything read: two weeks cannot hold
+    await rate(env, 1, CheckinKind.MORNING)  # found in memory
+
+    assert (env.histories.misses, env.histories.hits) == (2, 1)
 
 
 async def test_a_unit_that_wrote_history_first_does_not_use_or_fill_the_cache(env: Env) -> None:
