@@ -12,14 +12,17 @@ they decide. Telegram is left out. One ``Database`` per process, asyncio tasks: 
 the bot runs (on SQLite, writers queue on an asyncio lock before BEGIN IMMEDIATE).
 
 * alone: one runner, check-ins one after another: the service time, and inside it
-  ``log_rating`` and ``load_history``; then ``load_history`` alone.
+  ``log_rating`` and ``history_for_rating``; then ``load_history`` alone, of the whole
+  history and of two weeks.
 * at once: every runner checks in at the same instant; then, the baseline, as many bare
   INSERTs of a pain_checkins row (each its own write unit; bystanders' rows) at the same
   instant into the same database; ``--rounds`` times, A B A B. Target: the check-in p99 at most
   twice the bare INSERTs' p99 (median ratio over the rounds). Each runner's history is
   then in the process's memory from their check-in before (bot/services/histories.py);
   the same rounds again with that memory emptied before each: a check-in after a session,
-  a restart or another process's write, which reads the 120 days again.
+  a restart or another process's write, which reads the history again: two weeks of it
+  when they hold all the rules will count (``rules.rating_window_holds``; the run says
+  for how many), else the 120 days.
 * steady: one check-in every 1/``--rate`` s (25/s) for ``--steady-seconds``, whatever
   the earlier ones are doing (an open loop): the sustained rate and the p99. Then again
   after gc.freeze() as the bot does once it has started (bot/app.py: full collections
@@ -41,7 +44,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,7 @@ from bench.harness import (
     Row,
     alternate,
     child,
+    counted,
     latencies,
     machine_info,
     percentile,
@@ -65,6 +69,7 @@ from bot.clock import SystemClock
 from bot.content import load_languages
 from bot.db.engine import Database
 from bot.db.models import PainCheckin, User
+from bot.domain import progression as rules
 from bot.domain.enums import CheckinKind
 from bot.domain.schedule import local_date_of
 from bot.services import checkins, progression
@@ -175,8 +180,11 @@ class Actions:
                 )
             )
 
-    async def load_history_ms(self, telegram_user_id: int, times: int = 50) -> list[float]:
-        """load_history alone, warm: the first call fills the statement cache."""
+    async def load_history_ms(
+        self, telegram_user_id: int, days: int | None = None, times: int = 50
+    ) -> list[float]:
+        """load_history alone (the last `days` days; None: the whole history), warm: the
+        first call fills the statement cache."""
         async with self.db.read() as tx:
             user = await tx.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
         assert user is not None
@@ -185,7 +193,8 @@ class Actions:
         for _ in range(times + 1):
             async with self.db.read() as tx:
                 started = time.perf_counter()
-                await progression.load_history(self.env, tx, user, today)
+                since = None if days is None else today - timedelta(days=days)
+                await progression.load_history(self.env, tx, user, today, since=since)
                 runs.append(time.perf_counter() - started)
         return runs[1:]
 
@@ -249,18 +258,20 @@ async def amain(args: argparse.Namespace) -> int:
         try:
             await at_once(actions.checkin, runners)  # warm-up, not counted
             await at_once(actions.bare_insert, others)
-            with timed("bot.services.checkins", "log_rating", "load_history") as inside:
+            with timed("bot.services.checkins", "log_rating", "history_for_rating") as inside:
                 alone = Outcome()
                 for _ in range(4 * rounds):
                     alone.add(await at_once(actions.checkin, runners[:1]))
             history = await actions.load_history_ms(runners[0])
+            weeks = await actions.load_history_ms(runners[0], days=14)
             print(f"\none runner alone, {len(alone.latencies)} check-ins one after another:")
             print(f"  check-in           {alone.line()}")
-            for name in ("log_rating", "load_history"):
-                print(f"    of which {name:<13} {latencies(inside[name])} ms")
+            for name in ("log_rating", "history_for_rating"):
+                print(f"    of which {name:<18} {latencies(inside[name])} ms")
             unit = alone.p(50) - percentile(inside["log_rating"], 50) * 1000
             print(f"    medians: the write unit around it (lock, runner, commit) {unit:.1f} ms")
             print(f"  load_history alone {latencies(history)} ms (120 days of history)")
+            print(f"  load_history alone {latencies(weeks)} ms (two weeks)")
 
             print(f"\n{n} at once, {rounds} rounds, A B A B: the bot's check-in, bare INSERTs")
             pairs = await alternate(
@@ -283,11 +294,13 @@ async def amain(args: argparse.Namespace) -> int:
                 f" a restart or another process's write), {rounds} rounds, A B A B"
             )
             cache = actions.env.histories
-            cold_pairs = await alternate(
-                rounds,
-                lambda r: at_once(actions.checkin, runners, before=cache.clear),
-                lambda r: at_once(actions.bare_insert, others),
-            )
+            with counted(rules, "rating_window_holds") as held:
+                cold_pairs = await alternate(
+                    rounds,
+                    lambda r: at_once(actions.checkin, runners, before=cache.clear),
+                    lambda r: at_once(actions.bare_insert, others),
+                )
+            print(f"  decided on two weeks of history: {held[True]} of {held.total()} check-ins")
             cold = Outcome()
             for a, _ in cold_pairs:
                 cold.add(a)
@@ -320,7 +333,8 @@ async def amain(args: argparse.Namespace) -> int:
     print_summary(
         [
             Row(
-                "load_history, 120 days (median, alone)", f"{percentile(history, 50) * 1000:.2f} ms"
+                "load_history, 120 days / two weeks (median, alone)",
+                f"{percentile(history, 50) * 1000:.2f} / {percentile(weeks, 50) * 1000:.2f} ms",
             ),
             Row(
                 "check-in, one runner alone: p50 / p99",

@@ -20,6 +20,7 @@ import sqlite3
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -257,6 +258,25 @@ def ratio(pairs: Sequence[tuple[_T, _T]], figure: Callable[[_T], float]) -> Rati
 
 
 # --- timers around the bot's functions ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def counted(module: Any, name: str) -> Iterator[Counter[Any]]:
+    """While the block runs, what the function ``name`` of ``module`` returns, counted (the
+    wrapper calls the original; nothing else changes)."""
+    seen: Counter[Any] = Counter()
+    original = getattr(module, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        seen[result] += 1
+        return result
+
+    setattr(module, name, wrapper)
+    try:
+        yield seen
+    finally:
+        setattr(module, name, original)
 
 
 @contextlib.contextmanager
