@@ -25,6 +25,9 @@ Readings of the spec where it leaves room (each is tested):
   cannot count because a rating is missing (told once).
 - During a safety stop the flare clock pauses: on `resume`, `flare_since` moves forward by
   the days the stop lasted.
+- R7's "no level-up in the next 7 days" counts from the unsettled morning with the
+  thresholds in force, as R5's hold and the days since a change do: shortening
+  `runs.no_level_up_days` shortens the holds already running.
 """
 
 from __future__ import annotations
@@ -490,15 +493,15 @@ def daily_jobs_read_from(memory: Memory, through: date, rules: Progression) -> d
 def rating_read_from(
     memory: Memory, event: Event, through: date, rules: Progression
 ) -> date | None:
-    """The first day of history a rating (`event`) is decided on first, the daily jobs
-    through `through` running before it when they have not run; None: the whole history
-    (a morning rating before B0 is fixed, which may fix it from the first mornings, wherever
-    they are). The days hold what the rules look back over by date: R3's weekly means of
-    this week and the last, R6b's second flare within 14 days and its once a week, R3's
-    days since a change, R7's hold, R6's mornings in a row, and the daily jobs' own window
-    (`daily_jobs_read_from`). What a morning rating counts rather than dates (R3's row,
-    R5's hold, a gate's last sessions) may reach further back: `rating_window_holds` says
-    whether it did."""
+    """The first day of history to read for a rating (`event`), the daily jobs through
+    `through` running before it when they have not run; None: read the whole history (a
+    morning rating before B0 is fixed may fix it from the first mornings, wherever they
+    are). The days hold all the rules look back over by date: R3's weekly means of this
+    week and the last, R6b's second flare within 14 days and its once a week, R3's days
+    since a change, R7's hold, R6's mornings in a row, and the daily jobs' own window
+    (`daily_jobs_read_from`). A morning rating also counts things rather than days (R3's
+    row, R5's hold, a gate's last sessions), which may reach further back:
+    `rating_window_holds` says whether they did."""
     if isinstance(event, Morning) and memory.b0 is None:
         return None
     back = max(
@@ -516,21 +519,26 @@ def rating_read_from(
 
 
 def rating_window_holds(window: History, event: Event, rules: Progression) -> bool:
-    """Whether `decide(window, event)` decides as on the whole history, when `window` is
-    the history from `rating_read_from` on, with the daily jobs caught up and the event's
+    """Whether `decide(window, event)` decides as on the whole history, `window` being the
+    history from `rating_read_from` on, with the daily jobs caught up and the event's
     rating in it. An after-session rating needs its session in it. Only a morning rating
-    counts rather than dates (R3, R5, the gates), so only for one: R3's row began in it
-    (or already holds the sessions a level-up needs); R5's hold began in it (or as many
-    ladder sessions as it holds ended since); and a gate the next level-up may meet finds
-    its last sessions with the step in it. Otherwise the whole history is read."""
+    after a ladder session the day before counts things rather than days (R3, R5, the
+    gates), so only for one: R3's row began in the window (or already holds the sessions a
+    level-up needs); R5's hold began in it (or as many ladder sessions as it holds ended
+    since); and a gate the next level-up may meet finds its last sessions with the step
+    in it. Otherwise the caller reads the whole history.
+
+    This holds for histories as the bot stores them (tests/domain/test_rating_window.py
+    draws them): a row's local date and its time in the same order, and a rating on or
+    after the day of the session it rates."""
     if isinstance(event, SessionPain):
         return _session(window, event.session_id) is not None
-    if not isinstance(event, Morning):
+    if not isinstance(event, Morning) or _ladder_session_on(window, event.day - _DAY) is None:
         return True
     runner = window.runner
     if runner.memory.b0 is None:
         return False
-    row, restarted = _row_scan(window, rules)
+    row, restarted = _row_and_restart(window, rules)
     if not restarted and len(row) < rules.level_up.sessions_in_a_row:
         return False
     ended = [s for s in window.sessions if s.level is not None and s.ended]
@@ -832,7 +840,7 @@ class _Step:
                 {"hold_sessions": rules.level_down.hold_sessions, "remaining": hold},
             )
             return
-        ease = _run_hold(history, day)
+        ease = _run_hold(history, day, rules)
         if ease is not None:
             wait("R7", "decision_wait_run", {"level_up_from": _iso(ease)})
             return
@@ -994,10 +1002,10 @@ def _row(history: History, rules: Progression) -> list[SessionRecord]:
     """The counted sessions in a row at the stored level, oldest first: the row restarts
     after a level change, a flare's end, a session that does not count, a "hurts" and any
     rating above the level-down threshold."""
-    return _row_scan(history, rules)[0]
+    return _row_and_restart(history, rules)[0]
 
 
-def _row_scan(history: History, rules: Progression) -> tuple[list[SessionRecord], bool]:
+def _row_and_restart(history: History, rules: Progression) -> tuple[list[SessionRecord], bool]:
     """`_row`, and whether it began at a restart the history holds (a level change, a
     flare's start or end, or a break): then no earlier row could have added to it."""
     level = history.runner.level
@@ -1065,12 +1073,13 @@ def _hold_remaining(history: History, rules: Progression) -> int:
     return max(0, rules.level_down.hold_sessions - ended)
 
 
-def _run_hold(history: History, day: date) -> date | None:
-    """R7: the first day a level-up may come after an unsettled morning after a run."""
+def _run_hold(history: History, day: date, rules: Progression) -> date | None:
+    """R7: the first day a level-up may come after an unsettled morning after a run (a
+    run_ease that names that day). Counted from the morning with today's thresholds, as
+    every other hold is, so that a hold never reaches further back than they say."""
     for decision in reversed(history.decisions):
-        until = decision.numbers.get("level_up_from")
-        if decision.kind == "run_ease" and isinstance(until, str):
-            first = date.fromisoformat(until)
+        if decision.kind == "run_ease" and "level_up_from" in decision.numbers:
+            first = decision.day + timedelta(days=rules.runs.no_level_up_days)
             if day < first:
                 return first
     return None

@@ -42,6 +42,16 @@ def histories(draw: Any, max_level: int) -> tuple[rules.History, date]:
     mornings, trained, odd = (draw(st.sampled_from([0.3, 0.6, 0.9])) for _ in range(3))
     odd /= 5  # now and then a skip, a Hurts, another plan, a session in flare
     usual = draw(st.integers(1, 3))  # most sessions run the runner's level, whole
+
+    def odd_one() -> bool:
+        return bool(rng.random() < odd)
+
+    def numbers(kind: str, n: int) -> dict[str, Any]:
+        """R7's run_ease after an unsettled morning names the day a level-up may come."""
+        if kind == "run_ease" and rng.random() < 0.5:
+            return {"level_up_from": day(n + 7).isoformat()}
+        return {}
+
     sessions: list[rules.SessionRecord] = []
     ratings: list[rules.Rating] = []
     for n in range(through + 2):
@@ -60,8 +70,8 @@ def histories(draw: Any, max_level: int) -> tuple[rules.History, date]:
                     planned_level=rng.randint(1, max_level) if rng.random() < odd else level,
                     in_flare=rng.random() < odd,
                     steps=steps,
-                    skipped=frozenset(sorted(steps)[:1] if rng.random() < odd else ()),
-                    hurt=frozenset({1} if rng.random() < odd else ()),
+                    skipped=frozenset(rng.sample(sorted(steps), 1) if steps and odd_one() else ()),
+                    hurt=frozenset({rng.randint(1, max_level)} if odd_one() else ()),
                     hurt_extra=rng.random() < odd,
                 )
             )
@@ -80,7 +90,7 @@ def histories(draw: Any, max_level: int) -> tuple[rules.History, date]:
             if rng.random() < 0.15:  # a run, a /checkin, a second morning rating
                 ratings.append(rules.Rating(day(n), rng.randint(0, 10), kind, at(n)))
     decisions = [
-        rules.Recorded(day(n), at(n), kind, "R", level, level + step)
+        rules.Recorded(day(n), at(n), kind, RULE_OF[kind], level, level + step, numbers(kind, n))
         for n, kind, level, step in sorted(
             draw(
                 st.lists(
@@ -126,6 +136,24 @@ def histories(draw: Any, max_level: int) -> tuple[rules.History, date]:
         decisions=tuple(decisions),
     )
     return history, day(through)
+
+
+# The rule each kind of decision is recorded with (R5's hold looks for an R5 level-down).
+RULE_OF = {
+    "level_up": "R3",
+    "level_down": "R5",
+    "repeat": "R5",
+    "wait": "R3",
+    "flare_on": "R6",
+    "flare_off": "R6",
+    "clinician": "R6b",
+    "run_keep": "R7",
+    "run_ease": "R7",
+    "run_walk": "R7",
+    "nudge": "R8",
+    "stop": "R0a",
+    "resume": "R0",
+}
 
 
 def from_day(history: rules.History, since: date) -> rules.History:

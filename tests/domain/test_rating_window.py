@@ -37,19 +37,20 @@ def ratings(draw: Any, max_level: int) -> tuple[rules.History, date, rules.Event
 
 @st.composite
 def coached(
-    draw: Any, content: Content, check: Check | None = None
+    draw: Any, content: Content, check: Check | None = None, t: Progression | None = None
 ) -> tuple[rules.History, date, rules.Event, rules.Rating]:
     """A history the rules made: a runner rating mornings, sessions and runs for weeks,
     mostly comfortably or mostly not, every rating decided as the bot decides it, the
     daily jobs run before each day's first. Level-ups, their waits and gates, holds and
     flares happen here as they do for runners; then a rating just given. `check` sees each
-    rating before the rules decide it: the history, yesterday, the event, the rating."""
-    t, max_level = content.progression, len(content.ladder.steps)
+    rating before the rules decide it: the history, yesterday, the event, the rating. `t`:
+    other thresholds than content/progression.yaml's."""
+    t, max_level = t or content.progression, len(content.ladder.steps)
     rng = draw(st.randoms(use_true_random=True))
     days = draw(st.integers(20, 70))
-    good, trained, rated = (draw(st.sampled_from(chances)) for chances in _CHANCES)
+    good, trained, rated, sore = (draw(st.sampled_from(chances)) for chances in _CHANCES)
     history = rules.History(
-        runner=rules.Runner(level=draw(st.integers(1, 3))),
+        runner=rules.Runner(level=draw(st.integers(1, 3) | st.integers(1, max_level))),
         onboarding_pain=draw(st.integers(0, 4)),
         max_level=max_level,
         start=FIRST,
@@ -75,7 +76,7 @@ def coached(
         if rng.random() < trained and history.runner.memory.stopped_on is None:
             level = rules.session_level(history, day, t)
             steps = frozenset(range(1, level + 1))
-            odd = [rng.randint(1, level)] if rng.random() < 0.08 else []
+            odd = [rng.randint(1, level)] if rng.random() < sore else []
             session = rules.SessionRecord(
                 id=len(history.sessions) + 1,
                 day=day,
@@ -100,7 +101,8 @@ def coached(
 
 
 Check = Callable[[rules.History, date, rules.Event, rules.Rating], object]
-_CHANCES = ([0.6, 0.8, 0.95], [0.5, 0.8, 1.0], [0.7, 0.9, 1.0])  # comfortable, trained, rated
+# comfortable, trained, rated, a step skipped or hurting
+_CHANCES = ([0.6, 0.8, 0.95], [0.5, 0.8, 1.0], [0.7, 0.9, 1.0], [0.03, 0.08, 0.2])
 
 
 @st.composite
@@ -202,16 +204,14 @@ def test_the_window_is_two_weeks_and_the_daily_jobs_own(content: Content) -> Non
     assert back(recompute, rules.RunPain(today, 3)) == 30
 
 
-def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
-    content: Content,
-) -> None:
-    """Every rating of coached weeks, compared as above: most are decided on two weeks,
-    and those cover level-ups and their waits, level-downs and flares (a gate's holds are
-    rare in coached weeks: the drawn histories above have them). Every rating but a
-    morning's is decided on them, unless it rates a session before them."""
-    t = content.progression
+def coached_ratings(
+    content: Content, t: Progression, examples: int
+) -> tuple[Counter[bool], dict[bool, set[str]]]:
+    """Every rating of `examples` coached runners, compared as `holds_and_agrees` does: how
+    many were decided on two weeks, and the sentences decided on them (True) and on the
+    whole history (False)."""
     held: Counter[bool] = Counter()
-    seen: set[str] = set()
+    seen: dict[bool, set[str]] = {True: set(), False: set()}
 
     def check(
         history: rules.History, through: date, event: rules.Event, rating: rules.Rating
@@ -223,11 +223,10 @@ def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
             }
             assert holds or not recent
         held[holds] += 1
-        if holds:
-            seen.update(d.message_key for d in outcome.decisions)
+        seen[holds].update(d.message_key for d in outcome.decisions)
 
     @settings(
-        max_examples=40,
+        max_examples=examples,
         deadline=None,
         database=None,
         derandomize=True,
@@ -235,9 +234,19 @@ def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
     )
     @given(data=st.data())
     def collect(data: st.DataObject) -> None:
-        data.draw(coached(content, check))
+        data.draw(coached(content, check, t))
 
     collect()
+    return held, seen
+
+
+def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
+    content: Content,
+) -> None:
+    """Every rating of coached weeks: most are decided on two weeks, and those cover
+    level-ups and their waits, level-downs and flares. Every rating but a morning's is
+    decided on them, unless it rates a session before them."""
+    held, seen = coached_ratings(content, content.progression, examples=40)
     assert held[True] > 2 * held[False]
     assert {
         "decision_level_up",
@@ -250,4 +259,75 @@ def test_the_weeks_hold_for_runners_the_rules_coached_and_decide_everything(
         "decision_flare_on_pain",
         "decision_flare_off",
         "decision_repeat_amber",
-    } <= seen
+    } <= seen[True]
+
+
+def test_with_thresholds_a_clinician_might_set_r5s_hold_and_the_gates_decide_on_the_weeks(
+    content: Content,
+) -> None:
+    """With the thresholds of content/progression.yaml, R5's hold and the gates' sessions
+    cannot hold a level-up back (the three sessions of R3's row are the hold's and the
+    gate's); with a longer hold and gate and a shorter row they do. R5's hold is then
+    decided on the weeks, as on the whole history; a gate's last five sessions with its
+    step mostly reach further back, and then the whole history is read."""
+    t = content.progression
+    tuned = t.model_copy(
+        update={
+            "level_up": t.level_up.model_copy(update={"sessions_in_a_row": 2}),
+            "level_down": t.level_down.model_copy(update={"hold_sessions": 5}),
+            "gates": t.gates.model_copy(update={"comfortable_sessions": 5}),
+        }
+    )
+    held, seen = coached_ratings(content, tuned, examples=60)
+    assert held[True] > 2 * held[False]
+    assert {"decision_level_up", "decision_wait_hold"} <= seen[True]
+    assert "decision_gate_step" in seen[False]
+
+
+def test_a_run_hold_counts_from_its_morning_with_todays_thresholds(content: Content) -> None:
+    """R7's hold after an unsettled morning names the day a level-up may come; a clinician
+    who shortens `runs.no_level_up_days` later shortens the holds already running, as for
+    every other hold. So a hold recorded 16 days ago under 21 days ends on day 7 (with
+    7), and the weeks, which hold no decision that old, decide as the whole history does."""
+    t = content.progression
+    today = date(2026, 5, 20)
+    yesterday = today - timedelta(days=1)
+
+    def back(days: int, hour: int = 8) -> tuple[date, datetime]:
+        day = today - timedelta(days=days)
+        return day, datetime.combine(day, time(hour), tzinfo=UTC)
+
+    sessions = [  # three whole level-2 sessions, comfortable, each with a settled morning
+        rules.SessionRecord(n, *back(n), SessionStatus.COMPLETED, 2, 2, steps=frozenset({1, 2}))
+        for n in (3, 2, 1)
+    ]
+    ratings = sorted(
+        [rules.Rating(*back(n, 7)[:1], 1, CheckinKind.MORNING, back(n, 7)[1]) for n in range(1, 20)]
+        + [
+            rules.Rating(s.day, 1, CheckinKind.AFTER_SESSION, back(s.id, 9)[1], s.id)
+            for s in sessions
+        ],
+        key=lambda r: r.at,
+    )
+    day, at = back(16, 7)
+    hold = rules.Recorded(
+        day, at, "run_ease", "R7", 2, 2, {"level_up_from": (day + timedelta(days=21)).isoformat()}
+    )
+    memory = rules.Memory(b0=1.0, b0_on=today - timedelta(days=60), daily_on=yesterday)
+    history = rules.History(
+        rules.Runner(2, memory=memory),
+        1,
+        len(content.ladder.steps),
+        today - timedelta(days=90),
+        tuple(ratings),
+        tuple(sessions),
+        (hold,),
+    )
+    morning = rules.Rating(
+        today, 1, CheckinKind.MORNING, datetime.combine(today, time(7), tzinfo=UTC)
+    )
+
+    holds, outcome = holds_and_agrees(t, history, yesterday, event_of(morning), morning)
+
+    assert holds
+    assert [d.kind for d in outcome.decisions] == ["level_up"]
