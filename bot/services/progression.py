@@ -388,8 +388,10 @@ class _Due:
     key: Key | None
 
 
-# A runner whose history starts this many days before the latest start in a batch (back
-# after weeks away) is read alone: read with the others, each of them would be read from it.
+# Runners whose histories start within this many days of each other are read together;
+# read with runners whose history starts weeks earlier (back after weeks away, or the B
+# recompute's 28 days today), each of them would be read from there. A batch is read in
+# as many such groups as its starts need, one statement per table each.
 _TOGETHER_DAYS = 3
 
 
@@ -402,17 +404,15 @@ async def _histories_of(tx: AsyncSession, due: Sequence[_Due]) -> dict[int, rule
             missing[job.user.id] = job
         else:
             found[job.user.id] = history
-    together: dict[int, date] = {}
-    if missing:
-        first = max(job.since for job in missing.values()) - timedelta(days=_TOGETHER_DAYS)
-        together = {user_id: job.since for user_id, job in missing.items() if job.since >= first}
-    rows = await checkins.histories(tx, since=together)
-    for user_id, job in missing.items():
-        read = rows.get(user_id)
-        if read is None:  # read alone
-            found[user_id] = await _read_history(job.env, tx, job.user, job.since)
-        else:
-            found[user_id] = build_history(job.env.content, job.user, read)
+    unread = {user_id: job.since for user_id, job in missing.items()}
+    while unread:
+        first = max(unread.values()) - timedelta(days=_TOGETHER_DAYS)
+        group = {user_id: since for user_id, since in unread.items() if since >= first}
+        rows = await checkins.histories(tx, since=group)
+        for user_id in group:
+            job = missing[user_id]
+            found[user_id] = build_history(job.env.content, job.user, rows[user_id])
+            del unread[user_id]
     return found
 
 

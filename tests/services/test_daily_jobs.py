@@ -1,7 +1,8 @@
 """The rules' daily jobs in the reminder sweep: the first reminder of the day of every runner
 who used the bot the day before runs them. A batch of runners reads the weeks the jobs look
 at in one statement per table, and decides what each runner's history alone decides; a
-runner back after weeks away is read alone. (The suite's verify mode, tests/conftest.py,
+runner back after weeks away, or the runners whose B recompute falls today (28 days),
+are read as a group of their own. (The suite's verify mode, tests/conftest.py,
 also runs every daily job again on all 120 days and fails on any difference.)"""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.clock import ManualClock
 from bot.db.models import User
 from bot.db.repo import checkins as repo
 from bot.domain.enums import StepOutcome
+from bot.domain.progression import Memory
 from bot.domain.schedule import local_date_of
 from bot.sender import SweepConfig, claim_due
 from bot.services.histories import HistoryCache
@@ -63,11 +65,19 @@ async def runner_who_used_the_bot(
     return user_id
 
 
-async def daily_jobs_last_ran(env: Env, user_id: int, *, days_ago: int) -> None:
-    """...that many days ago; and their next reminder is today's, at 07:30 in Berlin."""
+async def daily_jobs_last_ran(
+    env: Env, user_id: int, *, days_ago: int, b0_days_ago: int | None = None
+) -> None:
+    """...that many days ago (B0 fixed `b0_days_ago` days ago, if given); and their next
+    reminder is today's, at 07:30 in Berlin."""
     now = env.clock.now()
     today = local_date_of(now, "Europe/Berlin")
     memory = {"daily_on": (today - timedelta(days=days_ago)).isoformat()}
+    if b0_days_ago is not None:
+        b0_on = today - timedelta(days=b0_days_ago)
+        memory.update(
+            Memory(b0=1.0, b0_on=b0_on, baselines=((b0_on + timedelta(days=1), 1.0),)).to_json()
+        )
     due = now.replace(hour=6, minute=30)  # CET
     async with env.db.write() as tx:
         await tx.execute(
@@ -105,6 +115,24 @@ async def test_a_batch_of_reminders_reads_the_runners_histories_together(
 
     assert len(items) == len(RUNNERS)
     assert reads_of_ratings(seen.statements) == 1  # one for the batch, not one per runner
+
+
+async def test_runners_whose_b_recompute_falls_today_are_read_as_one_group(
+    env: Env, clock: ManualClock, no_verify: None
+) -> None:
+    """Their jobs look at 28 days, the others' at a week: two groups, not one read each."""
+    for telegram_user_id in RUNNERS:
+        await runner_who_used_the_bot(env, telegram_user_id, days=40)
+    for telegram_user_id in (611, 612, 613):
+        user_id = await runner_who_used_the_bot(env, telegram_user_id, days=40)
+        # B0 fixed 29 days ago: yesterday is the 28th day after, the recompute's
+        await daily_jobs_last_ran(env, user_id, days_ago=2, b0_days_ago=29)
+
+    with watch(env.db) as seen:
+        items = await sweep(env, clock)
+
+    assert len(items) == len(RUNNERS) + 3
+    assert reads_of_ratings(seen.statements) == 2  # the week's group and the 28 days'
 
 
 async def test_a_runner_back_after_weeks_away_is_read_alone_and_told_the_same(
