@@ -307,6 +307,18 @@ class Resume:
 Event: TypeAlias = SessionPain | RunPain | AdHoc | Morning | EndOfDay | Stop | Resume
 
 
+def event_of(rating: Rating) -> SessionPain | RunPain | AdHoc | Morning:
+    """The event a rating just stored brings (an after-session rating without its session
+    counts as an ad hoc one)."""
+    if rating.kind is CheckinKind.AFTER_SESSION and rating.session_id is not None:
+        return SessionPain(rating.day, rating.session_id, rating.score)
+    if rating.kind is CheckinKind.MORNING:
+        return Morning(rating.day, rating.score)
+    if rating.kind is CheckinKind.AFTER_RUN:
+        return RunPain(rating.day, rating.score)
+    return AdHoc(rating.day, rating.score)
+
+
 @dataclass(frozen=True)
 class Decision:
     day: date  # the local date it belongs to

@@ -91,15 +91,7 @@ async def log_rating(
     day = local_date or today
     key = history_key(tx, user)
     rating = rules.Rating(day, score, kind, now, session_id)
-    event: rules.Event
-    if kind is CheckinKind.AFTER_SESSION and session_id is not None:
-        event = rules.SessionPain(day, session_id, score)
-    elif kind is CheckinKind.MORNING:
-        event = rules.Morning(day, score)
-    elif kind is CheckinKind.AFTER_RUN:
-        event = rules.RunPain(day, score)
-    else:
-        event = rules.AdHoc(day, score)
+    event = rules.event_of(rating)
     rated = await history_for_rating(env, tx, user, key, today=today, rating=rating, event=event)
     await checkins.add(
         tx, user_id=user.id, score=score, kind=kind, local_date=day, at=now, session_id=session_id

@@ -63,9 +63,9 @@ def coached(
         at = datetime.combine(day, time(6), tzinfo=UTC) + timedelta(seconds=next(clock))
         rating = rules.Rating(day, score, kind, at, session_id)
         if check is not None:
-            check(history, day - timedelta(days=1), event_of(rating), rating)
+            check(history, day - timedelta(days=1), rules.event_of(rating), rating)
         history = replace(history, ratings=(*history.ratings, rating))
-        history = rules.applied(history, rules.decide(history, event_of(rating), t))
+        history = rules.applied(history, rules.decide(history, rules.event_of(rating), t))
 
     for n in range(days):
         day = FIRST + timedelta(days=n)
@@ -127,18 +127,7 @@ def a_rating(draw: Any, history: rules.History, through: date) -> tuple[rules.Ev
     elif kind is CheckinKind.MORNING:
         day = draw(st.sampled_from([today, through]))
     rating = rules.Rating(day, score, kind, at, session_id)
-    return event_of(rating), rating
-
-
-def event_of(rating: rules.Rating) -> rules.Event:
-    """The event log_rating decides on for the rating it stored."""
-    if rating.kind is CheckinKind.AFTER_SESSION and rating.session_id is not None:
-        return rules.SessionPain(rating.day, rating.session_id, rating.score)
-    if rating.kind is CheckinKind.MORNING:
-        return rules.Morning(rating.day, rating.score)
-    if rating.kind is CheckinKind.AFTER_RUN:
-        return rules.RunPain(rating.day, rating.score)
-    return rules.AdHoc(rating.day, rating.score)
+    return rules.event_of(rating), rating
 
 
 def decided(
@@ -327,7 +316,7 @@ def test_a_run_hold_counts_from_its_morning_with_todays_thresholds(content: Cont
         today, 1, CheckinKind.MORNING, datetime.combine(today, time(7), tzinfo=UTC)
     )
 
-    holds, outcome = holds_and_agrees(t, history, yesterday, event_of(morning), morning)
+    holds, outcome = holds_and_agrees(t, history, yesterday, rules.event_of(morning), morning)
 
     assert holds
     assert [d.kind for d in outcome.decisions] == ["level_up"]
