@@ -16,10 +16,9 @@ import asyncio
 import contextlib
 import random
 import sqlite3
-import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any, cast
@@ -211,7 +210,8 @@ async def _history(
                 )
                 level += 1
         if len(mornings) >= first_mornings:  # B0, as the rules fixed it on the 7th morning
-            memories.append({"uid": user_id, "memory": _memory(user, mornings[:first_mornings])})
+            memory = Memory.from_json(user.get("rules_memory")).with_b0(mornings[:first_mornings])
+            memories.append({"uid": user_id, "memory": memory.to_json()})
     await _insert(tx, RoutineSession, sessions)
     stored = await tx.execute(
         select(RoutineSession.id, RoutineSession.user_id, RoutineSession.local_date).where(
@@ -240,14 +240,6 @@ async def _history(
         pain_checkins=len(checkins),
         level_changes=len(changes),
     )
-
-
-def _memory(user: dict[str, Any], first: Sequence[tuple[date, int]]) -> dict[str, Any]:
-    """What the rules remember of a runner whose B0 was fixed by these first mornings."""
-    b0, fixed = float(statistics.median(score for _, score in first)), first[-1][0]
-    memory = Memory.from_json(user.get("rules_memory"))
-    fixed_b0 = replace(memory, b0=b0, b0_on=fixed, baselines=((fixed + timedelta(days=1), b0),))
-    return fixed_b0.to_json()
 
 
 async def _insert(tx: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
@@ -185,6 +185,13 @@ class Memory:
     baselines: tuple[tuple[date, float], ...] = ()  # (in force from, B), oldest first
     daily_on: date | None = None  # the last day whose daily jobs ran
     stopped_on: date | None = None  # a safety stop began that day (None: no stop)
+
+    def with_b0(self, first: Sequence[tuple[date, int]]) -> Memory:
+        """B0 fixed by the first mornings (day, rating), oldest first: their median, in
+        force from the day after the last of them."""
+        value = float(statistics.median(score for _, score in first))
+        fixed = first[-1][0]
+        return replace(self, b0=value, b0_on=fixed, baselines=((fixed + _DAY, value),))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -902,11 +909,7 @@ class _Step:
         days = list(mornings(self.history).items())
         if len(days) < first:
             return
-        chosen = days[:first]
-        value = float(statistics.median(score for _, score in chosen))
-        fixed = chosen[-1][0]
-        memory = replace(memory, b0=value, b0_on=fixed, baselines=((fixed + _DAY, value),))
-        self.set_runner(replace(self.runner, memory=memory))
+        self.set_runner(replace(self.runner, memory=memory.with_b0(days[:first])))
 
 
 # --- daily jobs ------------------------------------------------------------------------------
