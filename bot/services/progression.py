@@ -131,8 +131,7 @@ async def load_history(
     days back; the default). With the `key` this unit took before it wrote anything
     (history_key), the history read at that version, by this process, is used instead of
     reading it again."""
-    whole = today - timedelta(days=HISTORY_DAYS)
-    since = whole if since is None else max(since, whole)
+    since = _read_from(today, since)
     history = await _cached(env, tx, user, key, since)
     if history is not None:
         return history
@@ -140,6 +139,12 @@ async def load_history(
     if key is not None:  # read in a write unit, under the runner's lock
         env.histories.put(key, since, history)
     return history
+
+
+def _read_from(today: date, since: date | None) -> date:
+    """The first day load_history reads for `since`: never more than HISTORY_DAYS back."""
+    whole = today - timedelta(days=HISTORY_DAYS)
+    return whole if since is None else max(since, whole)
 
 
 @dataclass(frozen=True)
@@ -199,8 +204,7 @@ async def _rated(
     read = await load_history(env, tx, user, today, key, since=since)
     caught, history = rules.catch_up(read, today - timedelta(days=1), env.content.progression)
     history = replace(history, ratings=(*history.ratings, rating))
-    start = today - timedelta(days=HISTORY_DAYS)
-    return Rated(read, start if since is None else max(since, start), caught, history)
+    return Rated(read, _read_from(today, since), caught, history)
 
 
 async def _cached(
@@ -286,7 +290,7 @@ async def _same_as_with_all(
 ) -> None:
     """HistoryCache.verify: the daily jobs decide the same on all HISTORY_DAYS days."""
     today = through + timedelta(days=1)
-    whole = await _read_history(env, tx, user, today - timedelta(days=HISTORY_DAYS))
+    whole = await _read_history(env, tx, user, _read_from(today, None))
     expected, _ = rules.catch_up(whole, through, env.content.progression)
     if expected != caught:
         raise AssertionError(
@@ -360,9 +364,8 @@ async def daily_jobs(
             user.rules_memory = replace(memory, daily_on=yesterday).to_json()
             news[user.id] = DailyNews((), rescreen=False)
         else:
-            since = max(
-                rules.daily_jobs_read_from(memory, yesterday, env.content.progression),
-                today - timedelta(days=HISTORY_DAYS),
+            since = _read_from(
+                today, rules.daily_jobs_read_from(memory, yesterday, env.content.progression)
             )
             speaking = env.speaking(user.language)
             due.append(_Due(speaking, user, yesterday, since, history_key(tx, user)))
