@@ -69,7 +69,6 @@ from bot.clock import SystemClock
 from bot.content import load_languages
 from bot.db.engine import Database
 from bot.db.models import PainCheckin, User
-from bot.domain import progression as rules
 from bot.domain.enums import CheckinKind
 from bot.domain.schedule import local_date_of
 from bot.services import checkins, progression
@@ -294,7 +293,7 @@ async def amain(args: argparse.Namespace) -> int:
                 f" a restart or another process's write), {rounds} rounds, A B A B"
             )
             cache = actions.env.histories
-            with counted(rules, "rating_window_holds") as held:
+            with counted("bot.domain.progression", "rating_window_holds") as held:
                 cold_pairs = await alternate(
                     rounds,
                     lambda r: at_once(actions.checkin, runners, before=cache.clear),

@@ -261,33 +261,47 @@ def ratio(pairs: Sequence[tuple[_T, _T]], figure: Callable[[_T], float]) -> Rati
 
 
 @contextlib.contextmanager
-def counted(module: Any, name: str) -> Iterator[Counter[Any]]:
+def _wrapped(
+    module: str, names: Sequence[str], wrap: Callable[[str, Callable[..., Any]], Callable[..., Any]]
+) -> Iterator[None]:
+    """While the block runs, the functions ``names`` of ``module`` are replaced by
+    ``wrap(name, original)``; the originals come back after it."""
+    target = importlib.import_module(module)
+    originals = {name: getattr(target, name) for name in names}
+    for name, original in originals.items():
+        setattr(target, name, wrap(name, original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(target, name, original)
+
+
+@contextlib.contextmanager
+def counted(module: str, name: str) -> Iterator[Counter[Any]]:
     """While the block runs, what the function ``name`` of ``module`` returns, counted (the
     wrapper calls the original; nothing else changes)."""
     seen: Counter[Any] = Counter()
-    original = getattr(module, name)
 
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        seen[result] += 1
-        return result
+    def wrap(_name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def counter(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            seen[result] += 1
+            return result
 
-    setattr(module, name, wrapper)
-    try:
+        return counter
+
+    with _wrapped(module, (name,), wrap):
         yield seen
-    finally:
-        setattr(module, name, original)
 
 
 @contextlib.contextmanager
 def timed(module: str, *names: str) -> Iterator[dict[str, list[float]]]:
     """While the block runs, the async functions ``names`` of ``module`` are wrapped in
     timers (the wrappers call the originals; nothing else changes): seconds per call."""
-    target = importlib.import_module(module)
-    originals = {name: getattr(target, name) for name in names}
     seconds: dict[str, list[float]] = {name: [] for name in names}
 
-    def wrap(name: str, original: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    def wrap(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         async def timer(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
@@ -297,13 +311,8 @@ def timed(module: str, *names: str) -> Iterator[dict[str, list[float]]]:
 
         return timer
 
-    for name, original in originals.items():
-        setattr(target, name, wrap(name, original))
-    try:
+    with _wrapped(module, names, wrap):
         yield seconds
-    finally:
-        for name, original in originals.items():
-            setattr(target, name, original)
 
 
 # --- the summary --------------------------------------------------------------------------
