@@ -76,7 +76,7 @@ async def daily_jobs_last_ran(
     if b0_days_ago is not None:
         b0_on = today - timedelta(days=b0_days_ago)
         memory.update(
-            Memory(b0=1.0, b0_on=b0_on, baselines=((b0_on + timedelta(days=1), 1.0),)).to_json()
+            Memory().with_b0([(b0_on, 1)]).to_json()  # B0 of 1 fixed that day
         )
     due = now.replace(hour=6, minute=30)  # CET
     async with env.db.write() as tx:

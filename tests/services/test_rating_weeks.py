@@ -34,12 +34,8 @@ async def runner_in_their_routine(
     now = env.clock.now()
     today = local_date_of(now, ZONE)
     user_id = await make_runner(env.db, ALEX, now=now - timedelta(days=days), level=2)
-    memory = rules.Memory(
-        b0=1.0,
-        b0_on=today - timedelta(days=days - 7),
-        baselines=((today - timedelta(days=days - 8), 1.0),),
-        daily_on=today - timedelta(days=1),
-    )
+    b0_on = today - timedelta(days=days - 7)  # B0 of 1, fixed that day
+    memory = rules.Memory(daily_on=today - timedelta(days=1)).with_b0([(b0_on, 1)])
     async with env.db.write() as tx:
         await tx.execute(
             update(User).where(User.id == user_id).values(rules_memory=memory.to_json())
