@@ -8,8 +8,9 @@ One SQLite database (real migrations and models) with ``--users`` runners in 15 
 reminders spread over the day, a few paused, blocked or on weekdays only; and, for each
 measurement, a group of runners due at a minute of its own, before all of the others. The
 runners due in a delivery have ``--history-days`` days of use behind them (those of the
-claim, 120) and used the bot yesterday, so their first reminder today runs the rules' daily
-jobs, which read their history, as it does for every runner who uses the bot daily:
+claim, 120, and up to ``--joined-over`` days more: they joined over four weeks, as a steady
+population does) and used the bot yesterday, so their first reminder today runs the rules'
+daily jobs, which read their history, as it does for every runner who uses the bot daily:
 
 * start-up and peak memory of the bot (``build_application`` + ``polling``: one sweep job,
   whose first run sends the group due at start) against the usual approach, the same
@@ -564,6 +565,7 @@ async def amain(args: argparse.Namespace) -> int:
             due_at=next(minutes),
             history_days=days,
             used_yesterday=days > 0,
+            joined_over=args.joined_over,
         )
 
     startup = group(STARTUP_DUE, days=0)
@@ -823,6 +825,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="days of use behind each runner due in a delivery, who also used "
         "the bot yesterday, so the rules' daily jobs run with their first reminder today "
         "(default 35, more than the jobs read; 0: new runners, whose jobs do not run)",
+    )
+    add(
+        "--joined-over",
+        type=int,
+        default=28,
+        metavar="DAYS",
+        help="the runners with a history joined over this many days (default 28: a steady "
+        "population, a twenty-eighth of them with their B recompute today; 1: a launch-day "
+        "cohort, about two in five of them)",
     )
     add("--rounds", type=int, default=2, help="delivery rounds, sweep then bare (default 2)")
     add(

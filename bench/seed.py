@@ -75,6 +75,15 @@ class Runners:
     # They used the bot yesterday: the rules' daily jobs last ran the day before (as a
     # check-in or reminder yesterday leaves them), so their first reminder today runs them.
     used_yesterday: bool = False
+    # They joined over this many days, one a day in turn (by Telegram id), each with
+    # history_days and up to joined_over - 1 days more. 1: all on the same day, a
+    # launch-day cohort, whose B recomputes (every 28 days from B0) fall on the same days;
+    # 28: a steady population, a twenty-eighth of them recomputing on any one day.
+    joined_over: int = 1
+
+    def days_of(self, telegram_id: int) -> int:
+        """Days of history of this runner."""
+        return self.history_days and self.history_days + telegram_id % self.joined_over
 
 
 def _user(rng: random.Random, telegram_id: int, spec: Runners, now: datetime) -> dict[str, Any]:
@@ -109,7 +118,7 @@ def _user(rng: random.Random, telegram_id: int, spec: Runners, now: datetime) ->
         or next_reminder(
             schedule=schedule, status=status.value, paused_until=None, onboarded=True, now=now
         ),
-        "created_at": now - timedelta(days=spec.history_days + 1),
+        "created_at": now - timedelta(days=spec.days_of(telegram_id) + 1),
         "updated_at": now,
         **({"rules_memory": used} if spec.used_yesterday else {}),
     }
@@ -132,7 +141,7 @@ async def _history(
     tx: AsyncSession,
     rng: random.Random,
     users: Sequence[dict[str, Any]],
-    days: int,
+    spec: Runners,
     ladder: Sequence[str],
     now: datetime,
 ) -> Counter[str]:
@@ -148,6 +157,7 @@ async def _history(
     first_mornings = load_languages().progression.baseline.first_mornings
     for user in users:
         user_id, final = ids[user["telegram_user_id"]], min(user["level"], len(ladder))
+        days = spec.days_of(user["telegram_user_id"])
         mornings: list[tuple[date, int]] = []
         level = max(1, final - days // 14)
         zone = tzinfo_for(user["time_zone"])
@@ -262,7 +272,7 @@ async def seed(url: str, *groups: Runners, now: datetime, rng_seed: int = 8) -> 
                 await _insert(tx, User, users)
                 added["users"] += len(users)
                 if spec.history_days:
-                    added += await _history(tx, rng, users, spec.history_days, ladder, now)
+                    added += await _history(tx, rng, users, spec, ladder, now)
         if not is_sqlite(url) and any(g.history_days for g in groups):
             # Each history row inserted moved its runner's history_version (a trigger), so
             # the runners' rows now have as many dead versions as history rows, which
