@@ -8,9 +8,10 @@ One SQLite database (real migrations and models) with ``--users`` runners in 15 
 reminders spread over the day, a few paused, blocked or on weekdays only; and, for each
 measurement, a group of runners due at a minute of its own, before all of the others. The
 runners due in a delivery have ``--history-days`` days of use behind them (those of the
-claim, 120, and up to ``--joined-over`` days more: they joined over four weeks, as a steady
-population does) and used the bot yesterday, so their first reminder today runs the rules'
-daily jobs, which read their history, as it does for every runner who uses the bot daily:
+claim, 120; and up to ``--joined-over`` - 1 days more: by default they joined over four
+weeks, as a steady population does) and used the bot yesterday, so their first reminder
+today runs the rules' daily jobs, which read their history, as it does for every runner
+who uses the bot daily:
 
 * start-up and peak memory of the bot (``build_application`` + ``polling``: one sweep job,
   whose first run sends the group due at start) against the usual approach, the same
@@ -810,6 +811,14 @@ async def amain(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive(text: str) -> int:
+    """A whole number of at least 1, for argparse."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1: {text}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m bench.reminders", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -828,7 +837,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add(
         "--joined-over",
-        type=int,
+        type=positive,
         default=28,
         metavar="DAYS",
         help="the runners with a history joined over this many days (default 28: a steady "

@@ -3,8 +3,9 @@ bulk, through the ORM models of `bot.db.models` and the enums of `bot.domain.enu
 
 Every runner is set up (onboarded, on the ladder, a daily reminder) in one of 15 zones,
 and is either due at a given minute (the reminder at that minute's local time) or has
-a reminder at a five-minute mark somewhere in the day. With ``history_days``, they leave
-behind what that many days of use do: a morning rating most days, a session most days (its
+a reminder at a five-minute mark somewhere in the day. With ``history_days`` (and up to
+``joined_over - 1`` days more, when they joined over several days), they leave behind
+what that many days of use do: a morning rating most days, a session most days (its
 steps, now and then a Hurts, the pain after it), a run three days a week with its rating,
 a level change every two weeks up to their level, and B0 fixed by their first seven
 mornings, as the rules fix it. The ids the database gave are read back, never assumed.
@@ -80,6 +81,10 @@ class Runners:
     # launch-day cohort, whose B recomputes (every 28 days from B0) fall on the same days;
     # 28: a steady population, a twenty-eighth of them recomputing on any one day.
     joined_over: int = 1
+
+    def __post_init__(self) -> None:
+        if self.joined_over < 1:
+            raise ValueError(f"joined_over is a number of days, at least 1: {self.joined_over}")
 
     def days_of(self, telegram_id: int) -> int:
         """Days of history of this runner."""
