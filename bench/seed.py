@@ -28,7 +28,7 @@ from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import load_languages
+from bot.content import Content, load_languages
 from bot.db.engine import Database, is_sqlite
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import Base, LevelChange, PainCheckin, RoutineSession, StepEvent, User
@@ -147,7 +147,7 @@ async def _history(
     rng: random.Random,
     users: Sequence[dict[str, Any]],
     spec: Runners,
-    ladder: Sequence[str],
+    content: Content,
     now: datetime,
 ) -> Counter[str]:
     """The history of these runners (just inserted); rows added, per table."""
@@ -159,7 +159,7 @@ async def _history(
     ids = dict(found.all())
     sessions, checkins, changes, memories = [], [], [], []
     steps_of: dict[tuple[int, date], list[dict[str, Any]]] = {}  # (user, day): steps, rating
-    first_mornings = load_languages().progression.baseline.first_mornings
+    ladder, first_mornings = content.ladder.steps, content.progression.baseline.first_mornings
     for user in users:
         user_id, final = ids[user["telegram_user_id"]], min(user["level"], len(ladder))
         days = spec.days_of(user["telegram_user_id"])
@@ -267,7 +267,7 @@ async def seed(url: str, *groups: Runners, now: datetime, rng_seed: int = 8) -> 
     await asyncio.to_thread(upgrade_to_head, url)
     rng = random.Random(rng_seed)  # noqa: S311 (test data)
     added: Counter[str] = Counter()
-    ladder = load_languages().ladder.steps if any(g.history_days for g in groups) else ()
+    content = load_languages() if any(g.history_days for g in groups) else None
     db = Database(url)
     keep = [tzinfo_for(zone) for zone in ZONES]  # loaded once: zoneinfo caches only a few
     try:
@@ -277,7 +277,8 @@ async def seed(url: str, *groups: Runners, now: datetime, rng_seed: int = 8) -> 
                 await _insert(tx, User, users)
                 added["users"] += len(users)
                 if spec.history_days:
-                    added += await _history(tx, rng, users, spec, ladder, now)
+                    assert content is not None
+                    added += await _history(tx, rng, users, spec, content, now)
         if not is_sqlite(url) and any(g.history_days for g in groups):
             # Each history row inserted moved its runner's history_version (a trigger), so
             # the runners' rows now have as many dead versions as history rows, which
