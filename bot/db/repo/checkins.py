@@ -305,7 +305,8 @@ async def histories(tx: AsyncSession, *, since: Mapping[int, date]) -> dict[int,
     """`history` of many runners (user id: from which day), one statement per table: what
     a batch of reminders reads for the rules' daily jobs. Each runner gets exactly the
     rows `history` would give them; the statements read from the earliest day asked for,
-    so runners asked for much earlier days than the others are better read alone."""
+    so runners asked for much earlier days than the others are better read in a group of
+    their own (services.progression._histories_of reads a batch so)."""
     result: dict[int, HistoryRows] = {}
     if not since:
         return result
